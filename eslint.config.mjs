@@ -1,0 +1,41 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+// The workflow bundler stubs only these three built-ins; everything else is nondeterministic I/O.
+const allowedInWorkflows = new Set(['assert', 'url', 'util']);
+const forbiddenBuiltins = builtinModules
+  .filter((m) => !m.startsWith('_') && !allowedInWorkflows.has(m))
+  .flatMap((m) => [m, `node:${m}`]);
+
+export default tseslint.config(
+  { ignores: ['lib/**', 'node_modules/**', '.tools/**', '.drillctl/**', 'bin/**', 'scripts/**', 'bench/out/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+    },
+  },
+  {
+    files: ['src/workflows/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: forbiddenBuiltins.map((name) => ({ name, message: 'Workflow code must stay deterministic: do I/O in an activity.' })),
+          patterns: [
+            { group: ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing'], message: 'Not allowed in the workflow sandbox.' },
+            { group: ['**/activities', '**/activities/**'], allowTypeImports: true, message: 'Use `import type` for activities in workflow code.' },
+            { group: ['**/sandbox', '**/sandbox/**'], message: 'Product code never imports the sandbox.' },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { SecretRefSchema } from '../secret-ref';
+
+const Url = z.url({ message: 'expected an absolute http(s) URL' });
+
+export const HealthConfigSchema = z.object({
+  backendUrl: Url,
+  dashboardUrl: Url,
+  /** Per-attempt HTTP timeout. */
+  timeoutMs: z.number().int().positive().default(5000),
+  /** Attempts per check before it fails (the seed's script tried once). */
+  attempts: z.number().int().min(1).max(20).default(3),
+});
+
+export const ProbeSchema = z.object({
+  /** URL that identifies the serving revision; defaults to the service's URL (Cloud Run status.url). */
+  url: Url.optional(),
+  path: z.string().startsWith('/').default('/'),
+  /** Response header that names the revision that answered. */
+  revisionHeader: z.string().min(1).default('x-serving-revision'),
+});
+
+export const ServiceSchema = z.object({
+  /** Cloud Run service id (not the full resource name). */
+  service: z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'expected a Cloud Run service id (lowercase letters, digits, dashes)' }),
+  probe: ProbeSchema.default({ path: '/', revisionHeader: 'x-serving-revision' }),
+});
+
+export const ServiceGroupSchema = z.object({
+  /** Role (backend, dashboard, ...) to Cloud Run service; moved together by drills and rollouts. */
+  services: z.record(z.string().min(1), ServiceSchema).refine((s) => Object.keys(s).length > 0, { message: 'a service group needs at least one service' }),
+});
+
+export const CloudRunSchema = z.object({
+  project: z.string().min(1),
+  region: z.string().min(1),
+  /** host:port of a Cloud Run Admin API emulator; only allowed for sandbox environments. */
+  apiEndpoint: z.string().optional(),
+});
+
+export const RollbackConfigSchema = z.object({
+  rtoTargetSeconds: z.number().positive().default(300),
+  probeIntervalMs: z.number().int().min(50).default(1000),
+  /** Consecutive answers from the target revision before a service counts as switched. */
+  consecutiveHealthy: z.number().int().min(1).default(3),
+  /** Give up waiting for the data plane after this long. */
+  switchTimeoutSeconds: z.number().positive().default(600),
+});
+
+export const ConvexDeploymentSchema = z.object({
+  url: Url,
+  adminKey: SecretRefSchema,
+});
+
+export const BackupConfigSchema = z.object({
+  source: ConvexDeploymentSchema,
+  /** A separate deployment for a true restore test; required by restore mode `scratch`. */
+  scratch: ConvexDeploymentSchema.optional(),
+  restoreMode: z.enum(['append', 'scratch', 'replace', 'replace-all']).default('scratch'),
+  snapshotDir: z.string().min(1).default('.drillctl/snapshots'),
+  keepSnapshots: z.number().int().min(1).default(5),
+});
+
+export const ReplayConfigSchema = z.object({
+  /** Working directory of the runtime's commands. */
+  cwd: z.string().optional(),
+  /** argv templates; `{id}` is replaced by the entity id. Never a shell string. */
+  reprojectRun: z.array(z.string()).min(1).default(['mix', 'runtime.convex.reproject', '--run-id', '{id}']),
+  reprojectWorker: z.array(z.string()).min(1).default(['mix', 'runtime.convex.reproject', '--worker-id', '{id}']),
+  seedFixtures: z.array(z.string()).min(1).optional(),
+  cleanupFixtures: z.array(z.string()).min(1).optional(),
+  /** Convex deployment that holds the projections (read back for parity). */
+  projections: ConvexDeploymentSchema.optional(),
+  commandTimeoutSeconds: z.number().positive().default(300),
+});
+
+export const ProductionGuardSchema = z.object({
+  /** Who may confirm a production change; empty means anyone with a ticket and reason. */
+  approvers: z.array(z.string()).default([]),
+});
+
+export const EnvironmentSchema = z
+  .object({
+    production: z.boolean().default(false),
+    /** Marks a local sandbox; the only kind of environment that may point at emulators. */
+    sandbox: z.boolean().default(false),
+    cloudRun: CloudRunSchema.optional(),
+    serviceGroups: z.record(z.string().regex(/^[a-z0-9][-a-z0-9]*$/, { message: 'expected a lowercase name (letters, digits, dashes)' }), ServiceGroupSchema).default({}),
+    health: HealthConfigSchema.optional(),
+    rollback: RollbackConfigSchema.default({ rtoTargetSeconds: 300, probeIntervalMs: 1000, consecutiveHealthy: 3, switchTimeoutSeconds: 600 }),
+    backup: BackupConfigSchema.optional(),
+    replay: ReplayConfigSchema.optional(),
+    productionGuard: ProductionGuardSchema.optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.production && env.sandbox) {
+      ctx.addIssue({ code: 'custom', path: ['sandbox'], message: 'a production environment cannot be a sandbox' });
+    }
+    if (env.cloudRun?.apiEndpoint && !env.sandbox) {
+      ctx.addIssue({ code: 'custom', path: ['cloudRun', 'apiEndpoint'], message: 'only sandbox environments may override the Cloud Run API endpoint; remove it or set sandbox: true' });
+    }
+  });
+
+export const ConfigSchema = z.object({
+  defaultEnvironment: z.string().optional(),
+  environments: z.record(z.string().min(1), EnvironmentSchema).refine((e) => Object.keys(e).length > 0, { message: 'define at least one environment' }),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
+export type HealthConfig = z.infer<typeof HealthConfigSchema>;
+export type ServiceGroupConfig = z.infer<typeof ServiceGroupSchema>;
+export type RollbackConfig = z.infer<typeof RollbackConfigSchema>;
+export type BackupConfig = z.infer<typeof BackupConfigSchema>;
+export type ReplayConfig = z.infer<typeof ReplayConfigSchema>;
+export type CloudRunConfig = z.infer<typeof CloudRunSchema>;

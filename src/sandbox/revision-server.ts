@@ -1,0 +1,73 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type RevisionKind = 'backend' | 'dashboard';
+
+/** What a revision does instead of answering normally. */
+export type RevisionFault =
+  | { kind: 'http-error'; status: number }
+  | { kind: 'wrong-body' }
+  | { kind: 'empty-version' }
+  | { kind: 'slow'; delayMs: number };
+
+export const SERVING_REVISION_HEADER = 'x-serving-revision';
+
+export interface RevisionServer {
+  revision: string;
+  kind: RevisionKind;
+  url: string;
+  port: number;
+  setFault(fault: RevisionFault | null): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * One Cloud Run revision of a Convex backend or dashboard: answers the same health routes as the
+ * real containers (`/version`, `/` with "This Convex deployment is running.", dashboard 200) and
+ * names itself in the `x-serving-revision` header so probes can tell which revision served.
+ */
+export async function startRevisionServer(opts: { revision: string; kind: RevisionKind; port?: number; version?: string }): Promise<RevisionServer> {
+  let fault: RevisionFault | null = null;
+  const server = http.createServer((req, res) => {
+    const answer = (): void => {
+      res.setHeader(SERVING_REVISION_HEADER, opts.revision);
+      if (fault?.kind === 'http-error') {
+        res.writeHead(fault.status, { 'content-type': 'text/plain' }).end(`injected failure on ${opts.revision}\n`);
+        return;
+      }
+      const path = (req.url ?? '/').split('?')[0];
+      if (opts.kind === 'backend') {
+        if (path === '/version') {
+          res.writeHead(200, { 'content-type': 'text/plain' }).end(fault?.kind === 'empty-version' ? '' : (opts.version ?? `sandbox-${opts.revision}`));
+        } else if (path === '/') {
+          const body = fault?.kind === 'wrong-body' ? 'Service Unavailable' : 'This Convex deployment is running. See https://docs.convex.dev/.';
+          res.writeHead(200, { 'content-type': 'text/plain' }).end(body);
+        } else {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+        }
+      } else if (path === '/') {
+        res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Convex Dashboard</title><p>${opts.revision}</p>`);
+      } else {
+        res.writeHead(302, { location: '/' }).end();
+      }
+    };
+    if (fault?.kind === 'slow') setTimeout(answer, fault.delayMs);
+    else answer();
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    revision: opts.revision,
+    kind: opts.kind,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    setFault(f) {
+      fault = f;
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

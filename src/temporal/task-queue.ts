@@ -1,0 +1,2 @@
+/** The one task queue shared by the worker and every client. */
+export const TASK_QUEUE = 'drillctl';

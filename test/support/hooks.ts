@@ -1,0 +1,7 @@
+import { stopDevServer } from './temporal';
+
+export const mochaHooks = {
+  async afterAll(): Promise<void> {
+    await stopDevServer();
+  },
+};
