@@ -1,5 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SERVING_REVISION_HEADER } from '../domain/revision-header';
+
+export { SERVING_REVISION_HEADER };
 
 export type RevisionKind = 'backend' | 'dashboard';
 
@@ -10,7 +13,6 @@ export type RevisionFault =
   | { kind: 'empty-version' }
   | { kind: 'slow'; delayMs: number };
 
-export const SERVING_REVISION_HEADER = 'x-serving-revision';
 
 export interface RevisionServer {
   revision: string;

@@ -1,0 +1,19 @@
+import { httpCheck } from './probes/http-check';
+
+/** Long-lived clients and settings the worker builds once and every activity shares. */
+export interface ActivityDeps {
+  /** Folder for reports, snapshots and other files the worker writes. */
+  dataDir: string;
+}
+
+/**
+ * Every activity the worker registers. Workflows see only the type
+ * (`proxyActivities<Activities>`), so this module never enters the workflow bundle.
+ */
+export function createActivities(_deps: ActivityDeps) {
+  return {
+    httpCheck,
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

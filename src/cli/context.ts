@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { ConfigError, parseConfig, selectEnvironment } from '../domain/config/parse';
+import type { EnvironmentConfig } from '../domain/config/schema';
+import { connectClient, resolveTemporalTarget, type TemporalTarget } from '../temporal/connection';
+import { dataDir } from './data-dir';
+
+/** Options every command accepts (declared once on the root program). */
+export interface GlobalOptions {
+  config?: string;
+  env?: string;
+  address?: string;
+  namespace?: string;
+  json?: boolean;
+}
+
+export const SANDBOX_CONFIG_FILE = path.join('sandbox', 'config.yaml');
+
+/** --config, then DRILLCTL_CONFIG, then ./drillctl.yaml, then the config `drillctl sandbox up` wrote. */
+export function configPath(opts: GlobalOptions): string {
+  if (opts.config) return path.resolve(opts.config);
+  if (process.env.DRILLCTL_CONFIG) return path.resolve(process.env.DRILLCTL_CONFIG);
+  if (fs.existsSync('drillctl.yaml')) return path.resolve('drillctl.yaml');
+  const sandbox = path.join(dataDir(), SANDBOX_CONFIG_FILE);
+  if (fs.existsSync(sandbox)) return sandbox;
+  throw new ConfigError('no config file: pass --config FILE, set DRILLCTL_CONFIG, create ./drillctl.yaml, or run `drillctl up` to use the sandbox', '(none)');
+}
+
+export interface LoadedEnvironment {
+  name: string;
+  env: EnvironmentConfig;
+  source: string;
+}
+
+export function loadEnvironment(opts: GlobalOptions): LoadedEnvironment {
+  const source = configPath(opts);
+  let text: string;
+  try {
+    text = fs.readFileSync(source, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, source);
+  }
+  const { name, env } = selectEnvironment(parseConfig(text, source), opts.env, source);
+  return { name, env, source };
+}
+
+export function temporalTarget(opts: GlobalOptions): TemporalTarget {
+  return resolveTemporalTarget({ address: opts.address, namespace: opts.namespace });
+}
+
+export async function withClient<T>(opts: GlobalOptions, fn: (client: Client, target: TemporalTarget) => Promise<T>): Promise<T> {
+  const target = temporalTarget(opts);
+  const client = await connectClient(target);
+  try {
+    return await fn(client, target);
+  } finally {
+    await client.connection.close();
+  }
+}

@@ -1,0 +1,60 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ConfigError } from '../domain/config/parse';
+import { TemporalUnreachableError } from '../temporal/connection';
+
+/** Exit codes scripts can rely on. */
+export const ExitCode = {
+  ok: 0,
+  /** The drill or rollout ran and its verdict is FAIL, or it failed. */
+  failed: 1,
+  /** Bad usage, config or plan: nothing was started or changed. */
+  usage: 2,
+  /** Temporal (or another dependency) could not be reached: nothing was started. */
+  unavailable: 3,
+} as const;
+
+/** A user-facing error: what happened, and the next step. Never printed with a stack trace. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = ExitCode.usage,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** The innermost message of a Temporal failure chain: the one that names the real cause. */
+export function rootCauseMessage(err: unknown): string {
+  const messages: string[] = [];
+  let cur: unknown = err;
+  while (cur instanceof Error) {
+    if (cur.message) messages.push(cur.message);
+    cur = (cur as Error & { cause?: unknown }).cause;
+  }
+  return messages[messages.length - 1] ?? String(err);
+}
+
+export function toCliError(err: unknown): CliError {
+  if (err instanceof CliError) return err;
+  if (err instanceof ConfigError) return new CliError(err.message, ExitCode.usage, 'fix the field(s) above and run the command again; nothing was started');
+  if (err instanceof TemporalUnreachableError) {
+    return new CliError(err.message, ExitCode.unavailable, 'start one with `drillctl up` (embedded dev server) or set TEMPORAL_ADDRESS / --address to your cluster');
+  }
+  if (err instanceof WorkflowExecutionAlreadyStartedError) {
+    return new CliError(`workflow ${err.workflowId} is already running`, ExitCode.failed, 'wait for it to finish or cancel it; only one traffic-changing workflow may run per service group');
+  }
+  if (err instanceof WorkflowNotFoundError) return new CliError(err.message, ExitCode.usage, 'check the workflow id with `drillctl list`');
+  if (err instanceof WorkflowUpdateFailedError) return new CliError(`refused: ${rootCauseMessage(err)}`, ExitCode.failed);
+  if (err instanceof WorkflowFailedError) return new CliError(`workflow failed: ${rootCauseMessage(err)}`, ExitCode.failed);
+  return new CliError(rootCauseMessage(err), ExitCode.failed);
+}
+
+export function reportError(err: unknown, json: boolean): number {
+  const e = toCliError(err);
+  if (json) process.stdout.write(JSON.stringify({ error: e.message, hint: e.hint, exitCode: e.exitCode }) + '\n');
+  process.stderr.write(`drillctl: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
+  if (process.env.DRILLCTL_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  return e.exitCode;
+}

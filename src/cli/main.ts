@@ -1,0 +1,46 @@
+import { Command, CommanderError } from 'commander';
+import type { GlobalOptions } from './context';
+import { ExitCode, reportError } from './errors';
+import { registerDemo } from './commands/demo';
+import { registerDrillHealth } from './commands/drill-health';
+import { registerSandbox } from './commands/sandbox';
+import { registerServer } from './commands/server';
+import { registerUpDown } from './commands/up-down';
+import { registerWorker } from './commands/worker';
+
+export function buildProgram(): Command {
+  const program = new Command('drillctl')
+    .description('Durable production-readiness drills and staged rollouts on Temporal')
+    .option('-c, --config <file>', 'config file (default: $DRILLCTL_CONFIG, ./drillctl.yaml, or the sandbox config)')
+    .option('-e, --env <name>', 'environment in the config file')
+    .option('--address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS or envconfig profile, else 127.0.0.1:7233)')
+    .option('--namespace <ns>', 'Temporal namespace (default: $TEMPORAL_NAMESPACE or default)')
+    .option('--json', 'print one JSON object instead of text')
+    .exitOverride()
+    .showHelpAfterError();
+  const global = (): GlobalOptions => program.opts<GlobalOptions>();
+
+  const drill = program.command('drill').description('run one drill as a durable workflow');
+  registerDrillHealth(drill, global);
+
+  registerUpDown(program, global);
+  registerServer(program);
+  registerWorker(program, global);
+  registerSandbox(program, global);
+  registerDemo(program, global);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version arrive here too, with exit code 0.
+      process.exitCode = err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      return;
+    }
+    process.exitCode = reportError(err, !!program.opts<GlobalOptions>().json);
+  }
+}

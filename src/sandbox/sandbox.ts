@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import type { z } from 'zod';
+import type { ConfigSchema } from '../domain/config/schema';
+import { startControlServer } from './control-server';
+import { FaultRegistry } from './faults';
+import { startRevisionServer, type RevisionFault, type RevisionServer } from './revision-server';
+
+/** The config file shape as written (inputs to zod; defaults filled in on load). */
+type ConfigInput = z.input<typeof ConfigSchema>;
+
+export const SANDBOX_ENVIRONMENT = 'sandbox';
+
+export interface Sandbox {
+  dataDir: string;
+  /** The config that points drillctl at this sandbox (environment "sandbox", marked sandbox: true). */
+  config: ConfigInput;
+  configPath: string;
+  endpoints: Record<string, string>;
+  controlUrl: string;
+  faults: FaultRegistry;
+  stop(): Promise<void>;
+}
+
+function revisionFault(server: RevisionServer, description: string) {
+  return {
+    description,
+    inject: (params: Record<string, unknown>) => server.setFault((params.fault as RevisionFault | undefined) ?? { kind: 'http-error', status: Number(params.status ?? 503) }),
+    clear: () => server.setFault(null),
+  };
+}
+
+/**
+ * Starts every stand-in of production on loopback and writes a config that points at them.
+ * Each component registers its faults here so tests and the CLI can inject them by name.
+ */
+export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> {
+  const dir = path.resolve(opts.dataDir);
+  fs.mkdirSync(dir, { recursive: true });
+  const faults = new FaultRegistry();
+  const stops: (() => Promise<void>)[] = [];
+
+  const backend = await startRevisionServer({ revision: 'oa-convex-backend-sandbox-00011-v4r', kind: 'backend' });
+  const dashboard = await startRevisionServer({ revision: 'oa-convex-dashboard-sandbox-00002-hwm', kind: 'dashboard' });
+  stops.push(() => backend.stop(), () => dashboard.stop());
+  faults.register('backend', revisionFault(backend, 'backend answers with an error (params: status, or fault: {kind: http-error|wrong-body|empty-version|slow})'));
+  faults.register('dashboard', revisionFault(dashboard, 'dashboard answers with an error (params: status, or fault)'));
+
+  const control = await startControlServer(faults);
+  stops.push(() => control.stop());
+
+  const config: ConfigInput = {
+    defaultEnvironment: SANDBOX_ENVIRONMENT,
+    environments: {
+      [SANDBOX_ENVIRONMENT]: {
+        sandbox: true,
+        production: false,
+        health: { backendUrl: backend.url, dashboardUrl: dashboard.url, attempts: 3, timeoutMs: 3000 },
+      },
+    },
+  };
+  const configPath = path.join(dir, 'config.yaml');
+  fs.writeFileSync(configPath, `# Written by drillctl sandbox: points drillctl at the local stand-ins. Not for production.\n${stringify(config)}`);
+  return {
+    dataDir: dir,
+    config,
+    configPath,
+    endpoints: { backend: backend.url, dashboard: dashboard.url, control: control.url },
+    controlUrl: control.url,
+    faults,
+    async stop() {
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    },
+  };
+}

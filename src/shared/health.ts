@@ -1,0 +1,37 @@
+import type { HealthConfig } from '../domain/config/schema';
+
+export const HEALTH_WORKFLOW = 'healthDrill';
+
+export type HealthCheckName = 'backend-version' | 'backend-root' | 'dashboard' | `cloud-run-ready:${string}`;
+
+export interface HealthDrillInput {
+  environment: string;
+  health: HealthConfig;
+}
+
+export interface HealthCheckResult {
+  name: HealthCheckName;
+  target: string;
+  ok: boolean;
+  attempts: number;
+  /** From the first attempt to the final answer, on workflow time. */
+  durationMs: number;
+  detail: string;
+  /** Revision that answered, when the response named one. */
+  servingRevision?: string;
+}
+
+export type Verdict = 'PASS' | 'FAIL';
+
+export interface HealthDrillResult {
+  workflowId: string;
+  environment: string;
+  verdict: Verdict;
+  checks: HealthCheckResult[];
+  startedAt: string;
+  durationMs: number;
+}
+
+export function healthWorkflowId(environment: string, startedAt: Date): string {
+  return `health-${environment}-${startedAt.toISOString().replace(/[:.]/g, '').toLowerCase()}`;
+}

@@ -1,0 +1,46 @@
+import path from 'node:path';
+import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { connectWorkerConnection, resolveTemporalTarget } from './temporal/connection';
+import { TASK_QUEUE } from './temporal/task-queue';
+
+export interface WorkerOptions {
+  address?: string;
+  namespace?: string;
+  dataDir: string;
+  taskQueue?: string;
+}
+
+/** Builds the worker: every workflow (bundled from ./workflows) and every activity on one task queue. */
+export async function createWorker(opts: WorkerOptions): Promise<Worker> {
+  const target = resolveTemporalTarget({ address: opts.address, namespace: opts.namespace });
+  const connection = await connectWorkerConnection(target);
+  return Worker.create({
+    connection,
+    namespace: target.namespace,
+    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    workflowsPath: require.resolve('./workflows'),
+    activities: createActivities({ dataDir: opts.dataDir }),
+    // Compensations and drills may run for a while after a shutdown signal; let them finish a step.
+    shutdownGraceTime: '10s',
+  });
+}
+
+export function installQuietRuntime(): void {
+  Runtime.install({ logger: new DefaultLogger((process.env.DRILLCTL_LOG_LEVEL as 'WARN') ?? 'WARN') });
+}
+
+/** Entry point when run directly (tests spawn it as a child process, `drillctl worker` calls runWorker). */
+export async function runWorker(opts: WorkerOptions): Promise<void> {
+  installQuietRuntime();
+  const worker = await createWorker(opts);
+  process.stderr.write(`worker polling task queue ${opts.taskQueue ?? TASK_QUEUE}\n`);
+  await worker.run();
+}
+
+if (require.main === module) {
+  runWorker({ dataDir: process.env.DRILLCTL_HOME ?? path.resolve('.drillctl'), taskQueue: process.env.DRILLCTL_TASK_QUEUE }).catch((err) => {
+    process.stderr.write(`worker failed: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+}

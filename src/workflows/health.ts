@@ -1,0 +1,62 @@
+import { type ActivityOptions, ActivityFailure, ApplicationFailure, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { HttpCheckRequest } from '../activities/probes/http-check';
+import { DrillKind, DrillOutcome } from '../temporal/search-attributes';
+import type { HealthCheckName, HealthCheckResult, HealthDrillInput, HealthDrillResult } from '../shared/health';
+
+/** One check as the workflow schedules it: an activity call whose retries are the polling. */
+interface PlannedCheck {
+  name: HealthCheckName;
+  request: HttpCheckRequest;
+}
+
+function plannedChecks(input: HealthDrillInput): PlannedCheck[] {
+  const { backendUrl, dashboardUrl, timeoutMs } = input.health;
+  return [
+    { name: 'backend-version', request: { url: new URL('/version', backendUrl).href, kind: 'non-empty-body', timeoutMs } },
+    { name: 'backend-root', request: { url: new URL('/', backendUrl).href, kind: 'body-contains', expect: 'Convex deployment is running', timeoutMs } },
+    { name: 'dashboard', request: { url: new URL('/', dashboardUrl).href, kind: 'status-in', expect: '200,302', timeoutMs } },
+  ];
+}
+
+function failureMessage(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Baseline health of backend and dashboard (check-nonprod-health.sh), with retries and timing per check. */
+export async function healthDrill(input: HealthDrillInput): Promise<HealthDrillResult> {
+  upsertSearchAttributes([{ key: DrillKind, value: 'health' }]);
+  const attempts = input.health.attempts;
+  const checkOptions: ActivityOptions = {
+    startToCloseTimeout: input.health.timeoutMs + 5000,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: attempts },
+  };
+  const { httpCheck } = proxyActivities<Activities>(checkOptions);
+  const planned = plannedChecks(input);
+  if (planned.length === 0) throw ApplicationFailure.nonRetryable('no health checks configured', 'InvalidInput');
+  const startedAt = Date.now();
+  const checks: HealthCheckResult[] = [];
+  for (const check of planned) {
+    setCurrentDetails(`Checking **${check.name}** (${check.request.url}), ${checks.length} of ${planned.length} done`);
+    const t0 = Date.now();
+    try {
+      const out = await httpCheck.executeWithOptions({ ...checkOptions, summary: `${check.name}: GET ${check.request.url}` }, [check.request]);
+      checks.push({ name: check.name, target: check.request.url, ok: true, attempts: out.attempt, durationMs: Date.now() - t0, detail: out.detail, servingRevision: out.servingRevision });
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      checks.push({ name: check.name, target: check.request.url, ok: false, attempts, durationMs: Date.now() - t0, detail: failureMessage(err) });
+    }
+  }
+  const verdict = checks.every((c) => c.ok) ? 'PASS' : 'FAIL';
+  upsertSearchAttributes([{ key: DrillOutcome, value: verdict }]);
+  setCurrentDetails(`Health drill **${verdict}**: ${checks.filter((c) => c.ok).length}/${checks.length} checks passed`);
+  return {
+    workflowId: workflowInfo().workflowId,
+    environment: input.environment,
+    verdict,
+    checks,
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: Date.now() - startedAt,
+  };
+}
