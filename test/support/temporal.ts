@@ -10,7 +10,7 @@ let runtimeInstalled = false;
 
 export async function devServer(): Promise<RunningDevServer> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
   server ??= freePort().then((port) => startDevServer({ port }));

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { healthDrill } from '../../src/workflows/health';
+import type { HealthDrillInput } from '../../src/shared/health';
+import { startRevisionServer, type RevisionServer } from '../../src/sandbox/revision-server';
+import { TASK_QUEUE } from '../../src/temporal/task-queue';
+import { testEnv } from '../support/temporal';
+import { createTestWorker } from '../support/worker';
+
+describe('healthDrill workflow (real dev server)', () => {
+  let env: TestWorkflowEnvironment;
+  let backend: RevisionServer;
+  let dashboard: RevisionServer;
+  before(async () => {
+    env = await testEnv();
+    backend = await startRevisionServer({ revision: 'backend-00011-v4r', kind: 'backend' });
+    dashboard = await startRevisionServer({ revision: 'dashboard-00002-hwm', kind: 'dashboard' });
+  });
+  after(async () => {
+    await backend.stop();
+    await dashboard.stop();
+  });
+  afterEach(() => backend.setFault(null));
+
+  const input = (): HealthDrillInput => ({ environment: 'test', health: { backendUrl: backend.url, dashboardUrl: dashboard.url, timeoutMs: 2000, attempts: 2 } });
+  const run = async (id: string) => {
+    const worker = await createTestWorker(env);
+    return worker.runUntil(env.client.workflow.execute(healthDrill, { args: [input()], workflowId: `${id}-${Date.now()}`, taskQueue: TASK_QUEUE }));
+  };
+
+  it('passes when every check passes, recording attempts, time and serving revision', async () => {
+    const result = await run('health-pass');
+    assert.equal(result.verdict, 'PASS');
+    assert.deepEqual(result.checks.map((c) => c.name), ['backend-version', 'backend-root', 'dashboard']);
+    assert.ok(result.checks.every((c) => c.ok && c.attempts === 1 && c.durationMs >= 0));
+    assert.equal(result.checks[0]?.servingRevision, 'backend-00011-v4r');
+  });
+
+  it('fails after retrying a failing backend, naming the check and the reason', async () => {
+    backend.setFault({ kind: 'http-error', status: 503 });
+    const result = await run('health-fail');
+    assert.equal(result.verdict, 'FAIL');
+    const version = result.checks.find((c) => c.name === 'backend-version')!;
+    assert.equal(version.ok, false);
+    assert.equal(version.attempts, 2);
+    assert.match(version.detail, /HTTP 503/);
+    assert.equal(result.checks.find((c) => c.name === 'dashboard')?.ok, true);
+  });
+});
