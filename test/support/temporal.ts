@@ -8,11 +8,15 @@ import { freePort } from './ports';
 let server: Promise<RunningDevServer> | undefined;
 let runtimeInstalled = false;
 
+/** Keeps the SDK's core logs (expected activity failures, replay warnings) out of test output. */
+export function installTestRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  runtimeInstalled = true;
+}
+
 export async function devServer(): Promise<RunningDevServer> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-    runtimeInstalled = true;
-  }
+  installTestRuntime();
   server ??= freePort().then((port) => startDevServer({ port }));
   return server;
 }
