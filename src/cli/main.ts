@@ -3,6 +3,7 @@ import type { GlobalOptions } from './context';
 import { ExitCode, reportError } from './errors';
 import { registerDemo } from './commands/demo';
 import { registerDrillHealth } from './commands/drill-health';
+import { registerList } from './commands/list';
 import { registerSandbox } from './commands/sandbox';
 import { registerServer } from './commands/server';
 import { registerUpDown } from './commands/up-down';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   const drill = program.command('drill').description('run one drill as a durable workflow');
   registerDrillHealth(drill, global);
 
+  registerList(program, global);
   registerUpDown(program, global);
   registerServer(program);
   registerWorker(program, global);

@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { workflowHistoryUrl } from '../../temporal/web-ui';
+import { withClient, type GlobalOptions } from '../context';
+import { CliError } from '../errors';
+import { emit, table } from '../output';
+
+export interface ListedRun {
+  workflowId: string;
+  type: string;
+  status: string;
+  startTime: string;
+  environment?: string;
+  group?: string;
+  kind?: string;
+  outcome?: string;
+  webUiUrl: string;
+}
+
+const FILTERS = { kind: 'DrillKind', env: 'DrillEnvironment', group: 'DrillServiceGroup', outcome: 'DrillOutcome' } as const;
+
+/** A visibility query from the filter flags; values are quoted, so user input cannot change the query. */
+export function visibilityQuery(filters: Partial<Record<keyof typeof FILTERS, string>>): string {
+  const clauses = Object.entries(filters)
+    .filter(([, v]) => v)
+    .map(([k, v]) => {
+      if (!/^[-\w.]+$/.test(v!)) throw new CliError(`--${k} "${v}" may contain only letters, digits, dots, dashes and underscores`, 2);
+      return `${FILTERS[k as keyof typeof FILTERS]} = '${v}'`;
+    });
+  return clauses.join(' AND ');
+}
+
+export function registerList(program: Command, global: () => GlobalOptions): void {
+  program
+    .command('list')
+    .description('recent drills and rollouts, filtered by search attributes')
+    .option('--kind <kind>', 'health, backup-restore, replay, rollback, readiness-gate, rollout')
+    .option('--env <name>', 'environment (search attribute DrillEnvironment)')
+    .option('--group <name>', 'service group')
+    .option('--outcome <verdict>', 'PASS, FAIL, ...')
+    .option('--limit <n>', 'at most this many', '20')
+    .action(async (o: { kind?: string; env?: string; group?: string; outcome?: string; limit: string }) => {
+      const g = global();
+      const query = visibilityQuery({ kind: o.kind, env: o.env ?? undefined, group: o.group, outcome: o.outcome });
+      const runs = await withClient(g, async (client, target) => {
+        const out: ListedRun[] = [];
+        for await (const wf of client.workflow.list({ query: query || undefined })) {
+          const sa = wf.typedSearchAttributes;
+          const get = (name: string): string | undefined => sa.getAll().find((p) => p.key.name === name)?.value as string | undefined;
+          out.push({
+            workflowId: wf.workflowId,
+            type: wf.type,
+            status: wf.status.name,
+            startTime: wf.startTime.toISOString(),
+            environment: get('DrillEnvironment'),
+            group: get('DrillServiceGroup'),
+            kind: get('DrillKind'),
+            outcome: get('DrillOutcome'),
+            webUiUrl: workflowHistoryUrl(target.address, target.namespace, wf.workflowId, wf.runId),
+          });
+          if (out.length >= Number(o.limit)) break;
+        }
+        return out;
+      });
+      emit(runs, { json: !!g.json }, (rs) =>
+        rs.length ? table(['workflow id', 'kind', 'status', 'outcome', 'started'], rs.map((r) => [r.workflowId, r.kind ?? r.type, r.status, r.outcome ?? '', r.startTime])) : 'No matching runs.',
+      );
+    });
+}
