@@ -1,6 +1,9 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ConfigError } from '../domain/config/parse';
 import { TemporalUnreachableError } from '../temporal/connection';
+
+// Temporal's client errors are recognised by name, not instanceof, so that `drillctl --help`
+// does not load the whole client library (cold start is measured by the benchmark).
+const isNamed = (err: unknown, name: string): err is Error & Record<string, unknown> => err instanceof Error && err.name === name;
 
 /** Exit codes scripts can rely on. */
 export const ExitCode = {
@@ -42,12 +45,12 @@ export function toCliError(err: unknown): CliError {
   if (err instanceof TemporalUnreachableError) {
     return new CliError(err.message, ExitCode.unavailable, 'start one with `drillctl up` (embedded dev server) or set TEMPORAL_ADDRESS / --address to your cluster');
   }
-  if (err instanceof WorkflowExecutionAlreadyStartedError) {
-    return new CliError(`workflow ${err.workflowId} is already running`, ExitCode.failed, 'wait for it to finish or cancel it; only one traffic-changing workflow may run per service group');
+  if (isNamed(err, 'WorkflowExecutionAlreadyStartedError')) {
+    return new CliError(`workflow ${String(err.workflowId)} is already running`, ExitCode.failed, 'wait for it to finish or cancel it; only one traffic-changing workflow may run per service group');
   }
-  if (err instanceof WorkflowNotFoundError) return new CliError(err.message, ExitCode.usage, 'check the workflow id with `drillctl list`');
-  if (err instanceof WorkflowUpdateFailedError) return new CliError(`refused: ${rootCauseMessage(err)}`, ExitCode.failed);
-  if (err instanceof WorkflowFailedError) return new CliError(`workflow failed: ${rootCauseMessage(err)}`, ExitCode.failed);
+  if (isNamed(err, 'WorkflowNotFoundError')) return new CliError(err.message, ExitCode.usage, 'check the workflow id with `drillctl list`');
+  if (isNamed(err, 'WorkflowUpdateFailedError')) return new CliError(`refused: ${rootCauseMessage(err)}`, ExitCode.failed);
+  if (isNamed(err, 'WorkflowFailedError')) return new CliError(`workflow failed: ${rootCauseMessage(err)}`, ExitCode.failed);
   return new CliError(rootCauseMessage(err), ExitCode.failed);
 }
 

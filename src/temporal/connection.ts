@@ -1,6 +1,9 @@
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
+
+// The client and worker libraries are loaded on first use: the CLI's help and validation paths
+// never need them.
 
 export interface TemporalTarget {
   address: string;
@@ -39,6 +42,7 @@ export class TemporalUnreachableError extends Error {
 
 export async function connectClient(target: TemporalTarget): Promise<Client> {
   try {
+    const { Client, Connection } = await import('@temporalio/client');
     const connection = await Connection.connect({ ...target.connectionOptions, connectTimeout: 5000 });
     return new Client({ connection, namespace: target.namespace });
   } catch (err) {
@@ -48,6 +52,7 @@ export async function connectClient(target: TemporalTarget): Promise<Client> {
 
 export async function connectWorkerConnection(target: TemporalTarget): Promise<NativeConnection> {
   try {
+    const { NativeConnection } = await import('@temporalio/worker');
     return await NativeConnection.connect(target.connectionOptions);
   } catch (err) {
     throw new TemporalUnreachableError(target.address, err);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
 import { temporalCliPath } from './binaries';
 import { searchAttributeFlags } from './search-attributes';
 
@@ -74,6 +74,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<RunningDev
 
 /** Resolves once the frontend answers and the namespace exists; rejects after timeoutMs. */
 export async function waitForServer(address: string, namespace: string, timeoutMs: number): Promise<void> {
+  const { Connection } = await import('@temporalio/client');
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {

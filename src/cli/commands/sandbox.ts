@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { startSandbox } from '../../sandbox/sandbox';
 import { dataDir } from '../data-dir';
 import { CliError } from '../errors';
 import { emit } from '../output';
@@ -31,6 +30,7 @@ export function registerSandbox(program: Command, global: () => GlobalOptions): 
     .command('up')
     .description('start the sandbox in the foreground; prints its endpoints and the config that points drillctl at it')
     .action(async () => {
+      const { startSandbox } = await import('../../sandbox/sandbox');
       const sb = await startSandbox({ dataDir: sandboxDir() });
       const state: SandboxState = { pid: process.pid, configPath: sb.configPath, controlUrl: sb.controlUrl, endpoints: sb.endpoints };
       fs.writeFileSync(stateFile(), JSON.stringify(state, null, 2) + '\n');

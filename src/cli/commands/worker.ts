@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runWorker } from '../../worker';
 import { dataDir } from '../data-dir';
 import type { GlobalOptions } from '../context';
 
@@ -9,6 +8,7 @@ export function registerWorker(program: Command, global: () => GlobalOptions): v
     .description('run a worker for every drillctl workflow and activity (foreground)')
     .action(async () => {
       const g = global();
+      const { runWorker } = await import('../../worker');
       await runWorker({ address: g.address, namespace: g.namespace, dataDir: dataDir() });
     });
 }
