@@ -48,6 +48,8 @@ export function toCliError(err: unknown): CliError {
   if (isNamed(err, 'WorkflowExecutionAlreadyStartedError')) {
     return new CliError(`workflow ${String(err.workflowId)} is already running`, ExitCode.failed, 'wait for it to finish or cancel it; only one traffic-changing workflow may run per service group');
   }
+  if (isNamed(err, 'ScheduleNotFoundError')) return new CliError(err.message, ExitCode.usage, 'check the schedule id with `drillctl schedule list`');
+  if (isNamed(err, 'ScheduleAlreadyRunning')) return new CliError(`a schedule with id ${String(err.scheduleId)} already exists`, ExitCode.usage, 'pass another --id, or delete the old one first');
   if (isNamed(err, 'WorkflowNotFoundError')) return new CliError(err.message, ExitCode.usage, 'check the workflow id with `drillctl list`');
   if (isNamed(err, 'WorkflowUpdateFailedError')) return new CliError(`refused: ${rootCauseMessage(err)}`, ExitCode.failed);
   if (isNamed(err, 'WorkflowFailedError')) return new CliError(`workflow failed: ${rootCauseMessage(err)}`, ExitCode.failed);

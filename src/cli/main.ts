@@ -5,6 +5,7 @@ import { registerDemo } from './commands/demo';
 import { registerDrillHealth } from './commands/drill-health';
 import { registerList } from './commands/list';
 import { registerSandbox } from './commands/sandbox';
+import { registerSchedule } from './commands/schedule';
 import { registerServer } from './commands/server';
 import { registerUpDown } from './commands/up-down';
 import { registerWorker } from './commands/worker';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerDrillHealth(drill, global);
 
   registerList(program, global);
+  registerSchedule(program, global);
   registerUpDown(program, global);
   registerServer(program);
   registerWorker(program, global);

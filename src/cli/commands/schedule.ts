@@ -1,0 +1,110 @@
+import type { Command } from 'commander';
+import { TASK_QUEUE } from '../../temporal/task-queue';
+import { withClient, type GlobalOptions } from '../context';
+import { DRILL_KINDS, drillSearchAttributes } from '../drill-kinds';
+import { CliError } from '../errors';
+import { emit, table } from '../output';
+
+export interface ScheduleSummary {
+  scheduleId: string;
+  workflowType?: string;
+  paused: boolean;
+  note?: string;
+  nextRuns: string[];
+  recentRuns: string[];
+}
+
+function kindSpec(kind: string) {
+  const spec = DRILL_KINDS[kind];
+  if (!spec) throw new CliError(`unknown drill kind "${kind}"`, 2, `choose one of: ${Object.keys(DRILL_KINDS).join(', ')}`);
+  return spec;
+}
+
+/** Accepts Temporal's duration strings ("30m", "24h", "7d"); refuses anything else before calling the server. */
+export function parseEvery(every: string): string {
+  if (!/^\d+(s|m|h|d)$/.test(every)) throw new CliError(`--every "${every}" is not a duration`, 2, 'use a number with s, m, h or d, e.g. --every 24h');
+  return every;
+}
+
+export function registerSchedule(program: Command, global: () => GlobalOptions): void {
+  const schedule = program.command('schedule').description('recurring drills with Temporal Schedules (overlap policy: skip)');
+
+  schedule
+    .command('create')
+    .description('create a schedule that runs a drill (or the readiness gate) with the current config')
+    .argument('<kind>', `what to run: ${Object.keys(DRILL_KINDS).join(', ')}`)
+    .option('--every <duration>', 'interval, e.g. 24h')
+    .option('--cron <expr>', 'cron expression (UTC), e.g. "0 3 * * 1"')
+    .option('--id <scheduleId>', 'schedule id (default: drill-<kind>-<env>)')
+    .option('--paused', 'create it paused')
+    .action(async (kind: string, o: { every?: string; cron?: string; id?: string; paused?: boolean }) => {
+      const g = global();
+      const spec = kindSpec(kind);
+      if (!o.every === !o.cron) throw new CliError('give exactly one of --every or --cron', 2, 'e.g. --every 24h');
+      const built = spec.build(g);
+      const scheduleId = o.id ?? `drill-${kind}-${built.environment}`;
+      await withClient(g, async (client) => {
+        const { ScheduleOverlapPolicy } = await import('@temporalio/client');
+        await client.schedule.create({
+          scheduleId,
+          spec: o.every ? { intervals: [{ every: parseEvery(o.every) as `${number}h` }] } : { cronExpressions: [o.cron!] },
+          action: {
+            type: 'startWorkflow',
+            workflowType: spec.workflowType,
+            workflowId: `${scheduleId}`,
+            taskQueue: TASK_QUEUE,
+            args: [built.input],
+            typedSearchAttributes: drillSearchAttributes(kind, built.environment, built.group),
+            staticSummary: `${built.summary} (scheduled by ${scheduleId})`,
+          },
+          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+          state: { paused: !!o.paused, note: `created by drillctl for ${spec.describe}` },
+        });
+      });
+      emit({ scheduleId, kind, every: o.every, cron: o.cron, paused: !!o.paused }, { json: !!g.json }, (r) => `Schedule ${r.scheduleId} created: ${kind} ${r.every ? `every ${r.every}` : `cron "${r.cron}"`}${r.paused ? ' (paused)' : ''}.`);
+    });
+
+  schedule
+    .command('list')
+    .description('schedules with their next and recent runs')
+    .action(async () => {
+      const g = global();
+      const rows = await withClient(g, async (client) => {
+        const out: ScheduleSummary[] = [];
+        for await (const s of client.schedule.list()) {
+          out.push({
+            scheduleId: s.scheduleId,
+            workflowType: s.action?.type === 'startWorkflow' ? s.action.workflowType : undefined,
+            paused: s.state.paused,
+            note: s.state.note,
+            nextRuns: s.info.nextActionTimes.slice(0, 3).map((d) => d.toISOString()),
+            recentRuns: s.info.recentActions.map((a) => a.action.workflow.workflowId),
+          });
+        }
+        return out;
+      });
+      emit(rows, { json: !!g.json }, (rs) =>
+        rs.length ? table(['schedule', 'workflow', 'paused', 'next run', 'recent runs'], rs.map((r) => [r.scheduleId, r.workflowType, r.paused ? 'yes' : 'no', r.nextRuns[0], r.recentRuns.length])) : 'No schedules.',
+      );
+    });
+
+  const act = (name: string, description: string, run: (handle: import('@temporalio/client').ScheduleHandle, note: string) => Promise<void>) =>
+    schedule
+      .command(name)
+      .description(description)
+      .argument('<scheduleId>')
+      .option('--note <text>', 'why (recorded on the schedule)', `drillctl schedule ${name}`)
+      .action(async (scheduleId: string, o: { note: string }) => {
+        const g = global();
+        await withClient(g, async (client) => {
+          const handle = client.schedule.getHandle(scheduleId);
+          await handle.describe(); // a clear "not found" before acting
+          await run(handle, o.note);
+        });
+        emit({ scheduleId, done: name }, { json: !!g.json }, () => `Schedule ${scheduleId}: ${name} done.`);
+      });
+  act('pause', 'pause a schedule', (h, note) => h.pause(note));
+  act('unpause', 'resume a paused schedule', (h, note) => h.unpause(note));
+  act('trigger', 'start one run now (skipped if one is running)', (h) => h.trigger());
+  act('delete', 'delete a schedule (runs it started are kept)', (h) => h.delete());
+}

@@ -1,0 +1,35 @@
+import type { SearchAttributePair } from '@temporalio/common';
+import { DrillEnvironment, DrillKind, DrillServiceGroup } from '../temporal/search-attributes';
+import { HEALTH_WORKFLOW } from '../shared/health';
+import type { GlobalOptions } from './context';
+import { healthInput } from './commands/drill-health';
+
+/**
+ * Every workflow a schedule can start, with how its input is built from the config. The same
+ * builders serve the drill commands, so a scheduled drill runs exactly what `drillctl drill X` runs.
+ */
+export interface DrillKindSpec {
+  workflowType: string;
+  describe: string;
+  build(global: GlobalOptions): { input: unknown; environment: string; group?: string; summary: string };
+}
+
+export const DRILL_KINDS: Record<string, DrillKindSpec> = {
+  health: {
+    workflowType: HEALTH_WORKFLOW,
+    describe: 'baseline health',
+    build(g) {
+      const input = healthInput(g);
+      return { input, environment: input.environment, summary: `Health drill on **${input.environment}**` };
+    },
+  },
+};
+
+export function drillSearchAttributes(kind: string, environment: string, group?: string): SearchAttributePair[] {
+  const pairs: SearchAttributePair[] = [
+    { key: DrillEnvironment, value: environment },
+    { key: DrillKind, value: kind },
+  ];
+  if (group) pairs.push({ key: DrillServiceGroup, value: group });
+  return pairs;
+}
