@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { ScheduleHandle } from '@temporalio/client';
 import { TASK_QUEUE } from '../../temporal/task-queue';
 import { withClient, type GlobalOptions } from '../context';
 import { DRILL_KINDS, drillSearchAttributes } from '../drill-kinds';
@@ -88,7 +89,7 @@ export function registerSchedule(program: Command, global: () => GlobalOptions):
       );
     });
 
-  const act = (name: string, description: string, run: (handle: import('@temporalio/client').ScheduleHandle, note: string) => Promise<void>) =>
+  const act = (name: string, description: string, run: (handle: ScheduleHandle, note: string) => Promise<void>) =>
     schedule
       .command(name)
       .description(description)
