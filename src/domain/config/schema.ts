@@ -61,16 +61,30 @@ export const BackupConfigSchema = z.object({
   keepSnapshots: z.number().int().min(1).default(5),
 });
 
+const ArgvTemplate = z.array(z.string()).min(1);
+
 export const ReplayConfigSchema = z.object({
-  /** Working directory of the runtime's commands. */
+  /** Working directory of the runtime's commands (the seed ran them in the runtime's app folder). */
   cwd: z.string().optional(),
   /** argv templates; `{id}` is replaced by the entity id. Never a shell string. */
-  reprojectRun: z.array(z.string()).min(1).default(['mix', 'runtime.convex.reproject', '--run-id', '{id}']),
-  reprojectWorker: z.array(z.string()).min(1).default(['mix', 'runtime.convex.reproject', '--worker-id', '{id}']),
-  seedFixtures: z.array(z.string()).min(1).optional(),
-  cleanupFixtures: z.array(z.string()).min(1).optional(),
+  reprojectRun: ArgvTemplate.default(['mix', 'runtime.convex.reproject', '--run-id', '{id}']),
+  reprojectWorker: ArgvTemplate.default(['mix', 'runtime.convex.reproject', '--worker-id', '{id}']),
+  /** Seeds one run and one codex worker with the ids `{runId}` and `{workerId}` (may print RUN_ID=/WORKER_ID=). */
+  seedFixtures: ArgvTemplate.optional(),
+  /** Removes the fixtures `{runId}` and `{workerId}`: history, checkpoints and their Convex projections. */
+  cleanupFixtures: ArgvTemplate.optional(),
+  /** Print an entity's durable history as JSON (src/domain/reproject/history.ts), for the parity check. */
+  historyRun: ArgvTemplate.optional(),
+  historyWorker: ArgvTemplate.optional(),
   /** Convex deployment that holds the projections (read back for parity). */
   projections: ConvexDeploymentSchema.optional(),
+  /** Convex query that returns one projection document: args `{table, key}` (key = entity id). */
+  projectionQuery: z.string().regex(/^[A-Za-z0-9_/]+:[A-Za-z0-9_]+$/, { message: 'expected a Convex function path like module:function' }).default('drillProjections:get'),
+  projectionTables: z.object({ run: z.string().min(1), codexWorker: z.string().min(1) }).default({ run: 'run_summaries', codexWorker: 'codex_worker_summaries' }),
+  /** Fixture ids are `<prefix>_run_<hash of the workflow id>` (and `_worker_`), so they read as drill data. */
+  fixturePrefix: z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'expected lowercase letters, digits and underscores' }).default('drillctl_drill'),
+  /** A projection written this long before the replay started still counts as written by it (clock skew between worker and runtime). */
+  clockSkewToleranceMs: z.number().int().min(0).default(2000),
   commandTimeoutSeconds: z.number().positive().default(300),
 });
 
