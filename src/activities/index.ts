@@ -1,4 +1,5 @@
 import { httpCheck } from './probes/http-check';
+import { createReportActivities } from './reports/write-report';
 
 /** Long-lived clients and settings the worker builds once and every activity shares. */
 export interface ActivityDeps {
@@ -10,9 +11,10 @@ export interface ActivityDeps {
  * Every activity the worker registers. Workflows see only the type
  * (`proxyActivities<Activities>`), so this module never enters the workflow bundle.
  */
-export function createActivities(_deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps) {
   return {
     httpCheck,
+    ...createReportActivities(deps.dataDir),
   };
 }
 

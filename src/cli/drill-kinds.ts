@@ -3,6 +3,9 @@ import { DrillEnvironment, DrillKind, DrillServiceGroup } from '../temporal/sear
 import { HEALTH_WORKFLOW } from '../shared/health';
 import type { GlobalOptions } from './context';
 import { healthInput } from './commands/drill-health';
+import { gateInput } from './commands/gate';
+import { actingIdentity } from './identity';
+import { READINESS_GATE_WORKFLOW } from '../shared/readiness-gate';
 
 /**
  * Every workflow a schedule can start, with how its input is built from the config. The same
@@ -15,6 +18,14 @@ export interface DrillKindSpec {
 }
 
 export const DRILL_KINDS: Record<string, DrillKindSpec> = {
+  gate: {
+    workflowType: READINESS_GATE_WORKFLOW,
+    describe: 'the readiness gate (every drill, attestation, report)',
+    build(g) {
+      const input = gateInput(g, actingIdentity());
+      return { input, environment: input.environment, group: input.group, summary: `Readiness gate on **${input.environment}** / ${input.group}` };
+    },
+  },
   health: {
     workflowType: HEALTH_WORKFLOW,
     describe: 'baseline health',

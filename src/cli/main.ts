@@ -3,7 +3,9 @@ import type { GlobalOptions } from './context';
 import { ExitCode, reportError } from './errors';
 import { registerDemo } from './commands/demo';
 import { registerDrillHealth } from './commands/drill-health';
+import { registerGate } from './commands/gate';
 import { registerList } from './commands/list';
+import { registerReport } from './commands/report';
 import { registerSandbox } from './commands/sandbox';
 import { registerSchedule } from './commands/schedule';
 import { registerServer } from './commands/server';
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   const drill = program.command('drill').description('run one drill as a durable workflow');
   registerDrillHealth(drill, global);
 
+  registerGate(program, global);
+  registerReport(program, global);
   registerList(program, global);
   registerSchedule(program, global);
   registerUpDown(program, global);

@@ -1,2 +1,3 @@
 // Every workflow the worker registers; the worker bundles this module by path.
 export { healthDrill } from './health';
+export { readinessGate } from './readiness-gate';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SecretRefSchema } from '../secret-ref';
+import { GateConfigSchema } from './gate';
 
 const Url = z.url({ message: 'expected an absolute http(s) URL' });
 
@@ -105,6 +106,7 @@ export const EnvironmentSchema = z
     backup: BackupConfigSchema.optional(),
     replay: ReplayConfigSchema.optional(),
     productionGuard: ProductionGuardSchema.optional(),
+    gate: GateConfigSchema.default({ attesters: [], forbidInitiator: true, attestationTimeoutSeconds: 3600, remainingWork: [] }),
   })
   .superRefine((env, ctx) => {
     if (env.production && env.sandbox) {

@@ -1,0 +1,100 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AttestationPolicy, AttestationRequest, AttestationState } from '../domain/attestation';
+import type { HealthDrillInput, HealthDrillResult, Verdict } from './health';
+
+export const READINESS_GATE_WORKFLOW = 'readinessGate';
+
+/** The drills of the gate, in the order they run. */
+export const GATE_DRILLS = ['health', 'backupRestore', 'replay', 'rollback'] as const;
+export type GateDrill = (typeof GATE_DRILLS)[number];
+
+export const GATE_DRILL_WORKFLOWS: Record<GateDrill, string> = {
+  health: 'healthDrill',
+  backupRestore: 'backupRestoreDrill',
+  replay: 'replayDrill',
+  rollback: 'rollbackDrill',
+};
+
+export interface ReadinessGateInput {
+  environment: string;
+  group: string;
+  /** Who started the gate (recorded; may be barred from attesting). */
+  initiator: string;
+  /** Where the environment lives, for the report's scope line (e.g. "openagentsgemini/us-central1"). */
+  scope: string;
+  rtoTargetSeconds: number;
+  /** Child inputs, built by the same code as `drillctl drill <kind>`; a missing one is reported as not configured. */
+  drills: {
+    health: HealthDrillInput;
+    backupRestore?: unknown;
+    replay?: unknown;
+    rollback?: unknown;
+  };
+  /** Workflow id of the rollback child: the group's traffic lock, so it cannot overlap a rollout. */
+  rollbackWorkflowId: string;
+  attestation: AttestationPolicy;
+  /** Items the report lists under "Remaining work" in addition to every failed criterion. */
+  remainingWork: string[];
+}
+
+export type GateStepStatus = 'passed' | 'failed' | 'skipped' | 'not-configured';
+
+export interface GateStep {
+  drill: GateDrill;
+  workflowType: string;
+  status: GateStepStatus;
+  workflowId?: string;
+  seconds: number;
+  /** The child's own result (its verdict and figures); absent when it did not finish. */
+  result?: unknown;
+  error?: string;
+}
+
+export interface AttestationRecord {
+  state: AttestationState;
+  attester?: string;
+  reason?: string;
+  docs?: string[];
+  /** ISO time on workflow time. */
+  at?: string;
+  timeoutSeconds: number;
+  onTimeout: 'fail';
+}
+
+export interface AcceptanceCriterion {
+  id: 'drills-succeeded' | 'rto-within-target' | 'docs-attested';
+  text: string;
+  status: Verdict;
+  detail: string;
+}
+
+export interface ReadinessGateResult {
+  workflowId: string;
+  environment: string;
+  group: string;
+  scope: string;
+  initiator: string;
+  startedAt: string;
+  finishedAt: string;
+  totalSeconds: number;
+  rtoTargetSeconds: number;
+  steps: GateStep[];
+  attestation: AttestationRecord;
+  criteria: AcceptanceCriterion[];
+  remainingWork: string[];
+  verdict: Verdict;
+}
+
+export interface ReadinessGateStatus {
+  phase: 'drills' | 'attestation' | 'done';
+  current?: GateDrill;
+  steps: GateStep[];
+  attestation: AttestationRecord;
+}
+
+export const attestDocsUpdate = defineUpdate<AttestationRecord, [AttestationRequest]>('attestDocs');
+/** Same meaning as the Update, for people attesting from the Web UI; refused the same way (and logged). */
+export const attestDocsSignal = defineSignal<[AttestationRequest]>('attestDocsSignal');
+export const gateStatusQuery = defineQuery<ReadinessGateStatus>('gateStatus');
+
+export type { HealthDrillResult };

@@ -1,0 +1,151 @@
+import {
+  ChildWorkflowFailure,
+  condition,
+  executeChild,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { attestationRefusal, type AttestationRequest } from '../domain/attestation';
+import { drillName, evaluateCriteria } from '../domain/acceptance';
+import { DrillEnvironment, DrillKind, DrillOutcome, DrillServiceGroup, DrillStep } from '../temporal/search-attributes';
+import {
+  attestDocsSignal,
+  attestDocsUpdate,
+  GATE_DRILLS,
+  GATE_DRILL_WORKFLOWS,
+  gateStatusQuery,
+  type AttestationRecord,
+  type GateDrill,
+  type GateStep,
+  type ReadinessGateInput,
+  type ReadinessGateResult,
+  type ReadinessGateStatus,
+} from '../shared/readiness-gate';
+
+const { writeGateReport } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
+
+function rootMessage(err: unknown): string {
+  let cur: unknown = err;
+  while (cur instanceof Error && (cur as Error & { cause?: unknown }).cause instanceof Error) cur = (cur as Error & { cause?: unknown }).cause;
+  return cur instanceof Error ? cur.message : String(err);
+}
+
+/**
+ * The whole G7 readiness gate: baseline health, then the backup/restore, replay and rollback drills
+ * as child workflows, then a named person attests that the on-call docs are current, then the
+ * acceptance criteria and the report. Every figure in the report comes from this workflow's result.
+ */
+export async function readinessGate(input: ReadinessGateInput): Promise<ReadinessGateResult> {
+  const { workflowId } = workflowInfo();
+  const startedAt = Date.now();
+  const steps: GateStep[] = [];
+  const status: ReadinessGateStatus = {
+    phase: 'drills',
+    steps,
+    attestation: { state: 'not-yet-asked', timeoutSeconds: input.attestation.timeoutSeconds, onTimeout: input.attestation.onTimeout },
+  };
+
+  const accept = (req: AttestationRequest): AttestationRecord => {
+    status.attestation = { ...status.attestation, state: 'attested', attester: req.attester, reason: req.reason, docs: req.docs ?? [], at: new Date().toISOString() };
+    return status.attestation;
+  };
+  setHandler(attestDocsUpdate, accept, {
+    validator: (req) => {
+      const refusal = attestationRefusal(req, input.attestation, status.attestation.state, input.initiator);
+      if (refusal) throw new Error(refusal);
+    },
+    description: 'Attest that the on-call and escalation docs are current (attester, reason, docs)',
+  });
+  setHandler(attestDocsSignal, (req) => {
+    const refusal = attestationRefusal(req, input.attestation, status.attestation.state, input.initiator);
+    if (refusal) log.warn(`attestation signal refused: ${refusal}`, { attester: req.attester });
+    else accept(req);
+  });
+  setHandler(gateStatusQuery, () => status);
+
+  upsertSearchAttributes([
+    { key: DrillKind, value: 'readiness-gate' },
+    { key: DrillEnvironment, value: input.environment },
+    { key: DrillServiceGroup, value: input.group },
+  ]);
+
+  for (const drill of GATE_DRILLS) {
+    status.current = drill;
+    const childInput = input.drills[drill];
+    const workflowType = GATE_DRILL_WORKFLOWS[drill];
+    if (childInput === undefined) {
+      steps.push({ drill, workflowType, status: 'not-configured', seconds: 0, error: `no ${drillName(drill)} section in the environment's config` });
+      continue;
+    }
+    if (drill !== 'health' && steps[0]?.status !== 'passed') {
+      steps.push({ drill, workflowType, status: 'skipped', seconds: 0, error: 'baseline health did not pass' });
+      continue;
+    }
+    upsertSearchAttributes([{ key: DrillStep, value: drill }]);
+    setCurrentDetails(`Running the **${drillName(drill)}** drill (${steps.length + 1} of ${GATE_DRILLS.length})`);
+    steps.push(await runDrill(drill, childInput, workflowId, input));
+  }
+
+  status.phase = 'attestation';
+  status.current = undefined;
+  upsertSearchAttributes([{ key: DrillStep, value: 'attestation' }]);
+  if (status.attestation.state !== 'attested') {
+    status.attestation = { ...status.attestation, state: 'waiting' };
+    const who = input.attestation.attesters.length ? input.attestation.attesters.join(', ') : 'any on-call engineer';
+    setCurrentDetails(
+      `Waiting up to ${input.attestation.timeoutSeconds} s for **${who}** to attest the on-call and escalation docs:\n\n` +
+        `\`drillctl gate attest ${workflowId} --as NAME --reason "..."\``,
+    );
+    const attested = await condition(() => status.attestation.state === 'attested', input.attestation.timeoutSeconds * 1000);
+    if (!attested) status.attestation = { ...status.attestation, state: 'timed-out' };
+  }
+
+  const criteria = evaluateCriteria(input.environment, steps, status.attestation, input.rtoTargetSeconds);
+  const verdict = criteria.every((c) => c.status === 'PASS') ? 'PASS' : 'FAIL';
+  const failed = criteria.filter((c) => c.status === 'FAIL').map((c) => `Fix: ${c.text.toLowerCase()} (${c.detail}).`);
+  const result: ReadinessGateResult = {
+    workflowId,
+    environment: input.environment,
+    group: input.group,
+    scope: input.scope,
+    initiator: input.initiator,
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: new Date().toISOString(),
+    totalSeconds: (Date.now() - startedAt) / 1000,
+    rtoTargetSeconds: input.rtoTargetSeconds,
+    steps,
+    attestation: status.attestation,
+    criteria,
+    remainingWork: [...failed, ...input.remainingWork],
+    verdict,
+  };
+  status.phase = 'done';
+  upsertSearchAttributes([{ key: DrillOutcome, value: verdict }, { key: DrillStep, value: 'done' }]);
+  setCurrentDetails(`Readiness gate **${verdict}**: ${criteria.map((c) => `${c.id} ${c.status}`).join(', ')}`);
+  await writeGateReport(result);
+  return result;
+}
+
+async function runDrill(drill: GateDrill, childInput: unknown, gateId: string, input: ReadinessGateInput): Promise<GateStep> {
+  const workflowType = GATE_DRILL_WORKFLOWS[drill];
+  const childId = drill === 'rollback' ? input.rollbackWorkflowId : `${gateId}-${drill}`;
+  const t0 = Date.now();
+  try {
+    const result = await executeChild<(i: unknown) => Promise<{ verdict: 'PASS' | 'FAIL' }>>(workflowType, {
+      workflowId: childId,
+      args: [childInput],
+      staticSummary: `${drillName(drill)} drill for readiness gate ${gateId}`,
+      // A drill that changes traffic must finish its own compensation even if the gate is cancelled.
+      parentClosePolicy: 'REQUEST_CANCEL',
+    });
+    return { drill, workflowType, workflowId: childId, status: result.verdict === 'PASS' ? 'passed' : 'failed', seconds: (Date.now() - t0) / 1000, result, error: result.verdict === 'PASS' ? undefined : `${drillName(drill)} verdict FAIL` };
+  } catch (err) {
+    if (!(err instanceof ChildWorkflowFailure) && !(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
+    return { drill, workflowType, workflowId: childId, status: 'failed', seconds: (Date.now() - t0) / 1000, error: rootMessage(err) };
+  }
+}
