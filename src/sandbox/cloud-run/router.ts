@@ -1,0 +1,153 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RoutingTable } from './traffic-rules';
+
+/** The instant a new allocation really started to route requests. */
+export interface SwitchRecord {
+  /** Epoch milliseconds on this machine's clock. */
+  atMs: number;
+  /** Service generation whose traffic this is. */
+  generation: number;
+  routing: RoutingTable;
+}
+
+export interface ServiceRouterOptions {
+  service: string;
+  /** The local URL of a revision's HTTP server, or undefined if it has none. */
+  revisionUrl(revision: string): string | undefined;
+  propagationDelayMs: number;
+}
+
+/** Host-name prefix that selects a tag, as Cloud Run tag URLs do: `<tag>---<service>...`. */
+export const TAG_HOST_SEPARATOR = '---';
+
+/**
+ * The data plane of one Cloud Run service: an HTTP proxy at the service URL that splits requests
+ * between revisions by the live allocation (smooth weighted round-robin, so a 90/10 split is exactly
+ * 90/10 over every 10 requests), and serves tags either on a URL of their own (one extra port per
+ * tag, the `uri` of the tag's traffic status) or on the service URL with a `Host: <tag>---anything`
+ * header. A new allocation goes live only after the propagation delay; the instant it does is
+ * recorded, so tests and the benchmark can compare probe measurements with the real switch.
+ */
+export class ServiceRouter {
+  private routing: RoutingTable = { weights: [], tags: {} };
+  private wrrCurrent: number[] = [];
+  private readonly records: SwitchRecord[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly servers: http.Server[] = [];
+  private readonly tagUrls = new Map<string, Promise<string>>();
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  private propagationDelayMs: number;
+  url = '';
+
+  constructor(private readonly opts: ServiceRouterOptions) {
+    this.propagationDelayMs = opts.propagationDelayMs;
+  }
+
+  async start(): Promise<string> {
+    this.url = await this.listen(undefined);
+    return this.url;
+  }
+
+  /** Serves `tag` on a port of its own; the URL is stable for the router's life. */
+  tagUrl(tag: string): Promise<string> {
+    let url = this.tagUrls.get(tag);
+    if (!url) {
+      url = this.listen(tag);
+      this.tagUrls.set(tag, url);
+    }
+    return url;
+  }
+
+  setPropagationDelay(ms: number): void {
+    this.propagationDelayMs = ms;
+  }
+
+  /** Makes `routing` live now (service creation) without waiting for propagation. */
+  applyNow(routing: RoutingTable, generation: number): void {
+    this.switchTo(routing, generation);
+  }
+
+  /** Makes `routing` live after the propagation delay. */
+  schedule(routing: RoutingTable, generation: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.switchTo(routing, generation);
+    }, this.propagationDelayMs);
+    this.timers.add(timer);
+  }
+
+  current(): RoutingTable {
+    return structuredClone(this.routing);
+  }
+
+  switches(): SwitchRecord[] {
+    return structuredClone(this.records);
+  }
+
+  /** Which revision the next untagged request goes to (advances the round-robin like a request). */
+  pickRevision(): string | undefined {
+    const { weights } = this.routing;
+    if (weights.length === 0) return undefined;
+    const total = weights.reduce((s, w) => s + w.percent, 0);
+    let best = 0;
+    for (let i = 0; i < weights.length; i++) {
+      this.wrrCurrent[i] = (this.wrrCurrent[i] ?? 0) + (weights[i]?.percent ?? 0);
+      if ((this.wrrCurrent[i] ?? 0) > (this.wrrCurrent[best] ?? 0)) best = i;
+    }
+    this.wrrCurrent[best] = (this.wrrCurrent[best] ?? 0) - total;
+    return weights[best]?.revision;
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.agent.destroy();
+    await Promise.all(
+      this.servers.map((s) => {
+        s.closeAllConnections();
+        return new Promise<void>((resolve) => s.close(() => resolve()));
+      }),
+    );
+  }
+
+  private switchTo(routing: RoutingTable, generation: number): void {
+    this.routing = structuredClone(routing);
+    this.wrrCurrent = routing.weights.map(() => 0);
+    this.records.push({ atMs: Date.now(), generation, routing: structuredClone(routing) });
+  }
+
+  private async listen(tag: string | undefined): Promise<string> {
+    const server = http.createServer((req, res) => this.route(req, res, tag));
+    server.keepAliveTimeout = 1000;
+    this.servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  private route(req: http.IncomingMessage, res: http.ServerResponse, portTag: string | undefined): void {
+    const host = req.headers.host ?? '';
+    const hostTag = host.includes(TAG_HOST_SEPARATOR) ? host.slice(0, host.indexOf(TAG_HOST_SEPARATOR)) : undefined;
+    const tag = portTag ?? hostTag;
+    const revision = tag !== undefined ? this.routing.tags[tag] : this.pickRevision();
+    const target = revision ? this.opts.revisionUrl(revision) : undefined;
+    if (!revision || !target) {
+      const why = tag !== undefined ? `tag "${tag}" is not assigned` : 'no revision receives traffic';
+      res.writeHead(tag !== undefined ? 404 : 503, { 'content-type': 'text/plain' }).end(`${this.opts.service}: ${why}\n`);
+      return;
+    }
+    const upstream = http.request(
+      new URL(req.url ?? '/', target),
+      { method: req.method, headers: { ...req.headers, host: new URL(target).host }, agent: this.agent },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', (err) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`${this.opts.service}: revision ${revision} did not answer: ${err.message}\n`);
+    });
+    req.pipe(upstream);
+  }
+}
