@@ -107,7 +107,7 @@ export async function readinessGate(input: ReadinessGateInput): Promise<Readines
 
   const criteria = evaluateCriteria(input.environment, steps, status.attestation, input.rtoTargetSeconds);
   const verdict = criteria.every((c) => c.status === 'PASS') ? 'PASS' : 'FAIL';
-  const failed = criteria.filter((c) => c.status === 'FAIL').map((c) => `Fix: ${c.text.toLowerCase()} (${c.detail}).`);
+  const failed = criteria.filter((c) => c.status === 'FAIL').map((c) => `Not met, to fix: ${c.text} (${c.detail}).`);
   const result: ReadinessGateResult = {
     workflowId,
     environment: input.environment,

@@ -87,7 +87,7 @@ describe('readinessGate workflow: attestation (real dev server)', () => {
     assert.equal(result.attestation.state, 'timed-out');
     const docs = result.criteria.find((c) => c.id === 'docs-attested')!;
     assert.deepEqual([docs.status, docs.detail], ['FAIL', 'not attested within 2 s']);
-    assert.ok(result.remainingWork.some((w) => w.includes('on-call docs')), result.remainingWork.join('\n'));
+    assert.ok(result.remainingWork.includes('Not met, to fix: On-call docs and escalation paths are up to date (not attested within 2 s).'), result.remainingWork.join('\n'));
   });
 
   it('skips the other drills when baseline health fails', async () => {
