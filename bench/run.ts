@@ -1,0 +1,65 @@
+// `npm run bench [-- --quick] [-- --only NAME]`: every benchmark against the embedded Temporal dev
+// server and the sandbox; prints a table and writes the figures with the machine to bench/results.json
+// (quick mode, used by CI so the benchmarks cannot rot, writes bench/results-quick.json instead).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { startDevServer } from '../src/temporal/dev-server';
+import { machine, type Benchmark, type BenchResult } from './harness';
+import { cliStartup } from './benchmarks/cli-startup';
+import { freePort } from '../test/support/ports';
+
+const BENCHMARKS: Benchmark[] = [cliStartup];
+
+function parseArgs(argv: string[]): { quick: boolean; only?: string } {
+  const quick = argv.includes('--quick');
+  const i = argv.indexOf('--only');
+  return { quick, only: i >= 0 ? argv[i + 1] : undefined };
+}
+
+function printTable(results: BenchResult[]): void {
+  const rows: string[][] = [['benchmark', 'figure', 'value', 'target', 'met']];
+  for (const r of results) {
+    for (const f of r.figures) {
+      rows.push([r.benchmark, f.name, `${f.value < 10 ? f.value.toFixed(3) : f.value.toFixed(1)} ${f.unit}`, f.target ?? '(context)', f.met === undefined ? '' : f.met ? 'yes' : 'NO']);
+    }
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
+}
+
+async function main(): Promise<void> {
+  const { quick, only } = parseArgs(process.argv.slice(2));
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const selected = BENCHMARKS.filter((b) => !only || b.name === only);
+  if (selected.length === 0) throw new Error(`no benchmark named ${only}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+  const server = await startDevServer({ port: await freePort() });
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drillctl-bench-'));
+  const started = Date.now();
+  const results: BenchResult[] = [];
+  try {
+    for (const b of selected) {
+      const log = (msg: string): void => void process.stderr.write(`[${b.name}] ${msg}\n`);
+      log(`running${quick ? ' (quick)' : ''}...`);
+      const t0 = Date.now();
+      results.push(await b.run({ quick, reps: quick ? 1 : 5, temporalAddress: server.address, tmpDir, log }));
+      log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await server.stop();
+    fs.rmSync(tmpDir, { recursive: true, force: true });
+  }
+  printTable(results);
+  const out = { date: new Date().toISOString(), quick, durationSeconds: (Date.now() - started) / 1000, machine: machine(), results };
+  const file = path.join(__dirname, quick ? 'results-quick.json' : 'results.json');
+  fs.writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+  console.log(`\n${results.length} benchmarks in ${out.durationSeconds.toFixed(0)} s; figures written to ${path.relative(process.cwd(), file)}`);
+  const missed = results.flatMap((r) => r.figures.filter((f) => f.met === false).map((f) => `${r.benchmark}: ${f.name}`));
+  if (missed.length) console.log(`Targets missed (see README, Benchmarks): ${missed.join('; ')}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
