@@ -46,6 +46,8 @@ export const RollbackConfigSchema = z.object({
   consecutiveHealthy: z.number().int().min(1).default(3),
   /** Give up waiting for the data plane after this long. */
   switchTimeoutSeconds: z.number().positive().default(600),
+  /** How long the rollback target keeps serving before the original traffic is restored. */
+  holdSeconds: z.number().min(0).default(0),
 });
 
 export const ConvexDeploymentSchema = z.object({
@@ -102,7 +104,7 @@ export const EnvironmentSchema = z
     cloudRun: CloudRunSchema.optional(),
     serviceGroups: z.record(z.string().regex(/^[a-z0-9][-a-z0-9]*$/, { message: 'expected a lowercase name (letters, digits, dashes)' }), ServiceGroupSchema).default({}),
     health: HealthConfigSchema.optional(),
-    rollback: RollbackConfigSchema.default({ rtoTargetSeconds: 300, probeIntervalMs: 1000, consecutiveHealthy: 3, switchTimeoutSeconds: 600 }),
+    rollback: RollbackConfigSchema.default({ rtoTargetSeconds: 300, probeIntervalMs: 1000, consecutiveHealthy: 3, switchTimeoutSeconds: 600, holdSeconds: 0 }),
     backup: BackupConfigSchema.optional(),
     replay: ReplayConfigSchema.optional(),
     productionGuard: ProductionGuardSchema.optional(),
