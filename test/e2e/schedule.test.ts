@@ -1,31 +1,16 @@
 import assert from 'node:assert/strict';
-import type { Worker } from '@temporalio/worker';
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
-import { devServer, testEnv } from '../support/temporal';
-import { createTestWorker, tempDir } from '../support/worker';
-import { runDrillctl } from '../support/drillctl';
+import { testEnv } from '../support/temporal';
+import { startStack, type Stack } from '../support/stack';
 
 describe('drillctl schedule (subprocess, real server)', () => {
-  let sandbox: Sandbox;
-  let worker: Worker;
-  let running: Promise<void>;
-  let address: string;
-  const home = tempDir('schedule-home');
+  let stack: Stack;
   const scheduleId = `health-every-hour-${Date.now()}`;
-
   before(async () => {
-    address = (await devServer()).address;
-    sandbox = await startSandbox({ dataDir: tempDir('schedule-sandbox') });
-    worker = await createTestWorker(await testEnv());
-    running = worker.run();
+    stack = await startStack('schedule');
   });
-  after(async () => {
-    worker.shutdown();
-    await running;
-    await sandbox.stop();
-  });
+  after(() => stack.stop());
 
-  const drillctl = (...args: string[]) => runDrillctl(['--config', sandbox.configPath, ...args], { TEMPORAL_ADDRESS: address, DRILLCTL_HOME: home });
+  const drillctl = (...args: string[]) => stack.drillctl(args);
 
   it('creates a schedule, triggers it once, lists it, and deletes it', async () => {
     const created = await drillctl('schedule', 'create', 'health', '--every', '1h', '--id', scheduleId);

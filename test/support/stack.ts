@@ -1,0 +1,34 @@
+import type { Worker } from '@temporalio/worker';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
+import { runDrillctl, type CliRun } from './drillctl';
+import { devServer, testEnv } from './temporal';
+import { createTestWorker, tempDir } from './worker';
+
+/** What an end-to-end test runs against: the shared dev server, a fresh sandbox and an in-process worker. */
+export interface Stack {
+  address: string;
+  sandbox: Sandbox;
+  home: string;
+  /** `drillctl --config <sandbox config> ...args` as a subprocess, against this stack. */
+  drillctl(args: string[], env?: NodeJS.ProcessEnv): Promise<CliRun>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(name: string): Promise<Stack> {
+  const address = (await devServer()).address;
+  const sandbox = await startSandbox({ dataDir: tempDir(`${name}-sandbox`) });
+  const home = tempDir(`${name}-home`);
+  const worker: Worker = await createTestWorker(await testEnv(), { dataDir: home });
+  const running = worker.run();
+  return {
+    address,
+    sandbox,
+    home,
+    drillctl: (args, env = {}) => runDrillctl(['--config', sandbox.configPath, ...args], { TEMPORAL_ADDRESS: address, DRILLCTL_HOME: home, ...env }),
+    async stop() {
+      worker.shutdown();
+      await running;
+      await sandbox.stop();
+    },
+  };
+}
