@@ -1,0 +1,241 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import yauzl from 'yauzl';
+import { classifyEntry, parseTableMapLine } from '../../domain/snapshot/entry-path';
+import { JsonlScanner } from '../../domain/snapshot/jsonl-scanner';
+import { MANIFEST_VERSION, type ManifestEntry, type SnapshotManifest, type SnapshotTable } from '../../domain/snapshot/manifest';
+import { MultisetDigest } from '../../domain/snapshot/multiset-digest';
+import { checkSnapshotStructure } from '../../domain/snapshot/structure';
+
+/** A snapshot that cannot be trusted, with every reason found and the next step. */
+export class SnapshotInvalidError extends Error {
+  constructor(
+    readonly snapshot: string,
+    readonly reasons: string[],
+  ) {
+    super(`snapshot ${snapshot} failed verification: ${reasons.join('; ')}. Do not restore from it: export a new snapshot`);
+    this.name = 'SnapshotInvalidError';
+  }
+}
+
+export interface ReadProgress {
+  step: 'hashing' | 'entries';
+  bytesDone: number;
+  bytesTotal: number;
+  entriesDone: number;
+  entriesTotal: number;
+  /** Entries fully read so far: a retry can skip them. */
+  entries: ManifestEntry[];
+  zipSha256?: string;
+}
+
+export interface ReadSnapshotOptions {
+  /** Called often while reading (the caller throttles heartbeats). */
+  onProgress?: (p: ReadProgress) => void;
+  /** Progress of an earlier attempt on the same file, to resume instead of starting over. */
+  resume?: Pick<ReadProgress, 'entries' | 'zipSha256' | 'bytesTotal'>;
+  signal?: AbortSignal;
+}
+
+/** Explains a yauzl/zlib error in terms of what happened to the file. */
+function explainZipError(err: Error): string {
+  const m = err.message;
+  if (/end of central directory record signature not found/i.test(m)) return 'it is truncated or not a ZIP file: no end-of-central-directory record (a download cut short leaves exactly this)';
+  if (/central directory file header signature|invalid comment length|extends past end of file|entry count|offset/i.test(m)) return `its central directory is damaged (${m})`;
+  if (/local file header signature/.test(m)) return `an entry's data is missing or overwritten (${m})`;
+  return m;
+}
+
+function openZip(file: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) =>
+    yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false, decodeStrings: true }, (err, zip) => (err ? reject(err) : resolve(zip))),
+  );
+}
+
+function openEntryStream(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.ReadableStream> {
+  return new Promise((resolve, reject) => zip.openReadStream(entry, (err, stream) => (err ? reject(err) : resolve(stream))));
+}
+
+async function sha256OfFile(file: string, bytesTotal: number, onChunk: (bytesDone: number) => void, signal?: AbortSignal): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  let done = 0;
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20, signal })) {
+    hash.update(chunk as Buffer);
+    done += (chunk as Buffer).length;
+    onChunk(done);
+  }
+  if (done !== bytesTotal) throw new Error(`the file changed while it was read (${bytesTotal} bytes expected, ${done} read)`);
+  return hash.digest('hex');
+}
+
+interface EntryReadResult {
+  entry: ManifestEntry;
+  problems: string[];
+  tableMap?: string[];
+  schemaFirstLine?: string;
+}
+
+async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, onBytes: (n: number) => void): Promise<EntryReadResult> {
+  const path = entry.fileName;
+  const { kind, table } = classifyEntry(path);
+  const sha = crypto.createHash('sha256');
+  let crc = 0;
+  let bytes = 0;
+  const problems: string[] = [];
+  let digest: MultisetDigest | undefined;
+  let scanner: JsonlScanner | undefined;
+  if (kind === 'documents') {
+    digest = new MultisetDigest();
+    let line = crypto.createHash('sha256');
+    scanner = new JsonlScanner(path, {
+      lineData: (part) => void line.update(part),
+      lineEnd: () => {
+        digest!.add(line.digest('hex'));
+        line = crypto.createHash('sha256');
+      },
+    });
+  }
+  // Small entries whose content matters beyond its hash are kept (bounded) for the structure check.
+  const keep = kind === 'table-map' || kind === 'schema' ? ([] as Buffer[]) : undefined;
+  let kept = 0;
+  const stream = await openEntryStream(zip, entry);
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => {
+      sha.update(chunk);
+      crc = zlib.crc32(chunk, crc);
+      bytes += chunk.length;
+      scanner?.push(chunk);
+      if (keep && kept < 1 << 20) {
+        keep.push(chunk);
+        kept += chunk.length;
+      }
+      onBytes(chunk.length);
+    });
+    stream.on('error', (err: Error) => reject(new Error(`entry ${path} cannot be read: ${explainZipError(err)}`, { cause: err })));
+    stream.on('end', () => resolve());
+  });
+  if ((crc >>> 0) !== entry.crc32 >>> 0) {
+    problems.push(`entry ${path} is corrupted: its CRC-32 is ${(crc >>> 0).toString(16).padStart(8, '0')}, the ZIP records ${(entry.crc32 >>> 0).toString(16).padStart(8, '0')}`);
+  }
+  const out: ManifestEntry = {
+    path,
+    kind,
+    ...(table !== undefined ? { table } : {}),
+    bytes,
+    compressedBytes: entry.compressedSize,
+    crc32: (entry.crc32 >>> 0).toString(16).padStart(8, '0'),
+    sha256: sha.digest('hex'),
+  };
+  if (scanner && digest) {
+    const scan = scanner.finish();
+    problems.push(...scan.problems);
+    out.documents = scan.documents;
+    out.documentsDigest = digest.hex();
+  }
+  const text = keep ? Buffer.concat(keep).toString('utf8') : undefined;
+  return {
+    entry: out,
+    problems,
+    tableMap: kind === 'table-map' ? text!.split('\n').filter((l) => l.trim()).map((l) => parseTableMapLine(l)?.name ?? `(unreadable line ${JSON.stringify(l.slice(0, 60))})`) : undefined,
+    schemaFirstLine: kind === 'schema' ? text!.split('\n')[0]?.trim() : undefined,
+  };
+}
+
+/**
+ * Verifies a snapshot ZIP by streaming it: SHA-256 of the file, then every entry through the
+ * central directory (a real export's local headers carry data descriptors) with its SHA-256,
+ * CRC-32 check, and for each table the document count and an order-independent digest. Memory
+ * stays flat whatever the size: one chunk and one line hash at a time.
+ */
+export async function readSnapshotManifest(zipPath: string, snapshotName: string, opts: ReadSnapshotOptions = {}): Promise<SnapshotManifest> {
+  let bytesTotal: number;
+  try {
+    bytesTotal = fs.statSync(zipPath).size;
+  } catch (err) {
+    throw new SnapshotInvalidError(zipPath, [`the file cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
+  }
+  if (bytesTotal === 0) throw new SnapshotInvalidError(zipPath, ['the file is empty']);
+  const resume = opts.resume && opts.resume.bytesTotal === bytesTotal ? opts.resume : undefined;
+  const progress: ReadProgress = { step: 'hashing', bytesDone: 0, bytesTotal, entriesDone: 0, entriesTotal: 0, entries: [], zipSha256: resume?.zipSha256 };
+  const report = (): void => opts.onProgress?.(progress);
+
+  progress.zipSha256 ??= await sha256OfFile(zipPath, bytesTotal, (done) => {
+    progress.bytesDone = done;
+    report();
+  }, opts.signal);
+  progress.step = 'entries';
+  progress.bytesDone = 0;
+  report();
+
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await openZip(zipPath);
+  } catch (err) {
+    throw new SnapshotInvalidError(zipPath, [explainZipError(err as Error)]);
+  }
+  progress.entriesTotal = zip.entryCount;
+  const done = new Map((resume?.entries ?? []).map((e) => [`${e.path}\0${e.compressedBytes}\0${e.crc32}`, e]));
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  let tableMap: string[] | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      zip.on('error', (err: Error) => reject(err));
+      zip.on('end', () => resolve());
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (opts.signal?.aborted) return reject(opts.signal.reason as Error);
+        if (entry.fileName.endsWith('/')) return zip.readEntry();
+        const key = `${entry.fileName}\0${entry.compressedSize}\0${(entry.crc32 >>> 0).toString(16).padStart(8, '0')}`;
+        const previous = done.get(key);
+        // Entries whose content the structure check needs are re-read; they are small.
+        const reuse = previous && previous.kind !== 'table-map' && previous.kind !== 'schema';
+        const work: Promise<EntryReadResult> = reuse
+          ? Promise.resolve({ entry: previous, problems: [] })
+          : readEntry(zip, entry, (n) => {
+              progress.bytesDone += n;
+              report();
+            });
+        work.then(
+          (r) => {
+            problems.push(...r.problems);
+            if (r.tableMap) tableMap = r.tableMap;
+            if (r.schemaFirstLine !== undefined && r.schemaFirstLine !== '"uniform"') {
+              warnings.push(`${r.entry.path} is not "uniform" (${r.schemaFirstLine.slice(0, 40)}): the importer reads that table with older rules`);
+            }
+            progress.entries.push(r.entry);
+            progress.entriesDone++;
+            report();
+            zip.readEntry();
+          },
+          (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))),
+        );
+      });
+      zip.readEntry();
+    });
+  } catch (err) {
+    throw new SnapshotInvalidError(zipPath, [...problems, explainZipError(err as Error)]);
+  } finally {
+    zip.close();
+  }
+  const structure = checkSnapshotStructure(progress.entries, tableMap);
+  problems.push(...structure.problems);
+  warnings.push(...structure.warnings);
+  if (problems.length) throw new SnapshotInvalidError(zipPath, problems);
+
+  const tables: SnapshotTable[] = progress.entries
+    .filter((e) => e.kind === 'documents')
+    .map((e) => ({ name: e.table!, documents: e.documents!, sha256: e.sha256, documentsDigest: e.documentsDigest!, bytes: e.bytes }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return {
+    manifestVersion: MANIFEST_VERSION,
+    snapshot: snapshotName,
+    zipBytes: bytesTotal,
+    zipSha256: progress.zipSha256,
+    verifiedAt: new Date().toISOString(),
+    tables,
+    totalDocuments: tables.reduce((n, t) => n + t.documents, 0),
+    entries: progress.entries,
+    warnings,
+  };
+}

@@ -1,0 +1,53 @@
+import type { CliImportMode } from '../../domain/snapshot/restore-guard';
+import type { SecretRef } from '../../domain/secret-ref';
+
+/** A deployment as workflows name it: URL and a reference to its admin key (never the key). */
+export interface DeploymentRef {
+  url: string;
+  adminKey: SecretRef;
+}
+
+export interface ExportSnapshotRequest {
+  deployment: DeploymentRef;
+  /** Where the snapshot ZIP goes; must not exist yet. */
+  zipPath: string;
+}
+
+export interface ExportSnapshotResult {
+  zipPath: string;
+  zipBytes: number;
+  /** The export's Convex timestamp (ns), as the CLI printed it. */
+  snapshotTs?: string;
+}
+
+export interface ImportSnapshotRequest {
+  deployment: DeploymentRef;
+  zipPath: string;
+  mode: CliImportMode;
+}
+
+export interface ImportSnapshotResult {
+  /** From the CLI's "Added N documents" line, or the deployment's import record when resumed. */
+  addedDocuments: number;
+  /** Per-table counts from the "Imported" checkpoint lines; may be empty (fast imports print none). */
+  tables: Record<string, number>;
+  /** True when a retry found the import a killed worker had started and waited for it instead of importing again. */
+  resumed: boolean;
+}
+
+export interface VerifySnapshotRequest {
+  zipPath: string;
+  manifestPath: string;
+  /** Delete the ZIP once its manifest is written (exports taken only to compare). */
+  discardZip?: boolean;
+}
+
+export interface PruneSnapshotsRequest {
+  dir: string;
+  environment: string;
+  keep: number;
+}
+
+export interface PruneSnapshotsResult {
+  removed: string[];
+}

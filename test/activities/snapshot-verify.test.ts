@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { quietActivityEnv } from '../support/backup-activity-env';
+import { ApplicationFailure } from '@temporalio/common';
+import yazl from 'yazl';
+import { readSnapshotManifest, SnapshotInvalidError } from '../../src/activities/backup/read-snapshot';
+import { verifySnapshot } from '../../src/activities/backup/verify-snapshot';
+import { pruneSnapshots } from '../../src/activities/backup/prune-snapshots';
+import type { SnapshotManifest } from '../../src/domain/snapshot/manifest';
+
+const MESSAGES = ['{"_creationTime":1712345678901.5,"_id":"m1","score":1.0}', '{"_creationTime":1712345678902.5,"_id":"m2","big":9007199254740993,"raw":{"$bytes":"AAH+/w=="}}'];
+
+async function writeZip(file: string, entries: [string, string][]): Promise<void> {
+  const zip = new yazl.ZipFile();
+  for (const [name, body] of entries) zip.addBuffer(Buffer.from(body), name, { compress: true });
+  zip.end();
+  await pipeline(zip.outputStream, fs.createWriteStream(file));
+}
+
+function snapshotEntries(messages = MESSAGES): [string, string][] {
+  return [
+    ['README.md', 'snapshot\n'],
+    ['_tables/documents.jsonl', '{"name":"messages","id":10001}\n{"name":"users","id":10002}\n'],
+    ['messages/documents.jsonl', messages.map((l) => `${l}\n`).join('')],
+    ['messages/generated_schema.jsonl', '"uniform"\n'],
+    ['users/documents.jsonl', '{"_creationTime":1712345678903.5,"_id":"u1","name":"Ada"}\n'],
+    ['users/generated_schema.jsonl', '"uniform"\n'],
+  ];
+}
+
+async function expectInvalid(file: string, pattern: RegExp): Promise<void> {
+  await assert.rejects(readSnapshotManifest(file, path.basename(file)), (err: unknown) => {
+    assert.ok(err instanceof SnapshotInvalidError, `expected SnapshotInvalidError, got ${String(err)}`);
+    assert.match(err.message, pattern);
+    return true;
+  });
+}
+
+describe('snapshot verification (streamed ZIP, manifest)', () => {
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapshot-verify-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('lists tables, counts documents, hashes every entry and writes the manifest next to the snapshot', async () => {
+    const zip = path.join(dir, 'convex-test-export-20260101T000000000Z.zip');
+    await writeZip(zip, snapshotEntries());
+    const manifestPath = zip.replace(/\.zip$/, '.manifest.json');
+    const summary = await quietActivityEnv().run(verifySnapshot, { zipPath: zip, manifestPath });
+    assert.deepEqual(summary.tables.map((t) => [t.name, t.documents]), [['messages', 2], ['users', 1]]);
+    assert.equal(summary.totalDocuments, 3);
+    assert.deepEqual(summary.warnings, []);
+    const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as SnapshotManifest;
+    assert.equal(manifest.entries.length, 6);
+    assert.ok(manifest.entries.every((e) => /^[0-9a-f]{64}$/.test(e.sha256) && /^[0-9a-f]{8}$/.test(e.crc32)));
+    assert.equal(manifest.zipBytes, fs.statSync(zip).size);
+    assert.equal(manifest.entries.find((e) => e.path === 'messages/documents.jsonl')?.bytes, MESSAGES.join('\n').length + 1);
+  });
+
+  it('fails a truncated snapshot with a clear reason', async () => {
+    const zip = path.join(dir, 'cut.zip');
+    await writeZip(zip, snapshotEntries());
+    fs.truncateSync(zip, Math.floor(fs.statSync(zip).size / 2));
+    await expectInvalid(zip, /truncated or not a ZIP file: no end-of-central-directory record/);
+  });
+
+  it('fails a snapshot whose compressed data was corrupted, naming the entry', async () => {
+    const zip = path.join(dir, 'flipped.zip');
+    const big = Array.from({ length: 2000 }, (_, i) => `{"_creationTime":${i}.5,"_id":"d${i}","text":"${'lorem ipsum '.repeat(4)}${i}"}`);
+    await writeZip(zip, snapshotEntries(big));
+    const bytes = fs.readFileSync(zip);
+    const at = bytes.indexOf(Buffer.from('messages/documents.jsonl')) + 200;
+    for (let i = 0; i < 16; i++) bytes[at + i] = bytes[at + i]! ^ 0xff;
+    fs.writeFileSync(zip, bytes);
+    await expectInvalid(zip, /messages\/documents\.jsonl (cannot be read|is corrupted)/);
+  });
+
+  it('fails a snapshot whose last document was cut, or a table that _tables lists but is missing', async () => {
+    const cut = path.join(dir, 'cut-line.zip');
+    const entries = snapshotEntries();
+    entries[2] = ['messages/documents.jsonl', `${MESSAGES[0]}\n${MESSAGES[1]!.slice(0, 30)}`];
+    await writeZip(cut, entries);
+    await expectInvalid(cut, /messages\/documents\.jsonl line 2: the last document has no trailing newline/);
+    const missing = path.join(dir, 'missing.zip');
+    await writeZip(missing, snapshotEntries().filter(([name]) => !name.startsWith('users/')));
+    await expectInvalid(missing, /table users is listed in _tables\/documents\.jsonl but users\/documents\.jsonl is missing/);
+  });
+
+  it('turns an invalid snapshot into a non-retryable SnapshotInvalid failure', async () => {
+    const zip = path.join(dir, 'empty.zip');
+    fs.writeFileSync(zip, '');
+    await assert.rejects(quietActivityEnv().run(verifySnapshot, { zipPath: zip, manifestPath: `${zip}.manifest.json` }), (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure);
+      assert.equal(err.type, 'SnapshotInvalid');
+      assert.equal(err.nonRetryable, true);
+      assert.match(err.message, /empty\.zip failed verification: the file is empty/);
+      return true;
+    });
+    assert.equal(fs.existsSync(`${zip}.manifest.json`), false);
+  });
+
+  it('resumes from the entries an earlier attempt recorded instead of reading them again', async () => {
+    const zip = path.join(dir, 'resume.zip');
+    await writeZip(zip, snapshotEntries());
+    const first = await readSnapshotManifest(zip, 'resume.zip');
+    const messages = first.entries.find((e) => e.path === 'messages/documents.jsonl')!;
+    // A marker value proves the entry was taken from the heartbeat and not re-read.
+    const recorded = { ...messages, documents: 99 };
+    const env = quietActivityEnv({ attempt: 2, heartbeatDetails: { entries: [recorded], zipSha256: first.zipSha256, bytesTotal: first.zipBytes } });
+    const beats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => beats.push(d));
+    const summary = await env.run(verifySnapshot, { zipPath: zip, manifestPath: `${zip}.manifest.json` });
+    assert.equal(summary.tables.find((t) => t.name === 'messages')?.documents, 99);
+    assert.ok(beats.length > 0, 'progress is heartbeated');
+  });
+
+  it('keeps only the newest snapshots of the environment', async () => {
+    for (const stamp of ['20260101T000000000Z', '20260102T000000000Z', '20260103T000000000Z']) {
+      fs.writeFileSync(path.join(dir, `convex-sandbox-export-${stamp}.zip`), 'x');
+      fs.writeFileSync(path.join(dir, `convex-sandbox-export-${stamp}.manifest.json`), '{}');
+    }
+    fs.writeFileSync(path.join(dir, 'keep-me.txt'), 'x');
+    const { removed } = await pruneSnapshots({ dir, environment: 'sandbox', keep: 1 });
+    assert.equal(removed.length, 4);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['convex-sandbox-export-20260103T000000000Z.manifest.json', 'convex-sandbox-export-20260103T000000000Z.zip', 'keep-me.txt']);
+  });
+});
