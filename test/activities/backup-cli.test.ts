@@ -8,7 +8,7 @@ import { createBackupActivities } from '../../src/activities/backup';
 import { envFileLine, type SpawnProcess } from '../../src/activities/backup/convex-cli';
 import { compareManifests } from '../../src/domain/snapshot/compare-manifests';
 import { startConvexStandIn, type ConvexStandIn } from '../../src/sandbox/convex/convex-stand-in';
-import { quietActivityEnv } from '../support/backup-activity-env';
+import { quietActivityEnv, runActivity } from '../support/backup-activity-env';
 import { runConvexCli } from '../support/convex-cli';
 
 // Keys with characters an env file could mangle (`#` starts a comment, `|` as in real admin keys).
@@ -82,20 +82,20 @@ describe('backup activities: the real convex CLI against stand-ins', function ()
   it('exports from A, restores into B, and the export of B compares equal, float 1.0, int64 > 2^53 and bytes included', async () => {
     const zip = path.join(root, 'snapshots', 'convex-test-export-20260101T000000000Z.zip');
     const env = quietActivityEnv();
-    const exported = await env.run(activities.exportSnapshot, { deployment: sourceRef, zipPath: zip });
+    const exported = await runActivity(env, activities.exportSnapshot, { deployment: sourceRef, zipPath: zip });
     assert.equal(exported.zipPath, zip);
     assert.match(exported.snapshotTs ?? '', /^\d{19}$/);
-    const snap = await env.run(activities.verifySnapshot, { zipPath: zip, manifestPath: `${zip}.manifest.json` });
+    const snap = await runActivity(env, activities.verifySnapshot, { zipPath: zip, manifestPath: `${zip}.manifest.json` });
     assert.deepEqual(snap.tables.map((t) => [t.name, t.documents]), [['messages', 3], ['users', 1]]);
 
-    const imported = await env.run(activities.importSnapshot, { deployment: scratchRef, zipPath: zip, mode: 'replaceAll' });
+    const imported = await runActivity(env, activities.importSnapshot, { deployment: scratchRef, zipPath: zip, mode: 'replaceAll' });
     assert.equal(imported.addedDocuments, 4);
     assert.equal(imported.resumed, false);
     assert.deepEqual(imported.tables, { messages: 3, users: 1 });
 
     const back = path.join(root, 'snapshots', 'back.zip');
-    await env.run(activities.exportSnapshot, { deployment: scratchRef, zipPath: back });
-    const restored = await env.run(activities.verifySnapshot, { zipPath: back, manifestPath: `${back}.manifest.json`, discardZip: true });
+    await runActivity(env, activities.exportSnapshot, { deployment: scratchRef, zipPath: back });
+    const restored = await runActivity(env, activities.verifySnapshot, { zipPath: back, manifestPath: `${back}.manifest.json`, discardZip: true });
     assert.equal(fs.existsSync(back), false, 'the comparison export is discarded');
     const comparison = compareManifests(snap, restored);
     assert.deepEqual(comparison.mismatches, []);
@@ -110,7 +110,7 @@ describe('backup activities: the real convex CLI against stand-ins', function ()
 
   it('fails fast on a wrong admin key with a non-retryable failure that names the reference, not the key', async () => {
     process.env.DRILL_TEST_SOURCE_KEY = 'wrong|key-for-this-deployment';
-    await assert.rejects(quietActivityEnv().run(activities.exportSnapshot, { deployment: sourceRef, zipPath: path.join(root, 'x.zip') }), (err: unknown) => {
+    await assert.rejects(runActivity(quietActivityEnv(), activities.exportSnapshot, { deployment: sourceRef, zipPath: path.join(root, 'x.zip') }), (err: unknown) => {
       assert.ok(err instanceof ApplicationFailure);
       assert.equal(err.type, 'ConvexAdminKeyRejected');
       assert.equal(err.nonRetryable, true);
@@ -122,7 +122,7 @@ describe('backup activities: the real convex CLI against stand-ins', function ()
     assert.equal(fs.existsSync(path.join(root, 'x.zip')), false);
     const dummy = path.join(root, 'dummy.zip');
     fs.writeFileSync(dummy, 'not read: the key is refused first');
-    await assert.rejects(quietActivityEnv().run(activities.importSnapshot, { deployment: { ...scratchRef, adminKey: 'env:DRILL_TEST_SOURCE_KEY' }, zipPath: dummy, mode: 'append' }), (err: unknown) => {
+    await assert.rejects(runActivity(quietActivityEnv(), activities.importSnapshot, { deployment: { ...scratchRef, adminKey: 'env:DRILL_TEST_SOURCE_KEY' }, zipPath: dummy, mode: 'append' }), (err: unknown) => {
       assert.ok(err instanceof ApplicationFailure);
       assert.equal(err.type, 'ConvexAdminKeyRejected');
       assert.match(err.message, /convex import against .* was refused: the admin key from env:DRILL_TEST_SOURCE_KEY/);
@@ -135,9 +135,9 @@ describe('backup activities: the real convex CLI against stand-ins', function ()
   it('fails an import the backend failed, and reports a short import as the smaller count it is', async () => {
     const zip = path.join(root, 'snap.zip');
     const env = quietActivityEnv();
-    await env.run(activities.exportSnapshot, { deployment: sourceRef, zipPath: zip });
+    await runActivity(env, activities.exportSnapshot, { deployment: sourceRef, zipPath: zip });
     scratch.failNextImport('Hit an error while importing: disk quota exceeded');
-    await assert.rejects(env.run(activities.importSnapshot, { deployment: scratchRef, zipPath: zip, mode: 'replaceAll' }), (err: unknown) => {
+    await assert.rejects(runActivity(env, activities.importSnapshot, { deployment: scratchRef, zipPath: zip, mode: 'replaceAll' }), (err: unknown) => {
       assert.ok(err instanceof ApplicationFailure);
       assert.equal(err.type, 'ConvexImportFailed');
       assert.equal(err.nonRetryable, true);
@@ -145,13 +145,13 @@ describe('backup activities: the real convex CLI against stand-ins', function ()
       return true;
     });
     scratch.dropDocumentsOnNextImport(2);
-    const short = await env.run(activities.importSnapshot, { deployment: scratchRef, zipPath: zip, mode: 'replaceAll' });
+    const short = await runActivity(env, activities.importSnapshot, { deployment: scratchRef, zipPath: zip, mode: 'replaceAll' });
     assert.equal(short.addedDocuments, 2);
   });
 
   it('after a worker died mid-import, a retry waits for the import already running instead of importing twice', async () => {
     const zip = path.join(root, 'snap.zip');
-    await quietActivityEnv().run(activities.exportSnapshot, { deployment: sourceRef, zipPath: zip });
+    await runActivity(quietActivityEnv(), activities.exportSnapshot, { deployment: sourceRef, zipPath: zip });
     const startedAtMs = Date.now();
     scratch.stallImports();
     // The dead worker's CLI: it confirmed the import, which keeps running on the deployment.
@@ -163,7 +163,7 @@ describe('backup activities: the real convex CLI against stand-ins', function ()
     const retry = quietActivityEnv({ attempt: 2, heartbeatDetails: { startedAtMs, step: 'importing', importedTables: 0 } });
     const beats: unknown[] = [];
     retry.on('heartbeat', (d: unknown) => beats.push(d));
-    const result = retry.run(activities.importSnapshot, { deployment: scratchRef, zipPath: zip, mode: 'append' });
+    const result = runActivity(retry, activities.importSnapshot, { deployment: scratchRef, zipPath: zip, mode: 'append' });
     while (beats.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     scratch.releaseImports();
     const out = await result;

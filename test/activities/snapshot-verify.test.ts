@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { quietActivityEnv } from '../support/backup-activity-env';
+import { quietActivityEnv, runActivity } from '../support/backup-activity-env';
 import { ApplicationFailure } from '@temporalio/common';
 import yazl from 'yazl';
 import { readSnapshotManifest, SnapshotInvalidError } from '../../src/activities/backup/read-snapshot';
@@ -48,7 +48,7 @@ describe('snapshot verification (streamed ZIP, manifest)', () => {
     const zip = path.join(dir, 'convex-test-export-20260101T000000000Z.zip');
     await writeZip(zip, snapshotEntries());
     const manifestPath = zip.replace(/\.zip$/, '.manifest.json');
-    const summary = await quietActivityEnv().run(verifySnapshot, { zipPath: zip, manifestPath });
+    const summary = await runActivity(quietActivityEnv(), verifySnapshot, { zipPath: zip, manifestPath });
     assert.deepEqual(summary.tables.map((t) => [t.name, t.documents]), [['messages', 2], ['users', 1]]);
     assert.equal(summary.totalDocuments, 3);
     assert.deepEqual(summary.warnings, []);
@@ -91,7 +91,7 @@ describe('snapshot verification (streamed ZIP, manifest)', () => {
   it('turns an invalid snapshot into a non-retryable SnapshotInvalid failure', async () => {
     const zip = path.join(dir, 'empty.zip');
     fs.writeFileSync(zip, '');
-    await assert.rejects(quietActivityEnv().run(verifySnapshot, { zipPath: zip, manifestPath: `${zip}.manifest.json` }), (err: unknown) => {
+    await assert.rejects(runActivity(quietActivityEnv(), verifySnapshot, { zipPath: zip, manifestPath: `${zip}.manifest.json` }), (err: unknown) => {
       assert.ok(err instanceof ApplicationFailure);
       assert.equal(err.type, 'SnapshotInvalid');
       assert.equal(err.nonRetryable, true);
@@ -111,7 +111,7 @@ describe('snapshot verification (streamed ZIP, manifest)', () => {
     const env = quietActivityEnv({ attempt: 2, heartbeatDetails: { entries: [recorded], zipSha256: first.zipSha256, bytesTotal: first.zipBytes } });
     const beats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => beats.push(d));
-    const summary = await env.run(verifySnapshot, { zipPath: zip, manifestPath: `${zip}.manifest.json` });
+    const summary = await runActivity(env, verifySnapshot, { zipPath: zip, manifestPath: `${zip}.manifest.json` });
     assert.equal(summary.tables.find((t) => t.name === 'messages')?.documents, 99);
     assert.ok(beats.length > 0, 'progress is heartbeated');
   });

@@ -8,3 +8,8 @@ const silent: Logger = { log() {}, trace() {}, debug() {}, info() {}, warn() {},
 export function quietActivityEnv(info?: Partial<Info>): MockActivityEnvironment {
   return new MockActivityEnvironment(info, { logger: silent });
 }
+
+/** Runs an activity in a mock environment with its argument and result types kept. */
+export function runActivity<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+  return env.run(fn as never, ...(args as unknown as never[])) as Promise<R>;
+}
