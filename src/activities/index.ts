@@ -1,4 +1,5 @@
 import { httpCheck } from './probes/http-check';
+import { createReprojectActivities } from './reproject';
 import { createReportActivities } from './reports/write-report';
 
 /** Long-lived clients and settings the worker builds once and every activity shares. */
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     httpCheck,
     ...createReportActivities(deps.dataDir),
+    ...createReprojectActivities(),
   };
 }
 

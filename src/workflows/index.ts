@@ -1,3 +1,4 @@
 // Every workflow the worker registers; the worker bundles this module by path.
 export { healthDrill } from './health';
 export { readinessGate } from './readiness-gate';
+export { replayDrill } from './replay';

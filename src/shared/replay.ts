@@ -1,0 +1,131 @@
+import type { ReplayConfig } from '../domain/config/schema';
+import type { ReprojectWrite } from '../domain/reproject/line';
+import type { ParityStatus, ProjectionParity } from '../domain/reproject/parity';
+import type { ReprojectScope } from '../domain/reproject/scopes';
+
+export const REPLAY_WORKFLOW = 'replayDrill';
+
+export interface ReplayDrillInput {
+  environment: string;
+  /** Commands and the Convex deployment to read back; the admin key is a reference, resolved in activities. */
+  replay: ReplayConfig;
+}
+
+// ---- activity requests and outcomes ----
+
+export interface ReplayFixtureRequest {
+  replay: ReplayConfig;
+  runId: string;
+  workerId: string;
+}
+
+export interface SeededFixtures {
+  runId: string;
+  workerId: string;
+  commandDurationMs: number;
+}
+
+export interface CleanedFixtures {
+  /** What the cleanup command reported, one line per entity. */
+  lines: string[];
+  commandDurationMs: number;
+}
+
+export interface ReprojectRequest {
+  replay: ReplayConfig;
+  scope: ReprojectScope;
+  entityId: string;
+}
+
+export interface ReprojectOutcome {
+  scope: ReprojectScope;
+  entity: string;
+  result: 'ok';
+  write: ReprojectWrite;
+  /** `duration_ms` as the runtime printed it. */
+  durationMs: number;
+  commandDurationMs: number;
+  exitCode: number | null;
+  /** Worker wall clock when the command started: a projection older than this was not written by it. */
+  startedAtMs: number;
+}
+
+/** Details of a `ReprojectFailed` failure, for the workflow's per-scope result. */
+export interface ReprojectFailureDetails {
+  scope: ReprojectScope;
+  entity: string;
+  /** The runtime's reason (`sink_write_failed`, `run_not_found`) or what was wrong with the output. */
+  reason: string;
+  exitCode: number | null;
+  durationMs?: number;
+  failureKinds: string[];
+}
+
+export interface ParityRequest {
+  replay: ReplayConfig;
+  scope: ReprojectScope;
+  entityId: string;
+  /** From ReprojectOutcome.startedAtMs; omit to skip the freshness check. */
+  notBeforeMs?: number;
+}
+
+export type ParityOutcome = ProjectionParity;
+
+// ---- the drill's result ----
+
+export type Verdict = 'PASS' | 'FAIL';
+export type ScopeParity = ParityStatus | 'not-checked';
+
+export interface ReplayScopeResult {
+  scope: ReprojectScope;
+  entity: string;
+  result: 'ok' | 'error';
+  write?: ReprojectWrite;
+  reason?: string;
+  /** The runtime's own `duration_ms`. */
+  durationMs?: number;
+  /** The reproject command from start to exit, on workflow time. */
+  commandDurationMs: number;
+  parity: ScopeParity;
+  /** Why parity is not `match`: the fields that differ, or what was missing. */
+  parityDetail?: string;
+  differences?: ProjectionParity['differences'];
+  expectedHash?: string;
+  actualHash?: string;
+}
+
+export interface ReplayFixturesResult {
+  runId: string;
+  workerId: string;
+  seeded: boolean;
+  cleanedUp: boolean;
+  cleanupDetail?: string;
+}
+
+export interface ReplayDrillResult {
+  workflowId: string;
+  environment: string;
+  verdict: Verdict;
+  fixtures: ReplayFixturesResult;
+  scopes: ReplayScopeResult[];
+  /** Every reason for a FAIL, each with the resource and the next step. */
+  failures: string[];
+  startedAt: string;
+  durationMs: number;
+}
+
+export function replayWorkflowId(environment: string, startedAt: Date): string {
+  return `replay-${environment}-${startedAt.toISOString().replace(/[:.]/g, '').toLowerCase()}`;
+}
+
+/** The config fields the replay drill cannot run without, by their config path. */
+export function missingReplayFields(replay: ReplayConfig): string[] {
+  const required: [keyof ReplayConfig, string][] = [
+    ['seedFixtures', 'replay.seedFixtures'],
+    ['cleanupFixtures', 'replay.cleanupFixtures'],
+    ['historyRun', 'replay.historyRun'],
+    ['historyWorker', 'replay.historyWorker'],
+    ['projections', 'replay.projections'],
+  ];
+  return required.filter(([k]) => replay[k] === undefined).map(([, path]) => path);
+}

@@ -1,0 +1,164 @@
+import { type ActivityOptions, ActivityFailure, ApplicationFailure, CancellationScope, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { replayFixtureIds } from '../domain/reproject/fixture-ids';
+import type { ReprojectScope } from '../domain/reproject/scopes';
+import { DrillKind, DrillOutcome, DrillStep } from '../temporal/search-attributes';
+import {
+  missingReplayFields,
+  type ParityOutcome,
+  type ReplayDrillInput,
+  type ReplayDrillResult,
+  type ReplayFixtureRequest,
+  type ReplayScopeResult,
+  type ReprojectFailureDetails,
+} from '../shared/replay';
+
+function failureMessage(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function reprojectDetails(err: ActivityFailure): ReprojectFailureDetails | undefined {
+  const cause = err.cause;
+  return cause instanceof ApplicationFailure && cause.type === 'ReprojectFailed' ? (cause.details?.[0] as ReprojectFailureDetails | undefined) : undefined;
+}
+
+function parityDetail(p: ParityOutcome, table: string, entity: string): string | undefined {
+  switch (p.status) {
+    case 'match':
+      return undefined;
+    case 'drift':
+      return `${p.differences.length} field(s) differ from history: ${p.differences.map((d) => `${d.field} (history ${d.history}, Convex ${d.convex})`).join(', ')}`;
+    case 'missing':
+      return `no document ${table}/${entity} in Convex although the runtime reported a write`;
+    case 'stale':
+      return `the document in Convex was projected at ${p.projectedAt ?? 'an unknown time'}, before this replay started: the replay's write never reached Convex`;
+  }
+}
+
+const PARITY_NEXT_STEP = {
+  drift: 'history is the source of truth: find what writes this projection besides the runtime, then reproject it',
+  missing: "the runtime's projection sink is not writing to this Convex deployment (a no-op sink, or another URL): check its sink configuration",
+  stale: "the runtime's projection sink is not writing to this Convex deployment (a no-op sink, or another URL): check its sink configuration",
+} as const;
+
+/**
+ * The replay drill (run-runtime-replay-drill.sh, made trustworthy): seeds fixtures whose ids
+ * derive from this workflow, reprojects each scope through the runtime's own command, reads the
+ * projections back from Convex and compares them with summaries recomputed from history, and
+ * always cleans the fixtures up, also when the drill fails or is cancelled.
+ */
+export async function replayDrill(input: ReplayDrillInput): Promise<ReplayDrillResult> {
+  const startedAt = Date.now();
+  upsertSearchAttributes([{ key: DrillKind, value: 'replay' }]);
+  const missing = missingReplayFields(input.replay);
+  if (missing.length) throw ApplicationFailure.nonRetryable(`the replay drill needs ${missing.join(', ')} in the environment's config`, 'InvalidInput');
+
+  const { replay } = input;
+  const commandBudget = { startToCloseTimeout: (replay.commandTimeoutSeconds + 30) * 1000, heartbeatTimeout: '30s' } satisfies ActivityOptions;
+  const seedOptions: ActivityOptions = { ...commandBudget, retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 3 } };
+  // ReprojectFailed is non-retryable: a retry that succeeds would hide the replay failure this drill exists to report.
+  const reprojectOptions: ActivityOptions = { ...commandBudget, retry: { maximumAttempts: 2 } };
+  const parityOptions: ActivityOptions = { ...commandBudget, retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 } };
+  const cleanupOptions: ActivityOptions = { ...commandBudget, retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 } };
+  const { seedReplayFixtures, reprojectEntity, checkProjectionParity, cleanupReplayFixtures } = proxyActivities<Activities>(seedOptions);
+
+  const ids = replayFixtureIds(workflowInfo().workflowId, replay.fixturePrefix);
+  const fixtureRequest: ReplayFixtureRequest = { replay, runId: ids.runId, workerId: ids.workerId };
+  const targets: { scope: ReprojectScope; entity: string; table: string }[] = [
+    { scope: 'run', entity: ids.runId, table: replay.projectionTables.run },
+    { scope: 'codex_worker', entity: ids.workerId, table: replay.projectionTables.codexWorker },
+  ];
+  const step = (name: string, details: string): void => {
+    upsertSearchAttributes([{ key: DrillStep, value: name }]);
+    setCurrentDetails(details);
+  };
+
+  const failures: string[] = [];
+  const scopes: ReplayScopeResult[] = [];
+  let seeded = false;
+  let cleanup: { cleanedUp: boolean; detail?: string };
+  try {
+    step('seed', `Seeding fixtures **${ids.runId}** and **${ids.workerId}** into the runtime's history`);
+    try {
+      await seedReplayFixtures.executeWithOptions({ ...seedOptions, summary: `seed ${ids.runId}, ${ids.workerId}` }, [fixtureRequest]);
+      seeded = true;
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      failures.push(`seeding the fixtures failed: ${failureMessage(err)}`);
+    }
+
+    for (const t of targets) {
+      if (!seeded) {
+        scopes.push({ scope: t.scope, entity: t.entity, result: 'error', reason: 'not reprojected: seeding failed', commandDurationMs: 0, parity: 'not-checked' });
+        continue;
+      }
+      step('reproject', `Reprojecting **${t.scope}** ${t.entity} (${scopes.length} of ${targets.length} scopes done)`);
+      const t0 = Date.now();
+      let outcome;
+      try {
+        outcome = await reprojectEntity.executeWithOptions({ ...reprojectOptions, summary: `reproject scope=${t.scope} entity=${t.entity}` }, [{ replay, scope: t.scope, entityId: t.entity }]);
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        const details = reprojectDetails(err);
+        scopes.push({
+          scope: t.scope, entity: t.entity, result: 'error', reason: details?.reason ?? failureMessage(err), durationMs: details?.durationMs,
+          commandDurationMs: Date.now() - t0, parity: 'not-checked',
+        });
+        failures.push(failureMessage(err));
+        continue;
+      }
+      const result: ReplayScopeResult = {
+        scope: t.scope, entity: t.entity, result: 'ok', write: outcome.write, durationMs: outcome.durationMs, commandDurationMs: Date.now() - t0, parity: 'not-checked',
+      };
+      scopes.push(result);
+
+      step('parity', `Comparing the **${t.scope}** projection in Convex with history`);
+      try {
+        const parity = await checkProjectionParity.executeWithOptions(
+          { ...parityOptions, summary: `parity ${t.table}/${t.entity}` },
+          [{ replay, scope: t.scope, entityId: t.entity, notBeforeMs: outcome.startedAtMs }],
+        );
+        Object.assign(result, {
+          parity: parity.status, expectedHash: parity.expectedHash, actualHash: parity.actualHash,
+          ...(parity.differences.length ? { differences: parity.differences } : {}),
+          ...(parity.status !== 'match' ? { parityDetail: parityDetail(parity, t.table, t.entity) } : {}),
+        });
+        if (parity.status !== 'match') {
+          failures.push(`parity of ${t.scope} ${t.entity}: ${parity.status}: ${result.parityDetail}. Next: ${PARITY_NEXT_STEP[parity.status]}`);
+        }
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        result.parityDetail = failureMessage(err);
+        failures.push(`parity of ${t.scope} ${t.entity} could not be checked: ${failureMessage(err)}`);
+      }
+    }
+  } finally {
+    // Runs on failure and on cancellation too: fixtures left in production history are litter.
+    cleanup = await CancellationScope.nonCancellable(async () => {
+      step('cleanup', `Removing fixtures **${ids.runId}** and **${ids.workerId}** (history, checkpoints, projections)`);
+      try {
+        await cleanupReplayFixtures.executeWithOptions({ ...cleanupOptions, summary: `cleanup ${ids.runId}, ${ids.workerId}` }, [fixtureRequest]);
+        return { cleanedUp: true };
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        return { cleanedUp: false, detail: failureMessage(err) };
+      }
+    });
+  }
+  if (!cleanup.cleanedUp) failures.push(`CLEANUP FAILED, fixtures ${ids.runId} and ${ids.workerId} are still in the runtime: ${cleanup.detail}. Next: run replay.cleanupFixtures for them by hand`);
+
+  const verdict = failures.length === 0 ? 'PASS' : 'FAIL';
+  upsertSearchAttributes([{ key: DrillOutcome, value: verdict }]);
+  setCurrentDetails(`Replay drill **${verdict}**: ${scopes.filter((s) => s.result === 'ok' && s.parity === 'match').length}/${targets.length} scopes reprojected with parity; fixtures ${cleanup.cleanedUp ? 'removed' : '**left behind**'}`);
+  return {
+    workflowId: workflowInfo().workflowId,
+    environment: input.environment,
+    verdict,
+    fixtures: { runId: ids.runId, workerId: ids.workerId, seeded, cleanedUp: cleanup.cleanedUp, ...(cleanup.detail ? { cleanupDetail: cleanup.detail } : {}) },
+    scopes,
+    failures,
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: Date.now() - startedAt,
+  };
+}

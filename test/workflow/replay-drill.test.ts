@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { Context } from '@temporalio/activity';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ReplayConfigSchema } from '../../src/domain/config/schema';
+import { replayFixtureIds } from '../../src/domain/reproject/fixture-ids';
+import type { ReprojectActivities } from '../../src/activities/reproject';
+import type { ParityOutcome, ReplayDrillInput, ReplayFixtureRequest, ReprojectOutcome, ReprojectRequest } from '../../src/shared/replay';
+import { replayDrill } from '../../src/workflows/replay';
+import { testEnv } from '../support/temporal';
+import { createTestWorker } from '../support/worker';
+
+const replay = ReplayConfigSchema.parse({
+  reprojectRun: ['runtime', 'reproject', '--run-id', '{id}'],
+  reprojectWorker: ['runtime', 'reproject', '--worker-id', '{id}'],
+  seedFixtures: ['runtime', 'seed', '{runId}', '{workerId}'],
+  cleanupFixtures: ['runtime', 'cleanup', '{runId}', '{workerId}'],
+  historyRun: ['runtime', 'history', '--run-id', '{id}'],
+  historyWorker: ['runtime', 'history', '--worker-id', '{id}'],
+  projections: { url: 'http://127.0.0.1:1', adminKey: 'env:NOT_USED_BY_FAKES' },
+});
+const input: ReplayDrillInput = { environment: 'test', replay };
+
+/** Hand-written fakes of the replay activities, recording calls: workflow logic only. */
+function fakeActivities(over: Partial<ReprojectActivities> = {}) {
+  const calls: string[] = [];
+  const fakes: ReprojectActivities = {
+    async seedReplayFixtures(req: ReplayFixtureRequest) {
+      calls.push(`seed ${req.runId} ${req.workerId}`);
+      return { runId: req.runId, workerId: req.workerId, commandDurationMs: 5 };
+    },
+    async reprojectEntity(req: ReprojectRequest): Promise<ReprojectOutcome> {
+      calls.push(`reproject ${req.scope} ${req.entityId}`);
+      return { scope: req.scope, entity: req.entityId, result: 'ok', write: 'applied', durationMs: 63, commandDurationMs: 400, exitCode: 0, startedAtMs: Date.now() };
+    },
+    async checkProjectionParity(req): Promise<ParityOutcome> {
+      calls.push(`parity ${req.scope} ${req.entityId}`);
+      return { status: 'match', expectedHash: 'h', actualHash: 'h', differences: [] };
+    },
+    async cleanupReplayFixtures(req: ReplayFixtureRequest) {
+      calls.push(`cleanup ${req.runId} ${req.workerId}`);
+      return { lines: [], commandDurationMs: 5 };
+    },
+  };
+  const wrapped = Object.fromEntries(Object.entries(fakes).map(([name, fn]) => [name, (over as Record<string, unknown>)[name] ? async (req: never) => {
+    calls.push(`${name === 'reprojectEntity' ? 'reproject' : name === 'checkProjectionParity' ? 'parity' : name} (override)`);
+    return ((over as Record<string, (r: never) => Promise<unknown>>)[name]!)(req);
+  } : fn]));
+  return { calls, activities: wrapped as ReprojectActivities };
+}
+
+describe('replayDrill workflow (real dev server, fake activities)', () => {
+  let env: TestWorkflowEnvironment;
+  before(async () => {
+    env = await testEnv();
+  });
+
+  const run = async (activities: object, workflowId = `replay-wf-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`) => {
+    const taskQueue = `replay-drill-${workflowId}`;
+    const worker = await createTestWorker(env, { activities, taskQueue });
+    const result = await worker.runUntil(env.client.workflow.execute(replayDrill, { args: [input], workflowId, taskQueue }));
+    return { result, workflowId };
+  };
+
+  it('seeds ids derived from the workflow, reprojects and checks each scope, cleans up: PASS', async () => {
+    const { calls, activities } = fakeActivities();
+    const { result, workflowId } = await run(activities);
+    const ids = replayFixtureIds(workflowId);
+    assert.equal(result.verdict, 'PASS', result.failures.join('\n'));
+    assert.deepEqual(calls, [
+      `seed ${ids.runId} ${ids.workerId}`,
+      `reproject run ${ids.runId}`,
+      `parity run ${ids.runId}`,
+      `reproject codex_worker ${ids.workerId}`,
+      `parity codex_worker ${ids.workerId}`,
+      `cleanup ${ids.runId} ${ids.workerId}`,
+    ]);
+    assert.deepEqual(result.scopes.map((s) => [s.scope, s.entity, s.result, s.write, s.durationMs, s.parity]), [
+      ['run', ids.runId, 'ok', 'applied', 63, 'match'],
+      ['codex_worker', ids.workerId, 'ok', 'applied', 63, 'match'],
+    ]);
+    assert.deepEqual(result.fixtures, { runId: ids.runId, workerId: ids.workerId, seeded: true, cleanedUp: true });
+    assert.deepEqual(result.failures, []);
+  });
+
+  it('a failed reproject fails the drill with its reason, the other scope still runs, fixtures are cleaned up', async () => {
+    const { calls, activities } = fakeActivities({
+      async reprojectEntity(req: ReprojectRequest): Promise<ReprojectOutcome> {
+        if (req.scope === 'run') {
+          throw ApplicationFailure.create({
+            type: 'ReprojectFailed', nonRetryable: true,
+            message: `reproject of run ${req.entityId} failed (the command exited 0): scope=run entity=${req.entityId} result=error reason=sink_write_failed`,
+            details: [{ scope: 'run', entity: req.entityId, reason: 'sink_write_failed', exitCode: 0, durationMs: 12, failureKinds: ['entity-error'] }],
+          });
+        }
+        return { scope: req.scope, entity: req.entityId, result: 'ok', write: 'applied', durationMs: 70, commandDurationMs: 300, exitCode: 0, startedAtMs: Date.now() };
+      },
+    });
+    const { result } = await run(activities);
+    assert.equal(result.verdict, 'FAIL');
+    const runScope = result.scopes.find((s) => s.scope === 'run')!;
+    assert.deepEqual([runScope.result, runScope.reason, runScope.durationMs, runScope.parity, runScope.write], ['error', 'sink_write_failed', 12, 'not-checked', undefined]);
+    assert.equal(result.scopes.find((s) => s.scope === 'codex_worker')?.parity, 'match');
+    assert.equal(result.failures.length, 1);
+    assert.match(result.failures[0]!, /reason=sink_write_failed/);
+    assert.equal(calls.filter((c) => c.startsWith('reproject')).length, 2, 'not retried: ReprojectFailed is non-retryable');
+    assert.ok(calls[calls.length - 1]!.startsWith('cleanup'));
+  });
+
+  it('drift in parity fails the drill and names the fields', async () => {
+    const { activities } = fakeActivities({
+      async checkProjectionParity(req): Promise<ParityOutcome> {
+        return req.scope === 'run'
+          ? { status: 'drift', expectedHash: 'a', actualHash: 'b', differences: [{ field: 'status', history: '"succeeded"', convex: '"failed"' }] }
+          : { status: 'stale', expectedHash: 'c', actualHash: 'c', differences: [], projectedAt: '2026-02-19T15:44:00.000Z' };
+      },
+    });
+    const { result } = await run(activities);
+    assert.equal(result.verdict, 'FAIL');
+    assert.deepEqual(result.scopes.map((s) => s.parity), ['drift', 'stale']);
+    assert.match(result.failures[0]!, /parity of run .*: drift: 1 field\(s\) differ from history: status \(history "succeeded", Convex "failed"\)\. Next: history is the source of truth/);
+    assert.match(result.failures[1]!, /stale: .*projected at 2026-02-19T15:44:00.000Z, before this replay started/);
+  });
+
+  it('a failed seed skips the reprojects but still cleans up what may have been seeded', async () => {
+    const { calls, activities } = fakeActivities({
+      async seedReplayFixtures(): Promise<never> {
+        throw ApplicationFailure.create({ type: 'ReplayCommandUnavailable', nonRetryable: true, message: 'seeding replay fixtures: cannot start `mix` (ENOENT)' });
+      },
+    });
+    const { result } = await run(activities);
+    assert.equal(result.verdict, 'FAIL');
+    assert.equal(result.fixtures.seeded, false);
+    assert.ok(result.scopes.every((s) => s.result === 'error' && /seeding failed/.test(s.reason ?? '')));
+    assert.deepEqual(calls.filter((c) => !c.startsWith('seed')).map((c) => c.split(' ')[0]), ['cleanup']);
+    assert.match(result.failures[0]!, /cannot start `mix`/);
+  });
+
+  it('a cleanup that keeps failing is reported loudly, never swallowed', async () => {
+    const { activities } = fakeActivities({
+      async cleanupReplayFixtures(): Promise<never> {
+        throw ApplicationFailure.create({ type: 'FixtureCleanupFailed', nonRetryable: true, message: 'cleanup scope=run result=error reason=sink_remove_failed' });
+      },
+    });
+    const { result } = await run(activities);
+    assert.equal(result.verdict, 'FAIL');
+    assert.equal(result.fixtures.cleanedUp, false);
+    assert.match(result.failures.join('\n'), /CLEANUP FAILED, fixtures .* are still in the runtime: cleanup scope=run result=error reason=sink_remove_failed/);
+  });
+
+  it('cancelled mid-reproject: the fixtures are still cleaned up', async () => {
+    let cleaned = false;
+    const { activities } = fakeActivities({
+      async reprojectEntity(): Promise<never> {
+        const ctx = Context.current();
+        for (let i = 0; i < 200 && !ctx.cancellationSignal.aborted; i++) {
+          ctx.heartbeat();
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new CancelledFailure('cancelled');
+      },
+      async cleanupReplayFixtures(req: ReplayFixtureRequest) {
+        cleaned = true;
+        return { lines: [`cleanup ${req.runId}`], commandDurationMs: 1 };
+      },
+    });
+    const workflowId = `replay-cancel-${Date.now()}`;
+    const taskQueue = `replay-drill-${workflowId}`;
+    const worker = await createTestWorker(env, { activities, taskQueue });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(replayDrill, { args: [input], workflowId, taskQueue });
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        const history = await handle.fetchHistory();
+        if (history.events?.some((e) => e.activityTaskStartedEventAttributes)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await handle.cancel();
+      await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure);
+    });
+    assert.equal(cleaned, true);
+  });
+
+  it('refuses to start without the commands it needs, naming the config fields', async () => {
+    const workflowId = `replay-invalid-${Date.now()}`;
+    const taskQueue = `replay-drill-${workflowId}`;
+    const worker = await createTestWorker(env, { activities: fakeActivities().activities, taskQueue });
+    const incomplete = ReplayConfigSchema.parse({ seedFixtures: ['x'] });
+    await worker.runUntil(async () => {
+      await assert.rejects(
+        env.client.workflow.execute(replayDrill, { args: [{ environment: 'test', replay: incomplete }], workflowId, taskQueue }),
+        (err: unknown) => err instanceof WorkflowFailedError && /replay.cleanupFixtures, replay.historyRun, replay.historyWorker, replay.projections/.test(err.cause?.message ?? ''),
+      );
+    });
+  });
+});
