@@ -1,6 +1,7 @@
 import { httpCheck } from './probes/http-check';
 import { createReprojectActivities } from './reproject';
 import { createReportActivities } from './reports/write-report';
+import { createTrafficActivities, probeServingRevision } from './traffic';
 
 /** Long-lived clients and settings the worker builds once and every activity shares. */
 export interface ActivityDeps {
@@ -16,6 +17,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     httpCheck,
     ...createReportActivities(deps.dataDir),
+    ...createTrafficActivities(),
+    probeServingRevision,
     ...createReprojectActivities(),
   };
 }

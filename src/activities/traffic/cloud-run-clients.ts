@@ -1,13 +1,9 @@
 import { RevisionsClient, ServicesClient } from '@google-cloud/run';
 import { ApplicationFailure } from '@temporalio/common';
 import { GoogleAuth, grpc, googleAuthLibrary, type ClientOptions } from 'google-gax';
-import type { CloudRunConfig } from '../../domain/config/schema';
+import type { CloudRunTarget } from '../../domain/traffic/cloud-run-target';
 
-/** Where the Cloud Run Admin API lives for one environment; travels in activity inputs (no secrets). */
-export interface CloudRunTarget extends CloudRunConfig {
-  /** Only sandbox environments may point `apiEndpoint` at an emulator (the config schema says so too). */
-  sandbox: boolean;
-}
+export type { CloudRunTarget };
 
 export interface CloudRunClients {
   services: ServicesClient;

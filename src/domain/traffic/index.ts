@@ -6,3 +6,4 @@ export * from './rollback-targets';
 export * from './rollback-plan';
 export * from './verdict';
 export * from './production-guard';
+export * from './cloud-run-target';

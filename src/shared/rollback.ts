@@ -1,0 +1,114 @@
+import { defineQuery } from '@temporalio/workflow';
+import type { RollbackConfig } from '../domain/config/schema';
+import type { TrafficAllocation } from '../domain/traffic/allocation';
+import type { CloudRunTarget } from '../domain/traffic/cloud-run-target';
+import type { ChangeConfirmation } from '../domain/traffic/production-guard';
+import type { ProbeConfig } from '../domain/traffic/rollback-plan';
+import { trafficLockWorkflowId } from './traffic-lock';
+
+export const ROLLBACK_WORKFLOW = 'rollbackDrill';
+
+/** dry-run (the default) plans and changes nothing; apply shifts traffic, measures and restores. */
+export type RollbackMode = 'dry-run' | 'apply';
+
+export interface RollbackServiceInput {
+  role: string;
+  service: string;
+  probe: ProbeConfig;
+}
+
+export interface RollbackDrillInput {
+  environment: string;
+  group: string;
+  production: boolean;
+  mode: RollbackMode;
+  cloudRun: CloudRunTarget;
+  /** In the group's order; every one is rolled back together. */
+  services: RollbackServiceInput[];
+  rollback: RollbackConfig;
+  /** Explicit targets, keyed by role or service id (`--target backend=oa-...-00010-kpf`). */
+  targets: Record<string, string>;
+  /** Who asked (recorded in history and the result). */
+  requestedBy: string;
+  /** Required to apply in a production environment. */
+  confirmation?: ChangeConfirmation;
+  /** productionGuard.approvers of the environment. */
+  approvers: string[];
+}
+
+export interface RollbackServiceResult {
+  role: string;
+  service: string;
+  /** What served before the drill: one revision, or the split. */
+  current: string;
+  target: string;
+  targetReason: string;
+  /** The exact allocation found (and restored). */
+  originalTraffic: TrafficAllocation;
+  originalSummary: string;
+  rollbackTraffic: TrafficAllocation;
+  rollbackSummary: string;
+  /** Apply only: when probes first saw the target serve (ISO), and the seconds from drill start. */
+  servingTargetAt?: string;
+  rtoSeconds?: number;
+  restoreSeconds?: number;
+  /** The allocation read back after the restore. */
+  restoredTraffic?: TrafficAllocation;
+  trafficRestored?: boolean;
+}
+
+export type RollbackVerdict = 'PASS' | 'FAIL' | 'PLANNED';
+
+export interface ProductionGuardRecord {
+  production: boolean;
+  requestedBy: string;
+  confirmed: boolean;
+  ticket?: string;
+  reason?: string;
+}
+
+export interface RollbackDrillResult {
+  workflowId: string;
+  environment: string;
+  group: string;
+  project: string;
+  region: string;
+  mode: RollbackMode;
+  /** PLANNED for a dry run; PASS when RTO <= target and traffic is back exactly as it was. */
+  verdict: RollbackVerdict;
+  /** Why the verdict is FAIL. */
+  reasons: string[];
+  services: RollbackServiceResult[];
+  rtoSeconds?: number;
+  restoreSeconds?: number;
+  totalSeconds?: number;
+  rtoTargetSeconds: number;
+  trafficRestored?: boolean;
+  /** Restore attempts that failed before one succeeded (each is in history and the logs). */
+  restoreFailures: number;
+  guard: ProductionGuardRecord;
+  startedAt: string;
+  /** Apply only: the workflow time at which the first traffic change was scheduled (RTO starts here). */
+  shiftStartedAt?: string;
+  finishedAt: string;
+}
+
+export type RollbackPhase = 'resolving' | 'planned' | 'shifting' | 'verifying' | 'holding' | 'restoring' | 'compensating' | 'done';
+
+export interface RollbackProgress {
+  phase: RollbackPhase;
+  services: { service: string; current: string; target: string; state: string }[];
+  restoreFailures: number;
+  lastRestoreError?: string;
+}
+
+export const rollbackProgressQuery = defineQuery<RollbackProgress>('rollbackProgress');
+
+/**
+ * A dry run changes nothing, so it does not take the group's traffic lock and may run beside a
+ * rollout; an applied drill runs under the lock (see traffic-lock.ts).
+ */
+export function rollbackWorkflowId(environment: string, group: string, mode: RollbackMode, at: Date): string {
+  if (mode === 'apply') return trafficLockWorkflowId(environment, group);
+  return `rollback-plan-${environment}-${group}-${at.toISOString().replace(/[:.]/g, '').toLowerCase()}`;
+}

@@ -1,0 +1,356 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ServingProbeResult } from '../activities/traffic/probe-serving-revision';
+import type { TrafficChangeOutcome } from '../activities/traffic/traffic-activities';
+import { allocationsEqual, describeAllocation } from '../domain/traffic/allocation';
+import { productionGuardProblem } from '../domain/traffic/production-guard';
+import { planRollback, type ServiceRollbackPlan } from '../domain/traffic/rollback-plan';
+import { resolveRollbackTargets, RollbackTargetError, type DrillService } from '../domain/traffic/rollback-targets';
+import { trafficSettled } from '../domain/traffic/service-state';
+import { rollbackVerdict, secondsBetween, verdictReasons } from '../domain/traffic/verdict';
+import { DrillEnvironment, DrillKind, DrillOutcome, DrillServiceGroup, DrillStep } from '../temporal/search-attributes';
+import { holdsTrafficLock, trafficLockWorkflowId } from '../shared/traffic-lock';
+import {
+  rollbackProgressQuery,
+  type RollbackDrillInput,
+  type RollbackDrillResult,
+  type RollbackPhase,
+  type RollbackProgress,
+  type RollbackServiceResult,
+} from '../shared/rollback';
+
+// Types no retry can fix (the adapter marks them nonRetryable too; listed here as a second guard).
+const NON_RETRYABLE = [
+  'CloudRunInvalidArgument',
+  'CloudRunNotFound',
+  'CloudRunPermissionDenied',
+  'CloudRunFailedPrecondition',
+  'CloudRunUnexpectedResponse',
+  'CloudRunConfigInvalid',
+  'TrafficChangedConcurrently',
+  'ServingRevisionNotSeen',
+];
+
+function causeMessage(err: unknown): string {
+  let cur: unknown = err;
+  while (cur instanceof ActivityFailure && cur.cause) cur = cur.cause;
+  return cur instanceof Error ? cur.message : String(cur);
+}
+
+/**
+ * Marks a promise as handled as soon as it exists: a probe may fail before the workflow awaits it,
+ * and an unhandled rejection would fail the workflow task. Awaiting it still sees the rejection.
+ */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+function serviceTable(plans: ServiceRollbackPlan[], state: (p: ServiceRollbackPlan) => string): string {
+  return ['| service | current | target | state |', '|---|---|---|---|', ...plans.map((p) => `| ${p.service} | ${p.current} | ${p.target} | ${state(p)} |`)].join('\n');
+}
+
+/**
+ * The rollback drill on one service group (run-rollback-drill.sh, made safe): resolve every
+ * service's current allocation and its rollback target, print the plan (dry run, the default), or
+ * apply: shift every service to its target, measure RTO on the data plane, restore the exact
+ * original allocation and measure that too. The restore is registered before the first change,
+ * runs in a non-cancellable scope and is retried until it succeeds, so a failed or cancelled drill
+ * still ends with the original traffic.
+ */
+export async function rollbackDrill(input: RollbackDrillInput): Promise<RollbackDrillResult> {
+  const { workflowId } = workflowInfo();
+  const cfg = input.rollback;
+  const startedAtMs = Date.now();
+  const progress: RollbackProgress = { phase: 'resolving', services: [], restoreFailures: 0 };
+  setHandler(rollbackProgressQuery, () => progress);
+
+  const step = (phase: RollbackPhase, details: string): void => {
+    progress.phase = phase;
+    upsertSearchAttributes([{ key: DrillStep, value: phase }]);
+    setCurrentDetails(details);
+  };
+  upsertSearchAttributes([
+    { key: DrillKind, value: 'rollback' },
+    { key: DrillEnvironment, value: input.environment },
+    { key: DrillServiceGroup, value: input.group },
+  ]);
+
+  const guard = {
+    production: input.production,
+    requestedBy: input.requestedBy,
+    confirmed: !!input.confirmation?.confirmed,
+    ...(input.confirmation?.ticket ? { ticket: input.confirmation.ticket } : {}),
+    ...(input.confirmation?.reason ? { reason: input.confirmation.reason } : {}),
+  };
+  const apply = input.mode === 'apply';
+  const refused = productionGuardProblem({
+    environment: input.environment,
+    production: input.production,
+    changesTraffic: apply,
+    confirmation: input.confirmation,
+    requestedBy: input.requestedBy,
+    approvers: input.approvers,
+  });
+  if (refused) {
+    upsertSearchAttributes([{ key: DrillOutcome, value: 'REFUSED' }]);
+    throw ApplicationFailure.nonRetryable(`${refused}; nothing was changed`, 'ProductionGuardRefused', guard);
+  }
+  if (input.production && apply) log.info('production traffic change confirmed', guard);
+  if (apply && !holdsTrafficLock(workflowId, input.environment, input.group)) {
+    throw ApplicationFailure.nonRetryable(
+      `an applied rollback drill must run under the group's traffic lock (workflow id ${trafficLockWorkflowId(input.environment, input.group)}), not ${workflowId}; start it with \`drillctl drill rollback --apply\`; nothing was changed`,
+      'TrafficLockRequired',
+    );
+  }
+
+  const readOptions: ActivityOptions = {
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  };
+  const changeOptions: ActivityOptions = {
+    startToCloseTimeout: `${cfg.switchTimeoutSeconds + 60} seconds`,
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  };
+  const probeOptions: ActivityOptions = {
+    startToCloseTimeout: `${cfg.switchTimeoutSeconds + 30} seconds`,
+    heartbeatTimeout: `${Math.max(10, Math.ceil((cfg.probeIntervalMs * 5) / 1000))} seconds`,
+    retry: { initialInterval: '1s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  };
+  const acts = proxyActivities<Activities>(readOptions);
+
+  // 1. Resolve: read every service, pick targets, plan. Nothing changes here.
+  step('resolving', `Reading traffic and revisions of ${input.services.map((s) => s.service).join(', ')}`);
+  const described: DrillService[] = await Promise.all(
+    input.services.map(async (s) => {
+      const d = await acts.describeCloudRunService.executeWithOptions({ ...readOptions, summary: `read ${s.service}: traffic, status, revisions` }, [{ cloudRun: input.cloudRun, service: s.service }]);
+      return { role: s.role, service: s.service, snapshot: d.snapshot, revisions: d.revisions };
+    }),
+  );
+  let plans: ServiceRollbackPlan[];
+  try {
+    const targets = resolveRollbackTargets(input.group, described, input.targets);
+    plans = planRollback(targets, described, Object.fromEntries(input.services.map((s) => [s.role, s.probe])));
+  } catch (err) {
+    if (err instanceof RollbackTargetError) {
+      upsertSearchAttributes([{ key: DrillOutcome, value: 'INVALID' }]);
+      throw ApplicationFailure.nonRetryable(`${err.message}; nothing was changed`, err.code, { service: err.service, hint: err.hint });
+    }
+    throw err;
+  }
+  progress.services = plans.map((p) => ({ service: p.service, current: p.current, target: p.target, state: 'planned' }));
+  const serviceResults: RollbackServiceResult[] = plans.map((p) => ({
+    role: p.role,
+    service: p.service,
+    current: p.current,
+    target: p.target,
+    targetReason: p.targetReason,
+    originalTraffic: p.original,
+    originalSummary: p.originalSummary,
+    rollbackTraffic: p.rollbackAllocation,
+    rollbackSummary: p.rollbackSummary,
+  }));
+  const base = {
+    workflowId,
+    environment: input.environment,
+    group: input.group,
+    project: input.cloudRun.project,
+    region: input.cloudRun.region,
+    mode: input.mode,
+    rtoTargetSeconds: cfg.rtoTargetSeconds,
+    guard,
+    startedAt: new Date(startedAtMs).toISOString(),
+  };
+
+  if (!apply) {
+    upsertSearchAttributes([{ key: DrillOutcome, value: 'PLANNED' }]);
+    step('planned', `**Dry run**: nothing changed.\n\n${serviceTable(plans, (p) => p.rollbackSummary)}`);
+    return { ...base, verdict: 'PLANNED', reasons: [], services: serviceResults, restoreFailures: 0, finishedAt: new Date().toISOString() };
+  }
+
+  const unsettled = described.find((d) => !trafficSettled(d.snapshot));
+  if (unsettled) {
+    const s = unsettled.snapshot;
+    throw ApplicationFailure.nonRetryable(
+      `service ${s.service} is not settled (reconciling: ${s.reconciling}, generation ${s.generation}, observed ${s.observedGeneration}, ${s.readyDetail}); wait for its current change to finish and run the drill again; nothing was changed`,
+      'ServiceNotSettled',
+    );
+  }
+
+  const state = new Map(plans.map((p) => [p.service, 'planned']));
+  const setState = (p: ServiceRollbackPlan, s: string): void => {
+    state.set(p.service, s);
+    const entry = progress.services.find((x) => x.service === p.service);
+    if (entry) entry.state = s;
+  };
+  const table = (): string => serviceTable(plans, (p) => state.get(p.service) ?? '');
+
+  const probe = (p: ServiceRollbackPlan, expected: string[], deadlineMs: number, what: string): Promise<ServingProbeResult> =>
+    handled(acts.probeServingRevision.executeWithOptions({ ...probeOptions, summary: `${what}: wait for ${cfg.consecutiveHealthy} answers from ${expected.join(' or ')} at ${p.probe.url}` }, [
+      {
+        service: p.service,
+        url: p.probe.url,
+        path: p.probe.path,
+        revisionHeader: p.probe.revisionHeader,
+        expectedRevisions: expected,
+        consecutive: cfg.consecutiveHealthy,
+        intervalMs: cfg.probeIntervalMs,
+        requestTimeoutMs: Math.max(1000, Math.min(10_000, cfg.probeIntervalMs * 5)),
+        deadlineMs,
+      },
+    ]));
+
+  // The compensation: every service back on its exact original allocation. Registered (this list)
+  // before the first mutation; retried until it succeeds, never swallowed.
+  const toRestore: ServiceRollbackPlan[] = [];
+  let restoreFailures = 0;
+  const restoreService = async (p: ServiceRollbackPlan): Promise<TrafficChangeOutcome> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        setState(p, 'restoring');
+        const out = await acts.restoreTraffic.executeWithOptions({ ...changeOptions, summary: `restore ${p.service} to ${p.originalSummary}` }, [
+          { cloudRun: input.cloudRun, service: p.service, allocation: p.original, settleTimeoutMs: cfg.switchTimeoutSeconds * 1000 },
+        ]);
+        setState(p, 'restored');
+        return out;
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        restoreFailures++;
+        progress.restoreFailures = restoreFailures;
+        progress.lastRestoreError = `${p.service}: ${causeMessage(err)}`;
+        setState(p, 'RESTORE FAILING');
+        log.error(`RESTORE FAILED for service ${p.service} (attempt ${attempt}); traffic is not back to ${p.originalSummary}; retrying`, { service: p.service, error: causeMessage(err) });
+        upsertSearchAttributes([{ key: DrillStep, value: 'restore-failing' }]);
+        setCurrentDetails(`**RESTORE FAILING** on ${p.service} (attempt ${attempt}): ${causeMessage(err)}\n\nOriginal traffic to restore: ${p.originalSummary}. Retrying until it succeeds.\n\n${table()}`);
+        await sleep(Math.min(60_000, 2000 * 2 ** Math.min(attempt - 1, 5)), { summary: `retry the restore of ${p.service}` });
+      }
+    }
+  };
+  const restoreAll = (): Promise<TrafficChangeOutcome[]> => CancellationScope.nonCancellable(() => Promise.all(toRestore.map(restoreService)));
+
+  // 2. Apply: shift every service; RTO runs from here until probes see every target serving.
+  const shiftStartedAtMs = Date.now();
+  const switchDeadlineMs = shiftStartedAtMs + cfg.switchTimeoutSeconds * 1000;
+  step('shifting', `Shifting traffic to the rollback targets.\n\n${table()}`);
+  let rolledBack: ServingProbeResult[];
+  try {
+    const probeScope = new CancellationScope();
+    const probes: Promise<ServingProbeResult>[] = [];
+    const shifts = plans.map((p) => {
+      toRestore.push(p);
+      setState(p, 'shifting');
+      // A shift that has started must finish before the restore runs, or the two could race.
+      const shift = CancellationScope.nonCancellable(() =>
+        acts.shiftTraffic.executeWithOptions({ ...changeOptions, summary: `shift ${p.service} to ${p.rollbackSummary}` }, [
+          { cloudRun: input.cloudRun, service: p.service, from: p.original, to: p.rollbackAllocation, settleTimeoutMs: cfg.switchTimeoutSeconds * 1000 },
+        ]),
+      );
+      const watch = p.probeAlongsideChange ? Promise.resolve() : shift.then(() => undefined);
+      probes.push(handled(watch.then(() => probeScope.run(() => probe(p, [p.target], switchDeadlineMs, `rollback of ${p.service}`)))));
+      return shift;
+    });
+    const settled = await Promise.allSettled(shifts);
+    const failed = settled.findIndex((s) => s.status === 'rejected');
+    if (failed >= 0) {
+      probeScope.cancel();
+      await Promise.allSettled(probes);
+      throw (settled[failed] as PromiseRejectedResult).reason;
+    }
+    for (const p of plans) setState(p, 'switched (control plane), probing');
+    step('verifying', `Control plane switched; probing the data plane.\n\n${table()}`);
+    rolledBack = await Promise.all(probes);
+    for (const r of rolledBack) {
+      const p = plans.find((x) => x.service === r.service);
+      if (p) setState(p, `serving ${p.target}`);
+    }
+    if (cfg.holdSeconds > 0) {
+      step('holding', `Rollback targets serving; holding ${cfg.holdSeconds} s before restoring.\n\n${table()}`);
+      await sleep(cfg.holdSeconds * 1000, { summary: `hold the rollback targets for ${cfg.holdSeconds} s` });
+    }
+  } catch (err) {
+    step('compensating', `**Drill failed**: ${causeMessage(err)}\n\nRestoring the original traffic on every service.\n\n${table()}`);
+    log.warn('rollback drill failed; restoring the original traffic', { error: causeMessage(err) });
+    await restoreAll();
+    const cancelled = isCancellation(err);
+    upsertSearchAttributes([{ key: DrillOutcome, value: cancelled ? 'CANCELLED' : 'FAIL' }, { key: DrillStep, value: 'done' }]);
+    setCurrentDetails(`**${cancelled ? 'Cancelled' : 'Failed'}**; original traffic restored on every service${restoreFailures ? ` after ${restoreFailures} failed restore attempt(s)` : ''}.\n\nCause: ${causeMessage(err)}\n\n${table()}`);
+    if (cancelled) throw err;
+    throw ApplicationFailure.create({
+      type: 'RollbackDrillFailed',
+      message: `rollback drill on ${input.group} failed: ${causeMessage(err)}; the original traffic was restored on every service`,
+      nonRetryable: true,
+      cause: err instanceof Error ? err : undefined,
+    });
+  }
+  const servingSinceMs = Math.max(...rolledBack.map((r) => r.servingSinceMs));
+  const rtoSeconds = secondsBetween(shiftStartedAtMs, servingSinceMs);
+  for (const r of rolledBack) {
+    const res = serviceResults.find((s) => s.service === r.service);
+    if (res) {
+      res.servingTargetAt = new Date(r.servingSinceMs).toISOString();
+      res.rtoSeconds = secondsBetween(shiftStartedAtMs, r.servingSinceMs);
+    }
+  }
+
+  // 3. Restore the exact original allocation and measure it on the data plane too.
+  const restoreStartedAtMs = Date.now();
+  step('restoring', `RTO ${rtoSeconds} s. Restoring the original traffic.\n\n${table()}`);
+  const restoreProbeDeadlineMs = restoreStartedAtMs + cfg.switchTimeoutSeconds * 1000;
+  const restoreProbes = plans.filter((p) => p.probeAlongsideChange).map((p) => probe(p, p.restoreRevisions, restoreProbeDeadlineMs, `restore of ${p.service}`));
+  const restored = await restoreAll();
+  restoreProbes.push(...plans.filter((p) => !p.probeAlongsideChange).map((p) => probe(p, p.restoreRevisions, restoreProbeDeadlineMs, `restore of ${p.service}`)));
+  let restoredSeen: ServingProbeResult[] = [];
+  const reasons: string[] = [];
+  try {
+    restoredSeen = await Promise.all(restoreProbes);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    reasons.push(`the data plane did not confirm the restore: ${causeMessage(err)}`);
+  }
+  plans.forEach((p, i) => {
+    const res = serviceResults[i];
+    const snapshot = restored[i]?.snapshot;
+    if (!res || !snapshot) return;
+    res.restoredTraffic = snapshot.traffic;
+    res.trafficRestored = allocationsEqual(snapshot.traffic, p.original) && trafficSettled(snapshot);
+    const seen = restoredSeen.find((r) => r.service === p.service);
+    if (seen) res.restoreSeconds = secondsBetween(restoreStartedAtMs, seen.servingSinceMs);
+    if (!res.trafficRestored) log.error(`service ${p.service} is not back on its original traffic`, { expected: describeAllocation(p.original), found: describeAllocation(snapshot.traffic) });
+  });
+  const trafficRestored = serviceResults.every((r) => r.trafficRestored) && reasons.length === 0;
+  const restoreSeenMs = restoredSeen.length ? Math.max(...restoredSeen.map((r) => r.servingSinceMs)) : Date.now();
+  const restoreSeconds = secondsBetween(restoreStartedAtMs, restoreSeenMs);
+  const totalSeconds = secondsBetween(shiftStartedAtMs, restoreSeenMs);
+  const figures = { rtoSeconds, rtoTargetSeconds: cfg.rtoTargetSeconds, trafficRestored };
+  const verdict = rollbackVerdict(figures);
+  reasons.push(...verdictReasons(figures));
+  upsertSearchAttributes([{ key: DrillOutcome, value: verdict }]);
+  step('done', `Rollback drill **${verdict}**: RTO ${rtoSeconds} s (target ${cfg.rtoTargetSeconds} s), restore ${restoreSeconds} s, total ${totalSeconds} s, traffic restored: ${trafficRestored ? 'yes' : 'NO'}.\n\n${table()}`);
+  return {
+    ...base,
+    verdict,
+    reasons,
+    services: serviceResults,
+    rtoSeconds,
+    restoreSeconds,
+    totalSeconds,
+    trafficRestored,
+    restoreFailures,
+    shiftStartedAt: new Date(shiftStartedAtMs).toISOString(),
+    finishedAt: new Date().toISOString(),
+  };
+}
