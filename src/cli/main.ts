@@ -2,7 +2,9 @@ import { Command, CommanderError } from 'commander';
 import type { GlobalOptions } from './context';
 import { ExitCode, reportError } from './errors';
 import { registerDemo } from './commands/demo';
+import { registerDrillBackupRestore } from './commands/drill-backup-restore';
 import { registerDrillHealth } from './commands/drill-health';
+import { registerDrillReplay } from './commands/drill-replay';
 import { registerGate } from './commands/gate';
 import { registerList } from './commands/list';
 import { registerReport } from './commands/report';
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
 
   const drill = program.command('drill').description('run one drill as a durable workflow');
   registerDrillHealth(drill, global);
+  registerDrillBackupRestore(drill, global);
+  registerDrillReplay(drill, global);
 
   registerGate(program, global);
   registerReport(program, global);

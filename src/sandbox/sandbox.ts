@@ -1,11 +1,15 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { z } from 'zod';
 import type { ConfigSchema } from '../domain/config/schema';
 import { startControlServer } from './control-server';
+import { startConvexStandIn, type ConvexStandIn } from './convex/convex-stand-in';
 import { FaultRegistry } from './faults';
 import { startRevisionServer, type RevisionFault, type RevisionServer } from './revision-server';
+import { SinkFaultSchema } from './runtime/faults';
+import { startRuntimeStandIn, type RuntimeStandIn } from './runtime/stand-in';
 
 /** The config file shape as written (inputs to zod; defaults filled in on load). */
 type ConfigInput = z.input<typeof ConfigSchema>;
@@ -20,6 +24,11 @@ export interface Sandbox {
   endpoints: Record<string, string>;
   controlUrl: string;
   faults: FaultRegistry;
+  /** The Convex deployment holding the runtime's projections; its admin key is in `convexAdminKeyFile`. */
+  convex: ConvexStandIn;
+  convexAdminKeyFile: string;
+  /** The runtime whose history the replay drill replays (commands run as subprocesses). */
+  runtime: RuntimeStandIn;
   stop(): Promise<void>;
 }
 
@@ -47,6 +56,20 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
   faults.register('backend', revisionFault(backend, 'backend answers with an error (params: status, or fault: {kind: http-error|wrong-body|empty-version|slow})'));
   faults.register('dashboard', revisionFault(dashboard, 'dashboard answers with an error (params: status, or fault)'));
 
+  // Convex, and the runtime that projects its history into it. The admin key lives in a file
+  // (mode 600) that the config names by reference; it never appears in the config itself.
+  const convexAdminKey = crypto.randomBytes(24).toString('hex');
+  const convexAdminKeyFile = path.join(dir, 'convex-admin-key');
+  fs.writeFileSync(convexAdminKeyFile, `${convexAdminKey}\n`, { mode: 0o600 });
+  const convex = await startConvexStandIn({ dataDir: path.join(dir, 'convex'), adminKey: convexAdminKey });
+  stops.push(() => convex.stop());
+  const runtime = await startRuntimeStandIn({ dataDir: path.join(dir, 'runtime'), convexUrl: convex.url, adminKey: convexAdminKey });
+  faults.register('runtime-sink', {
+    description: "the runtime's projection sink fails (default), writes nothing (mode: noop) or is slow (delayMs); optional commands: [seed, reproject, cleanup, history]",
+    inject: (params) => runtime.setSinkFault(SinkFaultSchema.parse(params.mode || params.delayMs ? params : { ...params, mode: 'fail' })),
+    clear: () => runtime.setSinkFault(null),
+  });
+
   const control = await startControlServer(faults);
   stops.push(() => control.stop());
 
@@ -57,6 +80,19 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
         sandbox: true,
         production: false,
         health: { backendUrl: backend.url, dashboardUrl: dashboard.url, attempts: 3, timeoutMs: 3000 },
+        replay: {
+          cwd: runtime.commands.cwd,
+          reprojectRun: runtime.commands.reprojectRun,
+          reprojectWorker: runtime.commands.reprojectWorker,
+          seedFixtures: runtime.commands.seedFixtures,
+          cleanupFixtures: runtime.commands.cleanupFixtures,
+          historyRun: runtime.commands.historyRun,
+          historyWorker: runtime.commands.historyWorker,
+          projections: { url: convex.url, adminKey: `file:${convexAdminKeyFile}` },
+          // Worker and runtime share this machine's clock.
+          clockSkewToleranceMs: 0,
+          commandTimeoutSeconds: 120,
+        },
       },
     },
   };
@@ -66,9 +102,12 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
     dataDir: dir,
     config,
     configPath,
-    endpoints: { backend: backend.url, dashboard: dashboard.url, control: control.url },
+    endpoints: { backend: backend.url, dashboard: dashboard.url, convex: convex.url, runtime: runtime.home, control: control.url },
     controlUrl: control.url,
     faults,
+    convex,
+    convexAdminKeyFile,
+    runtime,
     async stop() {
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
     },

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseConfig, selectEnvironment } from '../../src/domain/config/parse';
+import { replayFixtureIds } from '../../src/domain/reproject/fixture-ids';
+import type { ReplayDrillResult } from '../../src/shared/replay';
+import { replayDrill } from '../../src/workflows/replay';
+import { TASK_QUEUE } from '../../src/temporal/task-queue';
+import { startStack, type Stack } from '../support/stack';
+import { testEnv } from '../support/temporal';
+
+type ReplayJson = ReplayDrillResult & { webUiUrl: string };
+
+// The replay drill as a user runs it: drillctl as a subprocess, the real dev server and worker,
+// the runtime stand-in as a subprocess writing through its HTTP sink into the Convex stand-in.
+describe('drillctl drill replay (subprocess, real server, worker and sandbox)', function () {
+  this.timeout(240_000);
+  let stack: Stack;
+  let adminKey: string;
+  let fromSource: string | undefined;
+
+  async function convexCall(kind: 'query' | 'mutation', fn: string, args: Record<string, unknown>): Promise<unknown> {
+    const res = await fetch(`${stack.sandbox.convex.url}/api/${kind}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Convex ${adminKey}` },
+      body: JSON.stringify({ path: fn, args, format: 'json' }),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    return ((await res.json()) as { value: unknown }).value;
+  }
+
+  async function assertFixturesGone(runId: string, workerId: string): Promise<void> {
+    assert.equal(await convexCall('query', 'drillProjections:get', { table: 'run_summaries', key: runId }), null, 'run projection removed from Convex');
+    assert.equal(await convexCall('query', 'drillProjections:get', { table: 'codex_worker_summaries', key: workerId }), null, 'worker projection removed from Convex');
+    assert.equal(await stack.sandbox.runtime.history('run', runId), undefined, 'run history removed from the runtime');
+    assert.equal(await stack.sandbox.runtime.history('codex_worker', workerId), undefined, 'worker history removed from the runtime');
+  }
+
+  before(async () => {
+    // The worker runs in this process and spawns the runtime stand-in: run it from the sources.
+    fromSource = process.env.DRILLCTL_FROM_SOURCE;
+    process.env.DRILLCTL_FROM_SOURCE = '1';
+    stack = await startStack('e2e-replay');
+    adminKey = fs.readFileSync(stack.sandbox.convexAdminKeyFile, 'utf8').trim();
+  });
+  after(async () => {
+    await stack.stop();
+    if (fromSource === undefined) delete process.env.DRILLCTL_FROM_SOURCE;
+    else process.env.DRILLCTL_FROM_SOURCE = fromSource;
+  });
+  afterEach(() => stack.sandbox.faults.clear());
+
+  it('PASS: fixtures seeded, reprojected, projections in Convex match history, fixtures gone afterwards', async () => {
+    const mutationsBefore = stack.sandbox.convex.stats().mutations;
+    const run = await stack.drillctl(['--json', 'drill', 'replay']);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const out = JSON.parse(run.stdout) as ReplayJson;
+    assert.equal(out.verdict, 'PASS');
+    assert.match(out.workflowId, /^replay-sandbox-/);
+    const ids = replayFixtureIds(out.workflowId);
+    assert.deepEqual(out.fixtures, { runId: ids.runId, workerId: ids.workerId, seeded: true, cleanedUp: true });
+    assert.deepEqual(out.scopes.map((s) => [s.scope, s.entity, s.result, s.write, s.parity]), [
+      ['run', ids.runId, 'ok', 'applied', 'match'],
+      ['codex_worker', ids.workerId, 'ok', 'applied', 'match'],
+    ]);
+    for (const s of out.scopes) {
+      assert.ok(Number.isInteger(s.durationMs) && s.durationMs! >= 0, 'the runtime\'s duration_ms is reported');
+      assert.match(s.expectedHash ?? '', /^[0-9a-f]{64}$/);
+      assert.equal(s.actualHash, s.expectedHash, 'the document read back from Convex hashes like the summary recomputed from history');
+    }
+    // 6 projections while seeding, 2 by the reprojects, 2 removals by the cleanup: all through the runtime's HTTP sink.
+    assert.equal(stack.sandbox.convex.stats().mutations - mutationsBefore, 10);
+    assert.ok(out.webUiUrl.includes(`/workflows/${out.workflowId}/`));
+    await assertFixturesGone(ids.runId, ids.workerId);
+  });
+
+  it('prints a human table with the per-scope result, write, time and parity', async () => {
+    const run = await stack.drillctl(['drill', 'replay']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Replay drill on sandbox: PASS/);
+    assert.match(run.stdout, /^run\s+drillctl_drill_run_[0-9a-f]{16}\s+ok\s+applied\s+\d+ms\s+[\d.]+s\s+match/m);
+    assert.match(run.stdout, /^codex_worker\s+drillctl_drill_worker_[0-9a-f]{16}\s+ok\s+applied\s+\d+ms\s+[\d.]+s\s+match/m);
+    assert.match(run.stdout, /Fixtures: .*: seeded, cleaned up/);
+  });
+
+  it('a sink failure fails the drill with the reason although the reproject command exits 0; fixtures still cleaned up', async () => {
+    const inject = await fetch(`${stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ commands: ['reproject'] }) });
+    assert.equal(inject.status, 200);
+    const run = await stack.drillctl(['--json', 'drill', 'replay']);
+    assert.equal(run.code, 1, run.stderr);
+    const out = JSON.parse(run.stdout) as ReplayJson;
+    assert.equal(out.verdict, 'FAIL');
+    assert.deepEqual(out.scopes.map((s) => [s.scope, s.result, s.reason, s.write, s.parity]), [
+      ['run', 'error', 'sink_write_failed', undefined, 'not-checked'],
+      ['codex_worker', 'error', 'sink_write_failed', undefined, 'not-checked'],
+    ]);
+    assert.equal(out.failures.length, 2);
+    assert.match(out.failures[0]!, /reproject of run drillctl_drill_run_\w+ failed \(the command exited 0\): scope=run entity=\w+ result=error reason=sink_write_failed/);
+    assert.match(out.failures[0]!, /Next: the runtime could not write the projection to Convex/);
+    assert.equal(out.fixtures.cleanedUp, true);
+    await assertFixturesGone(out.fixtures.runId, out.fixtures.workerId);
+  });
+
+  it("the seed's silent failure (a no-op sink: write=applied, nothing in Convex) is caught by the read-back", async () => {
+    await fetch(`${stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ mode: 'noop' }) });
+    const run = await stack.drillctl(['drill', 'replay']);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stdout, /Replay drill on sandbox: FAIL/);
+    assert.match(run.stdout, /^run\s+\S+\s+ok\s+applied\s+.*MISSING\s+no document run_summaries\/\S+ in Convex although the runtime reported a write/m);
+    assert.match(run.stdout, /^codex_worker\s+\S+\s+ok\s+applied\s+.*MISSING/m);
+    assert.match(run.stdout, /Next: the runtime's projection sink is not writing to this Convex deployment/);
+  });
+
+  it('drift: a projection edited behind the runtime\'s back is detected by the parity check', async () => {
+    // The drill's fixture ids derive from its workflow id, so the edit can be made before it starts:
+    // someone "corrects" the read model by hand, and the runtime's writes do not land (NoopSink).
+    const workflowId = `replay-sandbox-drift-${Date.now()}`;
+    const ids = replayFixtureIds(workflowId);
+    await convexCall('mutation', 'drillProjections:upsert', {
+      table: 'run_summaries', key: ids.runId,
+      doc: { document_id: `runtime/run_summary:${ids.runId}`, kind: 'run_summary', run_id: ids.runId, status: 'failed', latest_seq: 3, projection_version: 'convex_summary_v1', projected_at: new Date().toISOString() },
+    });
+    await fetch(`${stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ mode: 'noop' }) });
+    const { env: config } = selectEnvironment(parseConfig(fs.readFileSync(stack.sandbox.configPath, 'utf8'), 'sandbox'), undefined, 'sandbox');
+    const env = await testEnv();
+    const result = await env.client.workflow.execute(replayDrill, { args: [{ environment: 'sandbox', replay: config.replay! }], workflowId, taskQueue: TASK_QUEUE });
+    assert.equal(result.verdict, 'FAIL');
+    const runScope = result.scopes.find((s) => s.scope === 'run')!;
+    assert.equal(runScope.write, 'applied', 'the runtime claims it wrote');
+    assert.equal(runScope.parity, 'drift');
+    assert.notEqual(runScope.actualHash, runScope.expectedHash);
+    assert.deepEqual(runScope.differences?.find((d) => d.field === 'status'), { field: 'status', history: '"succeeded"', convex: '"failed"' });
+    assert.match(result.failures.join('\n'), /parity of run \S+: drift: \d+ field\(s\) differ from history: .*status \(history "succeeded", Convex "failed"\)/);
+    assert.equal(result.scopes.find((s) => s.scope === 'codex_worker')?.parity, 'missing');
+  });
+
+  it('refuses an environment without a usable replay section, exit 2, naming the fields', async () => {
+    const bad = path.join(stack.home, 'replay-incomplete.yaml');
+    fs.writeFileSync(bad, 'environments:\n  nonprod:\n    replay:\n      seedFixtures: [mix, run, seed.exs]\n      reprojectRun: [mix, runtime.convex.reproject, --run-id, "{runid}"]\n');
+    const run = await stack.drillctl(['--config', bad, 'drill', 'replay']);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /replay\.cleanupFixtures is required/);
+    assert.match(run.stderr, /replay\.projections is required/);
+    assert.match(run.stderr, /replay\.reprojectRun must pass \{id\}/);
+    assert.match(run.stderr, /replay\.reprojectRun uses \{runid\}/);
+    assert.match(run.stderr, /replay\.seedFixtures must pass \{runId\}/);
+    assert.doesNotMatch(run.stderr, /^\s+at /m);
+  });
+});
