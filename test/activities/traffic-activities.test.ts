@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { closeCloudRunClients, createTrafficActivities, probeServingRevision, TrafficFailure, type CloudRunTarget, type ServingProbeRequest } from '../../src/activities/traffic';
+import { closeCloudRunClients, createTrafficActivities, probeServingRevision, TrafficFailure, type CloudRunTarget, type ServingProbeRequest, type ServingProbeResult, type TrafficChangeOutcome } from '../../src/activities/traffic';
 import type { TrafficAllocation } from '../../src/domain/traffic';
 import { seedServiceGroup, startCloudRunSandbox, type CloudRunSandbox } from '../../src/sandbox/cloud-run';
 
@@ -39,10 +39,10 @@ describe('traffic activities (real client against the Cloud Run sandbox)', () =>
   const updates = () => sandbox.calls({ method: 'UpdateService', service: BACKEND }).length;
 
   it('shiftTraffic moves from the planned allocation, and a retry after success changes nothing', async () => {
-    const first = await new MockActivityEnvironment(undefined, quiet).run(acts.shiftTraffic, { cloudRun, service: BACKEND, from: ORIGINAL, to: PINNED, settleTimeoutMs: 10_000 });
+    const first = (await new MockActivityEnvironment(undefined, quiet).run(acts.shiftTraffic, { cloudRun, service: BACKEND, from: ORIGINAL, to: PINNED, settleTimeoutMs: 10_000 })) as TrafficChangeOutcome;
     assert.equal(first.changed, true);
     assert.deepEqual(first.snapshot.traffic, PINNED);
-    const again = await new MockActivityEnvironment({ attempt: 2 }, quiet).run(acts.shiftTraffic, { cloudRun, service: BACKEND, from: ORIGINAL, to: PINNED, settleTimeoutMs: 10_000 });
+    const again = (await new MockActivityEnvironment({ attempt: 2 }, quiet).run(acts.shiftTraffic, { cloudRun, service: BACKEND, from: ORIGINAL, to: PINNED, settleTimeoutMs: 10_000 })) as TrafficChangeOutcome;
     assert.equal(again.changed, false);
     assert.equal(updates(), 1);
   });
@@ -121,7 +121,7 @@ describe('probeServingRevision (data plane)', () => {
     env.on('heartbeat', (d: unknown) => beats.push(d));
     await createTrafficActivities().restoreTraffic({ cloudRun: { project: sandbox.project, region: sandbox.region, apiEndpoint: sandbox.grpcAddress, sandbox: true }, service: BACKEND, allocation: PINNED, settleTimeoutMs: 10_000 });
     await closeCloudRunClients();
-    const result = await env.run(probeServingRevision, request());
+    const result = (await env.run(probeServingRevision, request())) as ServingProbeResult;
     const sw = sandbox.switches(BACKEND).find((r) => r.routing.weights[0]?.revision === OLD);
     assert.ok(sw);
     assert.equal(result.revision, OLD);
@@ -139,7 +139,7 @@ describe('probeServingRevision (data plane)', () => {
 
   it('resumes the streak a previous attempt heartbeated', async () => {
     const env = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: { streak: 2, streakStartMs: 1234, answers: 7 } }, quiet);
-    const result = await env.run(probeServingRevision, request({ expectedRevisions: [NEW] }));
+    const result = (await env.run(probeServingRevision, request({ expectedRevisions: [NEW] }))) as ServingProbeResult;
     assert.equal(result.servingSinceMs, 1234);
     assert.equal(result.answers, 8);
   });
