@@ -1,3 +1,4 @@
+import { createBackupActivities } from './backup';
 import { httpCheck } from './probes/http-check';
 import { createReprojectActivities } from './reproject';
 import { createReportActivities } from './reports/write-report';
@@ -16,6 +17,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     httpCheck,
+    ...createBackupActivities(),
     ...createReportActivities(deps.dataDir),
     ...createTrafficActivities(),
     probeServingRevision,

@@ -3,3 +3,4 @@ export { healthDrill } from './health';
 export { readinessGate } from './readiness-gate';
 export { rollbackDrill } from './rollback';
 export { replayDrill } from './replay';
+export { backupRestoreDrill } from './backup-restore';

@@ -1,26 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { CliFailure } from '../../domain/snapshot/convex-cli-output';
+import { BackupFailureType } from '../../shared/backup-restore';
 
-/** Stable failure types of the backup activities (retry policies and the CLI tell them apart). */
-export const BackupFailureType = {
-  adminKeyRejected: 'ConvexAdminKeyRejected',
-  unreachable: 'ConvexUnreachable',
-  exportInProgress: 'ConvexExportInProgress',
-  exportFailed: 'ConvexExportFailed',
-  importFailed: 'ConvexImportFailed',
-  noResult: 'ConvexCliNoResult',
-  cliFailed: 'ConvexCliFailed',
-  snapshotInvalid: 'SnapshotInvalid',
-} as const;
-
-/** Failures retrying cannot fix; the workflow's retry policies list them too. */
-export const NON_RETRYABLE_BACKUP_FAILURES: string[] = [
-  BackupFailureType.adminKeyRejected,
-  BackupFailureType.importFailed,
-  BackupFailureType.noResult,
-  BackupFailureType.snapshotInvalid,
-  'SecretUnavailable',
-];
+export { BackupFailureType };
 
 export interface CliContext {
   command: 'export' | 'import';

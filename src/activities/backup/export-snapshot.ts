@@ -26,7 +26,7 @@ export async function exportSnapshot(req: ExportSnapshotRequest, cliPath: string
     // Only a finished download is renamed to this (timestamped) name: an earlier attempt of this
     // activity got that far before its worker died, so its snapshot is the result.
     if (activityInfo().attempt > 1) return { zipPath: req.zipPath, zipBytes: fs.statSync(req.zipPath).size };
-    throw ApplicationFailure.nonRetryable(`snapshot ${req.zipPath} already exists; a drill never overwrites a snapshot`, 'SnapshotExists');
+    throw ApplicationFailure.nonRetryable(`snapshot ${req.zipPath} already exists; a drill never overwrites a snapshot`, BackupFailureType.snapshotExists);
   }
   fs.mkdirSync(path.dirname(req.zipPath), { recursive: true });
   const partial = path.join(path.dirname(req.zipPath), `.${path.basename(req.zipPath, '.zip')}.partial.zip`);

@@ -65,7 +65,7 @@ async function resumeEarlierImport(req: ImportSnapshotRequest, deployment: Resol
  * printed ("Added N documents", "Imported" lines, failures) rather than its exit code.
  */
 export async function importSnapshot(req: ImportSnapshotRequest, cliPath: string, spawnProcess?: SpawnProcess): Promise<ImportSnapshotResult> {
-  if (!fs.existsSync(req.zipPath)) throw ApplicationFailure.nonRetryable(`snapshot ${req.zipPath} does not exist, so there is nothing to import; run the drill again to export a new one`, 'SnapshotMissing');
+  if (!fs.existsSync(req.zipPath)) throw ApplicationFailure.nonRetryable(`snapshot ${req.zipPath} does not exist, so there is nothing to import; run the drill again to export a new one`, BackupFailureType.snapshotMissing);
   const adminKey = await resolveSecret(req.deployment.adminKey);
   const deployment = { url: req.deployment.url, adminKey };
   const earlier = activityInfo().heartbeatDetails as ImportProgress | undefined;

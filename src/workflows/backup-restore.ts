@@ -1,0 +1,220 @@
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { DeploymentRef, ImportSnapshotResult } from '../activities/backup/types';
+import { compareManifests, type ManifestComparison } from '../domain/snapshot/compare-manifests';
+import type { SnapshotSummary } from '../domain/snapshot/manifest';
+import { cliImportMode, restoreGuardProblems, writesToSource } from '../domain/snapshot/restore-guard';
+import { manifestName, restoredManifestName, restoredZipName, snapshotBaseName, snapshotZipName } from '../domain/snapshot/snapshot-files';
+import {
+  BackupFailureType,
+  NON_RETRYABLE_BACKUP_FAILURES,
+  type BackupPhase,
+  type BackupRestoreFailure,
+  type BackupRestoreInput,
+  type BackupRestoreResult,
+  type BackupTableResult,
+  type PhaseTiming,
+} from '../shared/backup-restore';
+import { DrillEnvironment, DrillKind, DrillOutcome, DrillStep } from '../temporal/search-attributes';
+
+/** A failed phase: what the result reports and the Web UI shows. */
+class PhaseFailed extends Error {
+  constructor(readonly failure: BackupRestoreFailure) {
+    super(failure.message);
+  }
+}
+
+function activityFailure(phase: BackupPhase, err: ActivityFailure): BackupRestoreFailure {
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure) return { phase, type: cause.type ?? 'ApplicationFailure', message: cause.message };
+  if (cause instanceof TimeoutFailure) return { phase, type: 'ActivityTimeout', message: `${phase} timed out (${cause.timeoutType}): ${err.message}` };
+  return { phase, type: cause?.name ?? 'ActivityFailure', message: cause?.message ?? err.message };
+}
+
+const joinPath = (dir: string, name: string): string => `${dir.replace(/\/+$/, '')}/${name}`;
+
+/**
+ * The backup/restore drill (run-backup-restore-drill.sh made safe, seed-context.md 2.2 and 5):
+ * export a snapshot with the real `convex` CLI, verify it, restore it (into a scratch deployment
+ * for a true restore test, or appended/replaced in the source when configured and confirmed),
+ * prove the restore (export of the target compared with the snapshot's manifest), prune old
+ * snapshots, and time every phase on workflow time.
+ */
+export async function backupRestoreDrill(input: BackupRestoreInput): Promise<BackupRestoreResult> {
+  const startedAt = Date.now();
+  const { backup, restoreMode } = input;
+  upsertSearchAttributes([
+    { key: DrillKind, value: 'backup-restore' },
+    { key: DrillEnvironment, value: input.environment },
+  ]);
+
+  const refusals = restoreGuardProblems({
+    environment: input.environment,
+    production: input.production,
+    mode: restoreMode,
+    sourceUrl: backup.source.url,
+    scratchUrl: backup.scratch?.url,
+    approvers: input.approvers,
+    authorization: input.authorization,
+  });
+  if (refusals.length) {
+    upsertSearchAttributes([{ key: DrillOutcome, value: 'REFUSED' }]);
+    throw ApplicationFailure.nonRetryable(`backup/restore drill refused, nothing was exported or changed: ${refusals.join('; ')}`, BackupFailureType.restoreRefused);
+  }
+
+  const heartbeatTimeout = backup.heartbeatTimeoutSeconds * 1000;
+  const retry: RetryPolicy = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_BACKUP_FAILURES };
+  const cliOptions: ActivityOptions = { startToCloseTimeout: '6 hours', heartbeatTimeout, retry: { ...retry, maximumAttempts: 5 } };
+  const verifyOptions: ActivityOptions = { startToCloseTimeout: '2 hours', heartbeatTimeout, retry: { ...retry, maximumAttempts: 3 } };
+  const { exportSnapshot, importSnapshot, verifySnapshot } = proxyActivities<Activities>(cliOptions);
+  const { pruneSnapshots } = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 } });
+
+  const source: DeploymentRef = backup.source;
+  const target: DeploymentRef = restoreMode === 'scratch' ? backup.scratch! : backup.source;
+  const base = snapshotBaseName(input.environment, new Date(startedAt));
+  const dir = backup.snapshotDir;
+  const zipPath = joinPath(dir, snapshotZipName(base));
+
+  const phases: PhaseTiming[] = [];
+  const warnings: string[] = [];
+  let snapshot: SnapshotSummary | undefined;
+  let imported: ImportSnapshotResult | undefined;
+  let comparison: ManifestComparison | null = null;
+  let failure: BackupRestoreFailure | null = null;
+
+  const phase = async <T>(name: BackupPhase, details: string, run: () => Promise<T>): Promise<T> => {
+    upsertSearchAttributes([{ key: DrillStep, value: name }]);
+    setCurrentDetails(`**${name}**: ${details}\n\nDone: ${phases.map((p) => `${p.phase} ${p.seconds.toFixed(1)} s`).join(', ') || 'nothing yet'}`);
+    const t0 = Date.now();
+    try {
+      const out = await run();
+      phases.push({ phase: name, seconds: (Date.now() - t0) / 1000, ok: true });
+      return out;
+    } catch (err) {
+      phases.push({ phase: name, seconds: (Date.now() - t0) / 1000, ok: false });
+      if (err instanceof ActivityFailure) throw new PhaseFailed(activityFailure(name, err));
+      throw err;
+    }
+  };
+
+  try {
+    await phase('export', `convex export from ${source.url}`, () =>
+      exportSnapshot.executeWithOptions({ ...cliOptions, summary: `convex export from ${source.url}` }, [{ deployment: source, zipPath }]),
+    );
+    snapshot = await phase('verify', `verifying ${zipPath}`, () =>
+      verifySnapshot.executeWithOptions({ ...verifyOptions, summary: `verify ${snapshotZipName(base)}` }, [{ zipPath, manifestPath: joinPath(dir, manifestName(base)) }]),
+    );
+    const snap = snapshot;
+    warnings.push(...snap.warnings);
+    const cliMode = cliImportMode(restoreMode);
+    imported = await phase('restore', `convex import --${cliMode === 'replaceAll' ? 'replace-all' : cliMode} into ${target.url}`, () =>
+      importSnapshot.executeWithOptions({ ...cliOptions, summary: `convex import (${restoreMode}) into ${target.url}` }, [{ deployment: target, zipPath, mode: cliMode }]),
+    );
+    const added = imported.addedDocuments;
+    if (added !== snap.totalDocuments) {
+      throw new PhaseFailed({
+        phase: 'restore',
+        type: BackupFailureType.importCountMismatch,
+        message: `convex import into ${target.url} reported "Added ${added} documents" but the snapshot holds ${snap.totalDocuments}: the deployment did not restore every document`,
+      });
+    }
+    if (restoreMode !== 'append') {
+      comparison = await phase('verify-restore', `exporting ${target.url} to compare it with the snapshot`, async () => {
+        const backZip = joinPath(dir, restoredZipName(base));
+        await exportSnapshot.executeWithOptions({ ...cliOptions, summary: `convex export from ${target.url} (restore check)` }, [{ deployment: target, zipPath: backZip }]);
+        const restored = await verifySnapshot.executeWithOptions({ ...verifyOptions, summary: `verify the export of ${target.url}` }, [
+          { zipPath: backZip, manifestPath: joinPath(dir, restoredManifestName(base)), discardZip: true },
+        ]);
+        return compareManifests(snap, restored, restoreMode === 'replace' ? 'snapshot-tables' : 'all');
+      });
+      if (!comparison.equal) {
+        throw new PhaseFailed({ phase: 'verify-restore', type: BackupFailureType.restoreMismatch, message: `${target.url} does not hold the snapshot's data after the restore: ${comparison.mismatches.join('; ')}` });
+      }
+      warnings.push(...comparison.notes);
+    }
+  } catch (err) {
+    if (!(err instanceof PhaseFailed)) throw err;
+    failure = err.failure;
+  }
+
+  let prunedSnapshots: string[] = [];
+  if (snapshot || phases.some((p) => p.phase === 'export' && p.ok)) {
+    try {
+      prunedSnapshots = (
+        await phase('retention', `keeping the newest ${backup.keepSnapshots} snapshots in ${dir}`, () =>
+          pruneSnapshots.executeWithOptions({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 }, summary: `keep ${backup.keepSnapshots} snapshots` }, [
+            { dir, environment: input.environment, keep: backup.keepSnapshots },
+          ]),
+        )
+      ).removed;
+    } catch (err) {
+      if (!(err instanceof PhaseFailed)) throw err;
+      warnings.push(`retention did not run: ${err.failure.message}`);
+    }
+  }
+
+  const verdict = failure ? 'FAIL' : 'PASS';
+  const total = snapshot?.totalDocuments ?? null;
+  if (verdict === 'PASS' && total === 0) warnings.push('the snapshot holds no documents: the backup/restore path works, but no data was proven restorable (seed canary documents)');
+  if (imported && restoreMode === 'append' && imported.addedDocuments > 0) {
+    warnings.push(`append added ${imported.addedDocuments} documents to the live tables of ${target.url}: each restored document now exists there twice`);
+  }
+  if (imported && writesToSource(restoreMode) && input.production) warnings.push(`restore mode ${restoreMode} wrote into production (ticket ${input.authorization.ticket}, by ${input.authorization.requestedBy})`);
+
+  const restoredByTable = new Map<string, number>();
+  for (const t of comparison?.tables ?? []) if (t.restoredDocuments !== null) restoredByTable.set(t.name, t.restoredDocuments);
+  if (!comparison) for (const [name, n] of Object.entries(imported?.tables ?? {})) restoredByTable.set(name, n);
+  const tables: BackupTableResult[] = (snapshot?.tables ?? []).map((t) => {
+    const restored = restoredByTable.get(t.name);
+    const fromComparison = comparison?.tables.find((c) => c.name === t.name);
+    return {
+      name: t.name,
+      documents: t.documents,
+      restoredDocuments: restored ?? null,
+      match: fromComparison ? fromComparison.equal : restored === undefined ? null : restored === t.documents,
+    };
+  });
+  const tableMismatch = tables.some((t) => t.match === false);
+  if (!failure && tableMismatch) {
+    failure = { phase: 'restore', type: BackupFailureType.importCountMismatch, message: `per-table counts differ after the restore: ${tables.filter((t) => t.match === false).map((t) => `${t.name} ${t.documents} -> ${t.restoredDocuments}`).join(', ')}` };
+  }
+  const finalVerdict = failure ? 'FAIL' : verdict;
+
+  const phaseSeconds: Partial<Record<BackupPhase, number>> = {};
+  for (const p of phases) phaseSeconds[p.phase] = (phaseSeconds[p.phase] ?? 0) + p.seconds;
+  const result: BackupRestoreResult = {
+    workflowId: workflowInfo().workflowId,
+    environment: input.environment,
+    verdict: finalVerdict,
+    restoreMode,
+    sourceUrl: source.url,
+    targetUrl: target.url,
+    snapshot: snapshot ? zipPath : null,
+    manifest: snapshot?.manifestPath ?? null,
+    snapshotBytes: snapshot?.zipBytes ?? null,
+    snapshotSha256: snapshot?.zipSha256 ?? null,
+    tables,
+    totalDocuments: total,
+    addedDocuments: imported?.addedDocuments ?? null,
+    dataProven: finalVerdict === 'PASS' && (total ?? 0) > 0 && (comparison?.equal ?? restoreMode === 'append'),
+    comparison,
+    restoreResumed: imported?.resumed ?? false,
+    phases,
+    phaseSeconds,
+    totalSeconds: (Date.now() - startedAt) / 1000,
+    failure,
+    warnings,
+    prunedSnapshots,
+    startedAt: new Date(startedAt).toISOString(),
+  };
+  upsertSearchAttributes([
+    { key: DrillOutcome, value: finalVerdict },
+    { key: DrillStep, value: 'done' },
+  ]);
+  setCurrentDetails(
+    finalVerdict === 'PASS'
+      ? `Backup/restore drill **PASS**: ${total} documents in ${tables.length} tables, restored (${restoreMode}) into ${target.url}${result.dataProven ? ' and proved equal' : ''} in ${result.totalSeconds.toFixed(1)} s`
+      : `Backup/restore drill **FAIL** in ${failure!.phase}: ${failure!.message}`,
+  );
+  return result;
+}
