@@ -1,0 +1,1 @@
+export { createAnalysisActivities, type AnalysisActivityDeps } from './read-analysis';

@@ -1,0 +1,80 @@
+import { Context, heartbeat } from '@temporalio/activity';
+import type { AnalysisReading, AnalysisRequest, MetricReading, MetricRequest, ProbeReading, ProbeRequest } from '../../domain/rollout/analysis';
+import { percentile, readMetricValue } from '../../domain/rollout/readings';
+import type { SecretRef } from '../../domain/secret-ref';
+import { resolveSecret } from '../secrets';
+
+export interface AnalysisActivityDeps {
+  resolveSecret?: (ref: SecretRef) => Promise<string>;
+}
+
+function beat(details: unknown): void {
+  try {
+    Context.current();
+  } catch {
+    return;
+  }
+  heartbeat(details);
+}
+
+function failureText(err: unknown): string {
+  const e = err as Error & { cause?: Error };
+  if (e?.name === 'TimeoutError') return 'timed out';
+  return e?.cause?.message ?? e?.message ?? String(err);
+}
+
+async function readProbe(req: ProbeRequest): Promise<ProbeReading> {
+  const reading: ProbeReading = { kind: 'probe', check: req.check, samples: req.samples, successes: 0, wrongRevision: 0 };
+  if (!req.url) return { ...reading, lastError: 'Cloud Run reported no URL for this tag' };
+  const expected = req.expectRevisions ? new Set(req.expectRevisions) : undefined;
+  const latencies: number[] = [];
+  for (let i = 0; i < req.samples; i++) {
+    const t0 = performance.now();
+    try {
+      const res = await fetch(req.url, { redirect: 'manual', signal: AbortSignal.timeout(req.timeoutMs), headers: { 'cache-control': 'no-cache' } });
+      await res.arrayBuffer();
+      latencies.push(performance.now() - t0);
+      const revision = res.headers.get(req.revisionHeader) ?? undefined;
+      if (res.status >= 400) reading.lastError = `HTTP ${res.status}${revision ? ` from ${revision}` : ''}`;
+      else if (expected && (!revision || !expected.has(revision))) {
+        reading.wrongRevision++;
+        reading.lastError = `answered by ${revision ?? 'an unnamed revision'}, expected ${[...expected].join(' or ')}`;
+      } else reading.successes++;
+    } catch (err) {
+      reading.lastError = failureText(err);
+    }
+    beat({ check: req.check, sample: i + 1 });
+  }
+  const p95 = percentile(latencies, 95);
+  return p95 === undefined ? reading : { ...reading, p95LatencyMs: Math.round(p95 * 10) / 10 };
+}
+
+async function readMetric(req: MetricRequest, resolve: (ref: SecretRef) => Promise<string>): Promise<MetricReading> {
+  try {
+    const headers: Record<string, string> = { accept: 'application/json, text/plain' };
+    for (const [name, ref] of Object.entries(req.secretHeaders)) headers[name] = await resolve(ref);
+    const res = await fetch(req.url, { signal: AbortSignal.timeout(req.timeoutMs), headers });
+    const body = await res.text();
+    if (!res.ok) return { kind: 'metric', check: req.check, error: `${req.url} answered HTTP ${res.status}` };
+    return { kind: 'metric', check: req.check, value: readMetricValue(body, req.field) };
+  } catch (err) {
+    return { kind: 'metric', check: req.check, error: `${req.url}: ${failureText(err)}` };
+  }
+}
+
+/**
+ * One analysis reading of a bake: each probe asks its URL `samples` times (success rate, p95
+ * latency, and on a tag URL whether the candidate answered), each metric endpoint once. A check
+ * that cannot be read is a reading with an error, never a thrown activity: the workflow's stop rule
+ * decides what a failing check means.
+ */
+export function createAnalysisActivities(deps: AnalysisActivityDeps = {}) {
+  const resolve = deps.resolveSecret ?? resolveSecret;
+  return {
+    async readAnalysis(req: AnalysisRequest): Promise<AnalysisReading[]> {
+      const probes = await Promise.all(req.probes.map(readProbe));
+      const metrics = await Promise.all(req.metrics.map((m) => readMetric(m, resolve)));
+      return [...probes, ...metrics];
+    },
+  };
+}

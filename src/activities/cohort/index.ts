@@ -1,0 +1,1 @@
+export { createCohortActivities, CohortHookFailure, type CohortHookRequest, type CohortHookOutcome, type CohortActivityDeps } from './run-cohort-hook';

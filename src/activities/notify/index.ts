@@ -1,0 +1,1 @@
+export { createNotifyActivities, sentMarkersDir, type NotifyRequest, type NotifyOutcome, type NotifyActivityDeps } from './notify-webhook';

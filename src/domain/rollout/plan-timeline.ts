@@ -1,0 +1,94 @@
+import { durationMs, formatDuration } from './duration';
+import { effectiveTags, type RolloutPlan } from './plan-schema';
+
+export interface PlannedStep {
+  index: number;
+  name: string;
+  percent: number;
+  tag?: string;
+  gates: string[];
+  hooks: string[];
+  approval: string;
+  approvalTimeoutMs?: number;
+  bakeMs: number;
+  /** Readings the bake takes at its interval (0 without analysis). */
+  readings: number;
+  /** Expected start and end after the rollout starts, counting bakes only (gates and people take their own time). */
+  startsAfterMs: number;
+  endsAfterMs: number;
+}
+
+export interface PlanTimeline {
+  environment: string;
+  serviceGroup: string;
+  finish: string;
+  steps: PlannedStep[];
+  /** The sum of every bake: the least a rollout that nobody pauses can take. */
+  expectedTotalMs: number;
+  approvals: number;
+  /** Approvals without a timeout can wait for ever; then there is no upper bound. */
+  longestWithApprovalsMs?: number;
+}
+
+function approvalText(a: RolloutPlan['steps'][number]['approval']): string {
+  if (!a.required) return 'none';
+  const who = a.approvers.length ? a.approvers.join(', ') : 'anyone';
+  const initiator = a.allowInitiator ? '' : ', not the initiator';
+  const timeout = a.timeout ? `, within ${formatDuration(durationMs(a.timeout))} or ${a.onTimeout}` : ', no timeout';
+  return `${who}${initiator}${timeout}`;
+}
+
+/** What `rollout plan` prints: every step with its expected start, bake and controls, and the total. */
+export function planTimeline(plan: RolloutPlan): PlanTimeline {
+  const tags = effectiveTags(plan.steps);
+  let at = 0;
+  let worst = 0;
+  let bounded = true;
+  const steps = plan.steps.map((s, index): PlannedStep => {
+    const bakeMs = durationMs(s.bake);
+    const intervalMs = s.analysis ? durationMs(s.analysis.interval) : 0;
+    const approvalTimeoutMs = s.approval.required && s.approval.timeout ? durationMs(s.approval.timeout) : undefined;
+    if (s.approval.required && approvalTimeoutMs === undefined) bounded = false;
+    if (s.approval.required && s.approval.onTimeout === 'hold') bounded = false;
+    worst += bakeMs + (approvalTimeoutMs ?? 0);
+    const step: PlannedStep = {
+      index,
+      name: s.name,
+      percent: s.percent,
+      tag: tags[index],
+      gates: [...s.gates],
+      hooks: s.hooks.map((h) => h.name),
+      approval: approvalText(s.approval),
+      approvalTimeoutMs,
+      bakeMs,
+      readings: intervalMs > 0 ? Math.max(1, Math.floor(bakeMs / intervalMs)) : 0,
+      startsAfterMs: at,
+      endsAfterMs: at + bakeMs,
+    };
+    at += bakeMs;
+    return step;
+  });
+  return {
+    environment: plan.environment,
+    serviceGroup: plan.serviceGroup,
+    finish: plan.finish.traffic === 'latest' ? 'traffic follows LATEST' : 'traffic stays pinned to the candidate',
+    steps,
+    expectedTotalMs: at,
+    approvals: plan.steps.filter((s) => s.approval.required).length,
+    longestWithApprovalsMs: bounded ? worst : undefined,
+  };
+}
+
+/** The timeline as text for people. */
+export function renderPlanTimeline(t: PlanTimeline): string {
+  const lines = [`Rollout plan for ${t.environment} / ${t.serviceGroup} (${t.steps.length} steps; at the end ${t.finish})`, ''];
+  for (const s of t.steps) {
+    lines.push(`${s.index + 1}. ${s.name}: ${s.percent}% to the candidate${s.tag ? `, tag ${s.tag}` : ''}  [T+${formatDuration(s.startsAfterMs)} .. T+${formatDuration(s.endsAfterMs)}]`);
+    lines.push(`   gates: ${s.gates.join(', ') || 'none'}; approval: ${s.approval}`);
+    lines.push(`   bake: ${formatDuration(s.bakeMs)}${s.readings ? ` with ${s.readings} analysis reading(s)` : ''}${s.hooks.length ? `; cohort hooks: ${s.hooks.join(', ')}` : ''}`);
+  }
+  lines.push('');
+  lines.push(`Expected total: ${formatDuration(t.expectedTotalMs)} of bakes, plus gates and the time ${t.approvals} approval(s) take.`);
+  lines.push(t.longestWithApprovalsMs !== undefined ? `Longest, if every approval waits until its timeout: ${formatDuration(t.longestWithApprovalsMs)}.` : 'No upper bound: at least one approval waits without a timeout or holds on timeout.');
+  return lines.join('\n');
+}

@@ -1,0 +1,115 @@
+import type { TrafficAllocation } from '../traffic/allocation';
+import type { RolloutGate } from './plan-schema';
+
+/** Where a rollout is; the controls accept or refuse by it. */
+export type RolloutPhase =
+  | 'preflight'
+  | 'gates'
+  | 'awaiting-approval'
+  | 'shifting'
+  | 'hooks'
+  | 'baking'
+  | 'finishing'
+  | 'compensating'
+  | 'completed'
+  | 'aborted';
+
+/** One service of the group, as pre-flight resolved it. */
+export interface RolloutService {
+  role: string;
+  service: string;
+  /** The one revision serving 100 % when the rollout started. */
+  stable: string;
+  candidate: string;
+  candidateReason: string;
+  /** The exact allocation found at pre-flight: what compensation restores. */
+  original: TrafficAllocation;
+  /** Service URL the probes ask (Cloud Run `uri`, or the config's probe URL). */
+  url: string;
+  probePath: string;
+  revisionHeader: string;
+}
+
+export type GateStatus = 'passed' | 'failed';
+
+export interface GateRecord {
+  step: string;
+  gate: RolloutGate | 'preflight-health';
+  workflowType: string;
+  workflowId: string;
+  status: GateStatus;
+  seconds: number;
+  detail: string;
+}
+
+export type ApprovalDecision = 'approved' | 'rejected' | 'timed-out' | 'not-required';
+
+export interface ApprovalRecord {
+  step: string;
+  decision: ApprovalDecision;
+  by?: string;
+  reason?: string;
+  ticket?: string;
+  /** ISO time on workflow time. */
+  at: string;
+  /** `update` or `signal` (Web UI). */
+  via?: 'update' | 'signal';
+}
+
+/** One check's verdict from one analysis reading. */
+export interface CheckVerdict {
+  check: string;
+  ok: boolean;
+  detail: string;
+  value?: number;
+}
+
+/** The latest reading of a check during the current bake, and since when it has been failing. */
+export interface CheckState extends CheckVerdict {
+  readings: number;
+  failures: number;
+  /** ISO time the current failing streak began; absent while passing. */
+  failingSince?: string;
+  at: string;
+}
+
+export type TimelineEvent =
+  | 'started'
+  | 'preflight'
+  | 'gate'
+  | 'awaiting-approval'
+  | 'approved'
+  | 'rejected'
+  | 'approval-timeout'
+  | 'shifted'
+  | 'hook'
+  | 'bake-started'
+  | 'check-failing'
+  | 'check-recovered'
+  | 'paused'
+  | 'resumed'
+  | 'bake-skipped'
+  | 'bake-changed'
+  | 'step-completed'
+  | 'abort-requested'
+  | 'aborted'
+  | 'compensation'
+  | 'compensated'
+  | 'finished'
+  | 'refused'
+  | 'notification'
+  | 'continued-as-new';
+
+export interface TimelineEntry {
+  at: string;
+  event: TimelineEvent;
+  step?: string;
+  by?: string;
+  detail: string;
+}
+
+/** A cohort hook whose `do` ran (or was about to run): compensation undoes it. */
+export interface AppliedHook {
+  step: string;
+  name: string;
+}

@@ -1,0 +1,153 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RollbackConfig } from '../domain/config/schema';
+import type { AbortRequest, ApprovalRequest, PauseRequest, SetBakeRequest, SkipBakeRequest } from '../domain/rollout/controls';
+import type { RolloutGate, RolloutPlan } from '../domain/rollout/plan-schema';
+import type { AppliedHook, ApprovalRecord, CheckState, GateRecord, RolloutPhase, RolloutService, TimelineEntry } from '../domain/rollout/records';
+import type { TrafficAllocation } from '../domain/traffic/allocation';
+import type { CloudRunTarget } from '../domain/traffic/cloud-run-target';
+import type { ChangeConfirmation } from '../domain/traffic/production-guard';
+
+export type { AbortRequest, ApprovalRequest, PauseRequest, SetBakeRequest, SkipBakeRequest };
+
+export const ROLLOUT_WORKFLOW = 'stagedRollout';
+
+/** The drill workflow each gate runs as a child. */
+export const ROLLOUT_GATE_WORKFLOWS: Record<RolloutGate, string> = {
+  health: 'healthDrill',
+  'backup-restore': 'backupRestoreDrill',
+  replay: 'replayDrill',
+  rollback: 'rollbackDrill',
+};
+
+/** A child drill: its input is built by the same code as `drillctl drill <kind>`. */
+export interface GateLaunch {
+  workflowType: string;
+  input: unknown;
+}
+
+export interface RolloutServiceInput {
+  role: string;
+  service: string;
+  probe: { url?: string; path: string; revisionHeader: string };
+}
+
+export interface RolloutInput {
+  environment: string;
+  group: string;
+  /** Who started the rollout (recorded; barred from approving unless a step allows it). */
+  initiator: string;
+  plan: RolloutPlan;
+  cloudRun: CloudRunTarget;
+  production: boolean;
+  /** Production only: the confirmation, ticket and reason the rollout (and its rollback gates) run under. */
+  confirmation?: ChangeConfirmation;
+  services: RolloutServiceInput[];
+  /** Probe cadence and timeouts of traffic changes (the environment's rollback section). */
+  traffic: Pick<RollbackConfig, 'probeIntervalMs' | 'consecutiveHealthy' | 'switchTimeoutSeconds'>;
+  /** Pre-flight health (the health drill); absent only when the environment has no health section. */
+  preflightHealth?: GateLaunch;
+  /** Inputs of the gates the plan uses; the rollback gate's targets are set to the stable revisions at run time. */
+  gates: Partial<Record<RolloutGate, GateLaunch>>;
+  /** Link to this rollout in the Web UI, for notifications. */
+  webUiUrl?: string;
+  /** Set by continue-as-new: the state (audit trail included) of the run before. */
+  carried?: RolloutState;
+}
+
+export type CompensationState = 'not-needed' | 'armed' | 'running' | 'stuck' | 'done';
+
+/** A step as it ran. */
+export interface StepRecord {
+  name: string;
+  percent: number;
+  tag?: string;
+  startedAt: string;
+  shiftedAt?: string;
+  bakeStartedAt?: string;
+  completedAt?: string;
+  /** Planned bake, and the bake it ended with (set-bake changes it). */
+  plannedBakeMs: number;
+  bakeMs: number;
+  bakedMs: number;
+  bakeSkipped?: { by: string; reason: string; at: string };
+  bakeChanges: { by: string; from: string; to: string; reason: string; at: string }[];
+  readings: number;
+  failedReadings: number;
+  /** The cohort's own URL per role, when the step has a tag. */
+  tagUrls: Record<string, string>;
+}
+
+/**
+ * Everything the rollout knows: what the status query shows, what the result reports, and what
+ * continue-as-new carries to the next run, so the audit trail (approvals, gates, timeline) is never
+ * lost however long the rollout runs.
+ */
+export interface RolloutState {
+  workflowId: string;
+  environment: string;
+  group: string;
+  initiator: string;
+  startedAt: string;
+  phase: RolloutPhase;
+  /** Index into plan.steps of the current step; -1 during pre-flight. */
+  stepIndex: number;
+  currentStep?: string;
+  paused: boolean;
+  pausedBy?: string;
+  services: RolloutService[];
+  /** Allocation this rollout last set (or found), per role. */
+  traffic: Record<string, TrafficAllocation>;
+  gates: GateRecord[];
+  approvals: ApprovalRecord[];
+  steps: StepRecord[];
+  /** Analysis of the current bake, per check. */
+  checks: Record<string, CheckState>;
+  hooksApplied: AppliedHook[];
+  compensation: CompensationState;
+  compensationDetail?: string;
+  abortReason?: string;
+  /** Who asked for the abort (a person, or `rollout` for automatic stops). */
+  abortedBy?: string;
+  timeline: TimelineEntry[];
+  /** Notifications sent so far: the idempotency keys' sequence. */
+  notifications: number;
+  /** Timeline entries dropped to keep the carried state bounded. */
+  timelineDropped: number;
+  runs: number;
+}
+
+export type RolloutStatus = RolloutState & { stepCount: number; stepNames: string[]; webUiUrl?: string };
+
+export type RolloutOutcome = 'promoted' | 'aborted';
+
+export interface RolloutResult extends RolloutStatus {
+  outcome: RolloutOutcome;
+  verdict: 'PASS' | 'FAIL';
+  finishedAt: string;
+  totalSeconds: number;
+  /** The plan the rollout ran, for the report. */
+  plan: RolloutPlan;
+}
+
+/** Failure type of a rollout that ended without promoting; its details carry the RolloutResult. */
+export const ROLLOUT_ABORTED = 'RolloutAborted';
+
+export const approveUpdate = defineUpdate<ApprovalRecord, [ApprovalRequest]>('approve');
+export const rejectUpdate = defineUpdate<ApprovalRecord, [ApprovalRequest]>('reject');
+export const pauseUpdate = defineUpdate<TimelineEntry, [PauseRequest]>('pause');
+export const resumeUpdate = defineUpdate<TimelineEntry, [PauseRequest]>('resume');
+export const abortUpdate = defineUpdate<TimelineEntry, [AbortRequest]>('abort');
+export const skipBakeUpdate = defineUpdate<TimelineEntry, [SkipBakeRequest]>('skipBake');
+export const setBakeUpdate = defineUpdate<TimelineEntry, [SetBakeRequest]>('setBake');
+
+// The same controls as signals, for people acting from the Web UI (which sends signals). They go
+// through the same checks; a refused signal changes nothing and is recorded in the timeline.
+export const approveSignal = defineSignal<[ApprovalRequest]>('approveSignal');
+export const rejectSignal = defineSignal<[ApprovalRequest]>('rejectSignal');
+export const pauseSignal = defineSignal<[PauseRequest]>('pauseSignal');
+export const resumeSignal = defineSignal<[PauseRequest]>('resumeSignal');
+export const abortSignal = defineSignal<[AbortRequest]>('abortSignal');
+export const skipBakeSignal = defineSignal<[SkipBakeRequest]>('skipBakeSignal');
+export const setBakeSignal = defineSignal<[SetBakeRequest]>('setBakeSignal');
+
+export const rolloutStatusQuery = defineQuery<RolloutStatus>('rolloutStatus');
