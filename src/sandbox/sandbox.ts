@@ -4,10 +4,10 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import type { z } from 'zod';
 import type { ConfigSchema } from '../domain/config/schema';
+import { registerCloudRunFaults, seedServiceGroup, startCloudRunSandbox, type CloudRunSandbox } from './cloud-run';
 import { startControlServer } from './control-server';
 import { startConvexStandIn, type ConvexStandIn } from './convex/convex-stand-in';
 import { FaultRegistry } from './faults';
-import { startRevisionServer, type RevisionFault, type RevisionServer } from './revision-server';
 import { SinkFaultSchema } from './runtime/faults';
 import { startRuntimeStandIn, type RuntimeStandIn } from './runtime/stand-in';
 
@@ -24,20 +24,14 @@ export interface Sandbox {
   endpoints: Record<string, string>;
   controlUrl: string;
   faults: FaultRegistry;
+  /** Cloud Run: the Admin API emulator, one router per service URL, one server per revision. */
+  cloudRun: CloudRunSandbox;
   /** The Convex deployment holding the runtime's projections; its admin key is in `convexAdminKeyFile`. */
   convex: ConvexStandIn;
   convexAdminKeyFile: string;
   /** The runtime whose history the replay drill replays (commands run as subprocesses). */
   runtime: RuntimeStandIn;
   stop(): Promise<void>;
-}
-
-function revisionFault(server: RevisionServer, description: string) {
-  return {
-    description,
-    inject: (params: Record<string, unknown>) => server.setFault((params.fault as RevisionFault | undefined) ?? { kind: 'http-error', status: Number(params.status ?? 503) }),
-    clear: () => server.setFault(null),
-  };
 }
 
 /**
@@ -50,11 +44,14 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
   const faults = new FaultRegistry();
   const stops: (() => Promise<void>)[] = [];
 
-  const backend = await startRevisionServer({ revision: 'oa-convex-backend-sandbox-00011-v4r', kind: 'backend' });
-  const dashboard = await startRevisionServer({ revision: 'oa-convex-dashboard-sandbox-00002-hwm', kind: 'dashboard' });
-  stops.push(() => backend.stop(), () => dashboard.stop());
-  faults.register('backend', revisionFault(backend, 'backend answers with an error (params: status, or fault: {kind: http-error|wrong-body|empty-version|slow})'));
-  faults.register('dashboard', revisionFault(dashboard, 'dashboard answers with an error (params: status, or fault)'));
+  // Cloud Run: the seed's service group (backend + dashboard, two Ready revisions each, LATEST 100 %).
+  // Health probes and drills reach the services through their routers, as they would reach Cloud Run URLs.
+  const group = seedServiceGroup();
+  const cloudRun = await startCloudRunSandbox({ groups: [group], propagationDelayMs: 800, operationDelayMs: 300 });
+  stops.push(() => cloudRun.stop());
+  const [backend, dashboard] = cloudRun.group(group.name).services;
+  if (!backend || !dashboard) throw new Error('the seed service group lacks its backend or dashboard');
+  registerCloudRunFaults(faults, cloudRun, { backend: backend.service, dashboard: dashboard.service });
 
   // Convex, and the runtime that projects its history into it. The admin key lives in a file
   // (mode 600) that the config names by reference; it never appears in the config itself.
@@ -80,6 +77,9 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
         sandbox: true,
         production: false,
         health: { backendUrl: backend.url, dashboardUrl: dashboard.url, attempts: 3, timeoutMs: 3000 },
+        cloudRun: { project: cloudRun.project, region: cloudRun.region, apiEndpoint: cloudRun.grpcAddress },
+        serviceGroups: { [group.name]: { services: { backend: { service: backend.service }, dashboard: { service: dashboard.service } } } },
+        rollback: { rtoTargetSeconds: 300, probeIntervalMs: 250, consecutiveHealthy: 3, switchTimeoutSeconds: 120, holdSeconds: 0 },
         replay: {
           cwd: runtime.commands.cwd,
           reprojectRun: runtime.commands.reprojectRun,
@@ -102,9 +102,10 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
     dataDir: dir,
     config,
     configPath,
-    endpoints: { backend: backend.url, dashboard: dashboard.url, convex: convex.url, runtime: runtime.home, control: control.url },
+    endpoints: { backend: backend.url, dashboard: dashboard.url, cloudRunApi: cloudRun.grpcAddress, convex: convex.url, runtime: runtime.home, control: control.url },
     controlUrl: control.url,
     faults,
+    cloudRun,
     convex,
     convexAdminKeyFile,
     runtime,

@@ -5,3 +5,4 @@ export { TAG_HOST_SEPARATOR, type SwitchRecord } from './router';
 export type { RoutingTable } from './traffic-rules';
 export type { AuditedCall } from './admin-api';
 export type { ApiTrafficTarget, ApiTrafficStatus } from './api-types';
+export { registerCloudRunFaults } from './fault-registration';

@@ -1,5 +1,5 @@
 import { grpc } from 'google-gax';
-import type { RevisionKind } from '../revision-server';
+import type { RevisionFault, RevisionKind } from '../revision-server';
 import { adminApiHandlers, serveAdminApi, type AuditedCall } from './admin-api';
 import type { ApiTrafficStatus, ApiTrafficTarget } from './api-types';
 import { FaultInjector } from './faults';
@@ -79,6 +79,8 @@ export interface CloudRunSandbox {
   slowOperations(delayMs: number, service?: string): void;
   staleEtag(service: string, count?: number): void;
   setRevisionReady(service: string, revision: string, ready: boolean, message?: string): void;
+  /** Makes one revision (or every revision, '*') of a service answer badly; null clears it. */
+  setRevisionFault(service: string, revision: string | '*', fault: RevisionFault | null): void;
   setPropagationDelay(ms: number): void;
   clearFaults(): void;
 
@@ -167,6 +169,11 @@ export async function startCloudRunSandbox(spec: CloudRunSandboxSpec): Promise<C
     },
     setRevisionReady(id, revision, ready, message = 'Container failed to start and listen on the port.') {
       world.setRevisionReady(service(id), revision, ready, message);
+    },
+    setRevisionFault(id, revision, fault) {
+      const revisions = service(id).revisions.filter((r) => revision === '*' || r.id === revision);
+      if (revisions.length === 0) throw new Error(`service ${id} has no revision ${revision}`);
+      for (const r of revisions) r.server.setFault(fault);
     },
     setPropagationDelay(ms) {
       for (const s of world.services.values()) s.router.setPropagationDelay(ms);
