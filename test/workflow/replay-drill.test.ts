@@ -22,32 +22,31 @@ const replay = ReplayConfigSchema.parse({
 });
 const input: ReplayDrillInput = { environment: 'test', replay };
 
-/** Hand-written fakes of the replay activities, recording calls: workflow logic only. */
+/** Hand-written fakes of the replay activities, recording every call: workflow logic only. */
 function fakeActivities(over: Partial<ReprojectActivities> = {}) {
   const calls: string[] = [];
-  const fakes: ReprojectActivities = {
+  const defaults: ReprojectActivities = {
     async seedReplayFixtures(req: ReplayFixtureRequest) {
-      calls.push(`seed ${req.runId} ${req.workerId}`);
       return { runId: req.runId, workerId: req.workerId, commandDurationMs: 5 };
     },
     async reprojectEntity(req: ReprojectRequest): Promise<ReprojectOutcome> {
-      calls.push(`reproject ${req.scope} ${req.entityId}`);
       return { scope: req.scope, entity: req.entityId, result: 'ok', write: 'applied', durationMs: 63, commandDurationMs: 400, exitCode: 0, startedAtMs: Date.now() };
     },
-    async checkProjectionParity(req): Promise<ParityOutcome> {
-      calls.push(`parity ${req.scope} ${req.entityId}`);
+    async checkProjectionParity(): Promise<ParityOutcome> {
       return { status: 'match', expectedHash: 'h', actualHash: 'h', differences: [] };
     },
-    async cleanupReplayFixtures(req: ReplayFixtureRequest) {
-      calls.push(`cleanup ${req.runId} ${req.workerId}`);
+    async cleanupReplayFixtures() {
       return { lines: [], commandDurationMs: 5 };
     },
   };
-  const wrapped = Object.fromEntries(Object.entries(fakes).map(([name, fn]) => [name, (over as Record<string, unknown>)[name] ? async (req: never) => {
-    calls.push(`${name === 'reprojectEntity' ? 'reproject' : name === 'checkProjectionParity' ? 'parity' : name} (override)`);
-    return ((over as Record<string, (r: never) => Promise<unknown>>)[name]!)(req);
-  } : fn]));
-  return { calls, activities: wrapped as ReprojectActivities };
+  const label = { seedReplayFixtures: 'seed', reprojectEntity: 'reproject', checkProjectionParity: 'parity', cleanupReplayFixtures: 'cleanup' } as const;
+  const recorded = (name: keyof ReprojectActivities) => async (req: ReplayFixtureRequest & ReprojectRequest) => {
+    calls.push(req.scope ? `${label[name]} ${req.scope} ${req.entityId}` : `${label[name]} ${req.runId} ${req.workerId}`);
+    const fn = (over[name] ?? defaults[name]) as (r: typeof req) => Promise<unknown>;
+    return fn(req);
+  };
+  const activities = Object.fromEntries((Object.keys(label) as (keyof ReprojectActivities)[]).map((name) => [name, recorded(name)])) as unknown as ReprojectActivities;
+  return { calls, activities };
 }
 
 describe('replayDrill workflow (real dev server, fake activities)', () => {

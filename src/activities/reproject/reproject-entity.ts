@@ -8,9 +8,9 @@ import type { ReprojectDeps } from './deps';
 import { assertCommandRan, outputTail, ReplayFailureType } from './failures';
 
 function nextStep(failures: ReprojectFailure[], field: string): string {
-  const reasons = failures.filter((f) => f.kind === 'entity-error').map((f) => f.message);
-  if (reasons.some((r) => /reason=sink_write_failed/.test(r))) return "the runtime could not write the projection to Convex: check its Convex sink (URL, admin key, Convex health) and run the drill again";
-  if (reasons.some((r) => /reason=(run|worker)_not_found/.test(r))) return 'the runtime has no history for it: check that replay.seedFixtures and the reproject command use the same runtime database';
+  const reasons = failures.filter((f) => f.kind === 'entity-error').map((f) => f.reason ?? '');
+  if (reasons.includes('sink_write_failed')) return "the runtime could not write the projection to Convex: check its Convex sink (URL, admin key, Convex health) and run the drill again";
+  if (reasons.includes('run_not_found') || reasons.includes('worker_not_found')) return 'the runtime has no history for it: check that replay.seedFixtures and the reproject command use the same runtime database';
   if (reasons.length) return "see the runtime's logs for this entity and run the drill again";
   if (failures.some((f) => f.kind === 'command-failed')) return `the command itself failed: fix what its output says and check ${field}`;
   return `the command did not report the entity the way the runtime's reproject task does: check that ${field} runs that task`;
@@ -37,7 +37,7 @@ export async function reprojectEntity(deps: ReprojectDeps, req: ReprojectRequest
     const details: ReprojectFailureDetails = {
       scope: req.scope,
       entity: req.entityId,
-      reason: line?.reason ?? (entityError ? entityError.message.replace(/.*reason=/, '') : evaluation.failures[0]?.kind ?? 'unknown'),
+      reason: entityError?.reason ?? evaluation.failures[0]?.kind ?? 'unknown',
       exitCode: result.exitCode,
       ...(line ? { durationMs: line.durationMs } : {}),
       failureKinds: evaluation.failures.map((f) => f.kind),

@@ -26,6 +26,8 @@ export interface ReprojectFailure {
   kind: ReprojectFailureKind;
   scope?: string;
   entity?: string;
+  /** The runtime's reason, for `entity-error`. */
+  reason?: string;
   message: string;
 }
 
@@ -65,7 +67,7 @@ export function evaluateReprojectOutput(output: ReprojectOutput, expectation: Re
   }
   for (const entry of output.entries) {
     if (entry.result === 'error' && (expectation.mode === 'all' || expectedKeys.has(keyOf(entry)))) {
-      failures.push({ kind: 'entity-error', scope: entry.scope, entity: entry.entity, message: `scope=${entry.scope} entity=${entry.entity} result=error reason=${entry.reason}` });
+      failures.push({ kind: 'entity-error', scope: entry.scope, entity: entry.entity, reason: entry.reason, message: `scope=${entry.scope} entity=${entry.entity} result=error reason=${entry.reason}` });
     }
   }
 
