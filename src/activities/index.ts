@@ -1,4 +1,7 @@
+import { createAnalysisActivities } from './analysis';
 import { createBackupActivities } from './backup';
+import { createCohortActivities } from './cohort';
+import { createNotifyActivities } from './notify';
 import { httpCheck } from './probes/http-check';
 import { createReprojectActivities } from './reproject';
 import { createReportActivities } from './reports/write-report';
@@ -22,6 +25,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createTrafficActivities(),
     probeServingRevision,
     ...createReprojectActivities(),
+    ...createCohortActivities(),
+    ...createAnalysisActivities(),
+    ...createNotifyActivities({ dataDir: deps.dataDir }),
   };
 }
 
