@@ -5,6 +5,7 @@ import { registerDemo } from './commands/demo';
 import { registerDrillBackupRestore } from './commands/drill-backup-restore';
 import { registerDrillHealth } from './commands/drill-health';
 import { registerDrillReplay } from './commands/drill-replay';
+import { registerDrillRollback } from './commands/drill-rollback';
 import { registerGate } from './commands/gate';
 import { registerList } from './commands/list';
 import { registerReport } from './commands/report';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerDrillHealth(drill, global);
   registerDrillBackupRestore(drill, global);
   registerDrillReplay(drill, global);
+  registerDrillRollback(drill, global);
 
   registerGate(program, global);
   registerReport(program, global);

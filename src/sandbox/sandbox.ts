@@ -6,7 +6,9 @@ import type { z } from 'zod';
 import type { ConfigSchema } from '../domain/config/schema';
 import { registerCloudRunFaults, seedServiceGroup, startCloudRunSandbox, type CloudRunSandbox } from './cloud-run';
 import { startControlServer } from './control-server';
+import { seedBackupCanaries } from './convex/canaries';
 import { startConvexStandIn, type ConvexStandIn } from './convex/convex-stand-in';
+import { registerConvexFaults } from './convex/sandbox-faults';
 import { FaultRegistry } from './faults';
 import { SinkFaultSchema } from './runtime/faults';
 import { startRuntimeStandIn, type RuntimeStandIn } from './runtime/stand-in';
@@ -29,6 +31,9 @@ export interface Sandbox {
   /** The Convex deployment holding the runtime's projections; its admin key is in `convexAdminKeyFile`. */
   convex: ConvexStandIn;
   convexAdminKeyFile: string;
+  /** The scratch deployment the backup/restore drill restores into (true restore test); key in `convexScratchAdminKeyFile`. */
+  convexScratch: ConvexStandIn;
+  convexScratchAdminKeyFile: string;
   /** The runtime whose history the replay drill replays (commands run as subprocesses). */
   runtime: RuntimeStandIn;
   stop(): Promise<void>;
@@ -60,6 +65,15 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
   fs.writeFileSync(convexAdminKeyFile, `${convexAdminKey}\n`, { mode: 0o600 });
   const convex = await startConvexStandIn({ dataDir: path.join(dir, 'convex'), adminKey: convexAdminKey });
   stops.push(() => convex.stop());
+  // A second, disposable deployment for the backup/restore drill's true restore test, and canary
+  // documents in the source whose types a careless round trip would lose.
+  const convexScratchAdminKey = crypto.randomBytes(24).toString('hex');
+  const convexScratchAdminKeyFile = path.join(dir, 'convex-scratch-admin-key');
+  fs.writeFileSync(convexScratchAdminKeyFile, `${convexScratchAdminKey}\n`, { mode: 0o600 });
+  const convexScratch = await startConvexStandIn({ dataDir: path.join(dir, 'convex-scratch'), adminKey: convexScratchAdminKey });
+  stops.push(() => convexScratch.stop());
+  seedBackupCanaries(convex);
+  registerConvexFaults(faults, { source: convex, scratch: convexScratch });
   const runtime = await startRuntimeStandIn({ dataDir: path.join(dir, 'runtime'), convexUrl: convex.url, adminKey: convexAdminKey });
   faults.register('runtime-sink', {
     description: "the runtime's projection sink fails (default), writes nothing (mode: noop) or is slow (delayMs); optional commands: [seed, reproject, cleanup, history]",
@@ -77,6 +91,13 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
         sandbox: true,
         production: false,
         health: { backendUrl: backend.url, dashboardUrl: dashboard.url, attempts: 3, timeoutMs: 3000 },
+        backup: {
+          source: { url: convex.url, adminKey: `file:${convexAdminKeyFile}` },
+          scratch: { url: convexScratch.url, adminKey: `file:${convexScratchAdminKeyFile}` },
+          restoreMode: 'scratch',
+          snapshotDir: path.join(dir, 'snapshots'),
+          keepSnapshots: 3,
+        },
         cloudRun: { project: cloudRun.project, region: cloudRun.region, apiEndpoint: cloudRun.grpcAddress },
         serviceGroups: { [group.name]: { services: { backend: { service: backend.service }, dashboard: { service: dashboard.service } } } },
         rollback: { rtoTargetSeconds: 300, probeIntervalMs: 250, consecutiveHealthy: 3, switchTimeoutSeconds: 120, holdSeconds: 0 },
@@ -102,12 +123,14 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
     dataDir: dir,
     config,
     configPath,
-    endpoints: { backend: backend.url, dashboard: dashboard.url, cloudRunApi: cloudRun.grpcAddress, convex: convex.url, runtime: runtime.home, control: control.url },
+    endpoints: { backend: backend.url, dashboard: dashboard.url, cloudRunApi: cloudRun.grpcAddress, convex: convex.url, convexScratch: convexScratch.url, runtime: runtime.home, control: control.url },
     controlUrl: control.url,
     faults,
     cloudRun,
     convex,
     convexAdminKeyFile,
+    convexScratch,
+    convexScratchAdminKeyFile,
     runtime,
     async stop() {
       for (const stop of stops.reverse()) await stop().catch(() => undefined);

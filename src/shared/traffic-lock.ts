@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { WorkflowClient, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
+import type { WorkflowClient, WorkflowHandleWithFirstExecutionRunId, WorkflowStartOptions } from '@temporalio/client';
 
 /**
  * One lock per service group for every workflow that changes its traffic (rollback drill, staged
@@ -53,7 +53,7 @@ export type TrafficLockedStart = Omit<WorkflowStartOptions, 'workflowId' | 'work
  * Starts `workflowType` under the group's traffic lock. Throws TrafficLockHeldError naming the
  * running holder when the group is busy.
  */
-export async function startUnderTrafficLock(client: WorkflowClient, workflowType: string, opts: TrafficLockedStart): Promise<WorkflowHandle> {
+export async function startUnderTrafficLock(client: WorkflowClient, workflowType: string, opts: TrafficLockedStart): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const { environment, group, ...start } = opts;
   const workflowId = trafficLockWorkflowId(environment, group);
   try {

@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Connection, Client } from '@temporalio/client';
+import { parse, stringify } from 'yaml';
+import type { BackupRestoreResult } from '../../src/shared/backup-restore';
+import { CANARY_TABLE } from '../../src/sandbox/convex/canaries';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
+import { runDrillctl, type CliRun } from '../support/drillctl';
+import { devServer } from '../support/temporal';
+import { startWorkerProcess, tempDir, type WorkerProcess } from '../support/worker';
+
+const WRONG_KEY = `wrong-admin-key-${process.pid}-e2e`;
+
+/** Every command line seen on the machine while a drill runs, to prove no key is ever on one. */
+class ArgvWatch {
+  private readonly seen = new Set<string>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor() {
+    this.timer = setInterval(() => this.scan(), 25);
+  }
+
+  private scan(): void {
+    for (const pid of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        this.seen.add(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '));
+      } catch {
+        // the process ended
+      }
+    }
+  }
+
+  stop(): string[] {
+    clearInterval(this.timer);
+    this.scan();
+    return [...this.seen];
+  }
+}
+
+function leftoverEnvFiles(): string[] {
+  return fs
+    .readdirSync(os.tmpdir())
+    .filter((d) => d.startsWith('drillctl-convex-'))
+    .flatMap((d) => {
+      try {
+        return fs.readdirSync(path.join(os.tmpdir(), d)).filter((f) => f.endsWith('.env')).map((f) => path.join(d, f));
+      } catch {
+        return [];
+      }
+    });
+}
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('drillctl drill backup-restore (subprocess CLI, worker process, real convex CLI, sandbox stand-ins)', function () {
+  this.timeout(300_000);
+  let sandbox: Sandbox;
+  let worker: WorkerProcess;
+  let address: string;
+  let client: Client;
+  const home = tempDir('backup-e2e-home');
+  const workerEnv = { DRILL_E2E_WRONG_KEY: WRONG_KEY, DRILLCTL_HOME: tempDir('backup-e2e-worker') };
+
+  before(async () => {
+    address = (await devServer()).address;
+    sandbox = await startSandbox({ dataDir: tempDir('backup-e2e-sandbox') });
+    worker = startWorkerProcess(address, workerEnv);
+    await worker.ready;
+    client = new Client({ connection: await Connection.connect({ address }) });
+  });
+  after(async () => {
+    await worker.kill('SIGTERM');
+    await client.connection.close();
+    await sandbox.stop();
+  });
+  afterEach(() => sandbox.faults.clear());
+
+  /** The sandbox config with the backup section changed. */
+  function configWith(change: (backup: Record<string, unknown>) => void): string {
+    const doc = parse(fs.readFileSync(sandbox.configPath, 'utf8')) as { environments: { sandbox: { backup: Record<string, unknown> } } };
+    change(doc.environments.sandbox.backup);
+    const file = path.join(home, `config-${Date.now()}.yaml`);
+    fs.writeFileSync(file, stringify(doc));
+    return file;
+  }
+
+  const drill = (args: string[], config = sandbox.configPath): Promise<CliRun> =>
+    runDrillctl(['--config', config, ...args], { TEMPORAL_ADDRESS: address, DRILLCTL_HOME: home }, 240_000);
+
+  const json = (run: CliRun): BackupRestoreResult & { webUiUrl: string } => {
+    try {
+      return JSON.parse(run.stdout) as BackupRestoreResult & { webUiUrl: string };
+    } catch {
+      throw new Error(`not JSON (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
+    }
+  };
+
+  async function historyText(workflowId: string): Promise<string> {
+    return JSON.stringify(await client.workflow.getHandle(workflowId).fetchHistory());
+  }
+
+  it('exports, verifies, restores into the scratch deployment and proves it equal; no admin key in argv, history, logs or output', async () => {
+    const sourceKey = fs.readFileSync(sandbox.convexAdminKeyFile, 'utf8').trim();
+    const scratchKey = fs.readFileSync(sandbox.convexScratchAdminKeyFile, 'utf8').trim();
+    const watch = new ArgvWatch();
+    const run = await drill(['--json', 'drill', 'backup-restore']);
+    const argv = watch.stop();
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const r = json(run);
+    assert.equal(r.verdict, 'PASS');
+    assert.equal(r.dataProven, true);
+    assert.equal(r.restoreMode, 'scratch');
+    assert.ok(r.snapshot && fs.existsSync(r.snapshot), 'the snapshot is kept');
+    assert.match(path.basename(r.snapshot), /^convex-sandbox-export-\d{8}T\d{9}Z\.zip$/);
+    assert.ok(r.manifest && fs.existsSync(r.manifest), 'the manifest is written next to it');
+    const canaries = r.tables.find((t) => t.name === CANARY_TABLE);
+    assert.deepEqual(canaries, { name: CANARY_TABLE, documents: 5, restoredDocuments: 5, match: true });
+    assert.equal(r.addedDocuments, r.totalDocuments);
+    assert.deepEqual(Object.keys(r.phaseSeconds).sort(), ['export', 'restore', 'retention', 'verify', 'verify-restore']);
+    assert.ok(r.totalSeconds > 0);
+    assert.deepEqual(sandbox.convexScratch.documentLines(CANARY_TABLE), sandbox.convex.documentLines(CANARY_TABLE));
+    const lines = sandbox.convexScratch.documentLines(CANARY_TABLE).join('\n');
+    assert.match(lines, /"value":1\.0[,}]/);
+    assert.match(lines, /"value":9007199254740993[,}]/);
+    assert.match(lines, /"value":\{"\$bytes":"3q2\+7wD\/"\}/);
+
+    assert.ok(argv.some((a) => a.includes('convex') && a.includes(' export ')), 'the scan saw the convex CLI run');
+    const history = await historyText(r.workflowId);
+    for (const key of [sourceKey, scratchKey]) {
+      assert.ok(!argv.some((a) => a.includes(key)), 'admin key on a command line');
+      assert.ok(!history.includes(key), 'admin key in workflow history');
+      assert.ok(!worker.output().includes(key), 'admin key in worker logs');
+      assert.ok(!run.stdout.includes(key) && !run.stderr.includes(key), 'admin key in the report');
+      assert.ok(!fs.readFileSync(r.manifest, 'utf8').includes(key), 'admin key in the manifest');
+    }
+    assert.deepEqual(leftoverEnvFiles(), []);
+
+    const human = await drill(['drill', 'backup-restore']);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /Backup\/restore drill on sandbox: PASS/);
+    assert.match(human.stdout, /Restore \(scratch\) into http:\/\/127\.0\.0\.1:\d+: Added \d+ documents; the export of the target equals the snapshot/);
+    assert.match(human.stdout, new RegExp(`${CANARY_TABLE}\\s+5\\s+5\\s+yes`));
+    assert.match(human.stdout, /Phases: export [\d.]+s, verify [\d.]+s, restore [\d.]+s, verify-restore [\d.]+s, retention [\d.]+s/);
+  });
+
+  it('fails fast on a wrong admin key, once, with a clear message, and the key appears nowhere', async () => {
+    const config = configWith((b) => ((b.source as Record<string, unknown>).adminKey = 'env:DRILL_E2E_WRONG_KEY'));
+    const refusedBefore = sandbox.convex.stats().unauthorized;
+    const watch = new ArgvWatch();
+    const run = await drill(['--json', 'drill', 'backup-restore'], config);
+    const argv = watch.stop();
+    assert.equal(run.code, 1, run.stderr);
+    const r = json(run);
+    assert.equal(r.verdict, 'FAIL');
+    assert.equal(r.failure?.phase, 'export');
+    assert.equal(r.failure?.type, 'ConvexAdminKeyRejected');
+    assert.match(r.failure!.message, /was refused: the admin key from env:DRILL_E2E_WRONG_KEY is not valid for this deployment .*Put the deployment's current admin key in env:DRILL_E2E_WRONG_KEY/);
+    assert.equal(sandbox.convex.stats().unauthorized - refusedBefore, 1, 'one refused request: no retry storm');
+    const history = await historyText(r.workflowId);
+    assert.equal((history.match(/"activityTaskStartedEventAttributes"/g) ?? []).length, 1, 'one activity attempt');
+    for (const text of [history, worker.output(), run.stdout, run.stderr, ...argv]) assert.ok(!text.includes(WRONG_KEY), 'the wrong key leaked');
+    assert.deepEqual(leftoverEnvFiles(), []);
+  });
+
+  it('fails when the backend fails the import, and when it drops documents while the CLI exits 0', async () => {
+    sandbox.faults.inject('convex-import', { message: 'Hit an error while importing: disk quota exceeded' });
+    const failed = json(await drill(['--json', 'drill', 'backup-restore']));
+    assert.equal(failed.verdict, 'FAIL');
+    assert.equal(failed.failure?.phase, 'restore');
+    assert.equal(failed.failure?.type, 'ConvexImportFailed');
+    assert.match(failed.failure!.message, /disk quota exceeded/);
+
+    sandbox.faults.inject('convex-import', { mode: 'drop', count: 2 });
+    const run = await drill(['--json', 'drill', 'backup-restore']);
+    assert.equal(run.code, 1);
+    const short = json(run);
+    assert.equal(short.verdict, 'FAIL');
+    assert.equal(short.failure?.type, 'ImportCountMismatch');
+    assert.match(short.failure!.message, new RegExp(`reported "Added ${short.totalDocuments! - 2} documents" but the snapshot holds ${short.totalDocuments}`));
+    assert.equal(short.addedDocuments, short.totalDocuments! - 2);
+  });
+
+  it('fails verification of a snapshot cut short in transit, with the reason', async () => {
+    sandbox.faults.inject('convex-export', { mode: 'truncate' });
+    const r = json(await drill(['--json', 'drill', 'backup-restore']));
+    assert.equal(r.verdict, 'FAIL');
+    assert.equal(r.failure?.phase, 'verify');
+    assert.equal(r.failure?.type, 'SnapshotInvalid');
+    assert.match(r.failure!.message, /truncated or not a ZIP file/);
+    assert.equal(r.addedDocuments, null, 'nothing was restored from a broken snapshot');
+  });
+
+  it('finishes correctly on a new worker when the worker is killed during the import', async () => {
+    const config = configWith((b) => (b.heartbeatTimeoutSeconds = 5));
+    const importsBefore = sandbox.convexScratch.stats().importsStarted;
+    sandbox.faults.inject('convex-import', { mode: 'stall' });
+    const running = drill(['--json', 'drill', 'backup-restore'], config);
+    await waitFor('the import to be in progress', () => sandbox.convexScratch.imports().some((i) => i.state === 'in_progress'), 120_000);
+    await worker.kill('SIGKILL');
+    worker = startWorkerProcess(address, workerEnv);
+    await worker.ready;
+    sandbox.faults.clear('convex-import');
+    const run = await running;
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const r = json(run);
+    assert.equal(r.verdict, 'PASS');
+    assert.equal(r.restoreResumed, true, 'the new worker picked up the running import');
+    assert.equal(sandbox.convexScratch.stats().importsStarted - importsBefore, 1, 'imported once');
+    assert.equal(r.addedDocuments, r.totalDocuments);
+    assert.deepEqual(sandbox.convexScratch.tables(), sandbox.convex.tables());
+    assert.deepEqual(sandbox.convexScratch.documentLines(CANARY_TABLE), sandbox.convex.documentLines(CANARY_TABLE));
+    await waitFor('the dead worker\'s env file to be gone', () => leftoverEnvFiles().length === 0, 30_000);
+  });
+});
