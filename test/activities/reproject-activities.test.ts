@@ -143,6 +143,18 @@ describe('reproject activities (runtime and Convex stand-ins)', function () {
     assert.match(failure.message, /output: Compiling 2 files/);
   });
 
+  it('runs commands with the stated replay.env and no shell: an id is one argument, never code', async () => {
+    const script = "const [entity] = process.argv.slice(1); const ok = process.env.MIX_ENV === 'drill'; console.log('reproject scope=run entity=' + entity + (ok ? ' result=ok write=applied' : ' result=error reason=wrong_env') + ' duration_ms=1')";
+    const stated = { ...replay, env: { MIX_ENV: 'drill' }, reprojectRun: [process.execPath, '-e', script, '{id}'] };
+    const out = await activities.reprojectEntity({ replay: stated, scope: 'run', entityId: 'r_ok' });
+    assert.equal(out.write, 'applied');
+    const failure = await failureOf(activities.reprojectEntity({ replay: { ...stated, env: {} }, scope: 'run', entityId: 'r1' }));
+    assert.match(failure.message, /reason=wrong_env/);
+    const injected = await failureOf(activities.reprojectEntity({ replay: stated, scope: 'run', entityId: 'r1; rm -rf /' }));
+    assert.equal(injected.type, ReplayFailureType.configIncomplete);
+    assert.match(injected.message, /not a safe argument/);
+  });
+
   it('names a missing binary and a slow runtime past the command timeout', async () => {
     const missing = await failureOf(activities.reprojectEntity({ replay: { ...replay, reprojectRun: ['no-such-mix-binary', '{id}'] }, scope: 'run', entityId: ids.runId }));
     assert.equal(missing.type, ReplayFailureType.commandUnavailable);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ReplayConfigSchema } from '../../src/domain/config/schema';
 import { expandArgvTemplate, ArgvTemplateError, templatePlaceholders } from '../../src/domain/reproject/argv-template';
 import { canonicalJson } from '../../src/domain/reproject/canonical-json';
 import { replayFixtureIds } from '../../src/domain/reproject/fixture-ids';
@@ -132,4 +133,15 @@ describe('expandArgvTemplate', () => {
     assert.throws(() => expandArgvTemplate([], { id: 'a' }), /empty/);
   });
   it('lists placeholders', () => assert.deepEqual(templatePlaceholders(['a', '{runId}', '{workerId}-{runId}']), ['runId', 'workerId']));
+});
+
+describe('replay config', () => {
+  it('defaults to the seed task, and states the runtime env without secrets', () => {
+    const replay = ReplayConfigSchema.parse({ env: { MIX_ENV: 'prod' } });
+    assert.deepEqual(replay.reprojectRun, ['mix', 'runtime.convex.reproject', '--run-id', '{id}']);
+    assert.deepEqual(replay.env, { MIX_ENV: 'prod' });
+    assert.equal(ReplayConfigSchema.safeParse({ env: { CONVEX_ADMIN_KEY: 'x' } }).success, false);
+    assert.equal(ReplayConfigSchema.safeParse({ env: { 'mix env': 'x' } }).success, false);
+    assert.equal(ReplayConfigSchema.safeParse({ projections: { url: 'http://127.0.0.1:3210', adminKey: 'sk-inline-secret' } }).success, false);
+  });
 });

@@ -13,7 +13,7 @@ export async function readEntityHistory(deps: ReprojectDeps, replay: ReplayConfi
   const field = scope === 'run' ? 'replay.historyRun' : 'replay.historyWorker';
   const argv = commandFromTemplate(field, scope === 'run' ? replay.historyRun : replay.historyWorker, { id: entityId });
   const timeoutMs = replay.commandTimeoutSeconds * 1000;
-  const result = await deps.runCommand({ argv, cwd: replay.cwd, timeoutMs, ...activityHooks() });
+  const result = await deps.runCommand({ argv, cwd: replay.cwd, env: replay.env, timeoutMs, ...activityHooks() });
   assertCommandRan(`reading the history of ${scope} ${entityId}`, argv, replay.cwd, result, timeoutMs);
   if (result.exitCode !== 0) {
     throw ApplicationFailure.create({

@@ -19,7 +19,7 @@ function printedId(stdout: string, name: string): string | undefined {
 export async function seedReplayFixtures(deps: ReprojectDeps, req: ReplayFixtureRequest): Promise<SeededFixtures> {
   const argv = commandFromTemplate('replay.seedFixtures', req.replay.seedFixtures, { runId: req.runId, workerId: req.workerId });
   const timeoutMs = req.replay.commandTimeoutSeconds * 1000;
-  const result = await deps.runCommand({ argv, cwd: req.replay.cwd, timeoutMs, ...activityHooks() });
+  const result = await deps.runCommand({ argv, cwd: req.replay.cwd, env: req.replay.env, timeoutMs, ...activityHooks() });
   assertCommandRan('seeding replay fixtures', argv, req.replay.cwd, result, timeoutMs);
   if (result.exitCode !== 0) {
     throw ApplicationFailure.create({
@@ -44,7 +44,7 @@ export async function seedReplayFixtures(deps: ReprojectDeps, req: ReplayFixture
 export async function cleanupReplayFixtures(deps: ReprojectDeps, req: ReplayFixtureRequest): Promise<CleanedFixtures> {
   const argv = commandFromTemplate('replay.cleanupFixtures', req.replay.cleanupFixtures, { runId: req.runId, workerId: req.workerId });
   const timeoutMs = req.replay.commandTimeoutSeconds * 1000;
-  const result = await deps.runCommand({ argv, cwd: req.replay.cwd, timeoutMs, ...activityHooks() });
+  const result = await deps.runCommand({ argv, cwd: req.replay.cwd, env: req.replay.env, timeoutMs, ...activityHooks() });
   assertCommandRan('cleaning up replay fixtures', argv, req.replay.cwd, result, timeoutMs);
   if (result.exitCode !== 0) {
     throw ApplicationFailure.create({

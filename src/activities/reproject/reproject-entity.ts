@@ -27,7 +27,7 @@ export async function reprojectEntity(deps: ReprojectDeps, req: ReprojectRequest
   const argv = commandFromTemplate(field, req.scope === 'run' ? req.replay.reprojectRun : req.replay.reprojectWorker, { id: req.entityId });
   const timeoutMs = req.replay.commandTimeoutSeconds * 1000;
   const startedAtMs = Date.now();
-  const result = await deps.runCommand({ argv, cwd: req.replay.cwd, timeoutMs, ...activityHooks() });
+  const result = await deps.runCommand({ argv, cwd: req.replay.cwd, env: req.replay.env, timeoutMs, ...activityHooks() });
   assertCommandRan(`reproject of ${req.scope} ${req.entityId}`, argv, req.replay.cwd, result, timeoutMs);
 
   const evaluation = evaluateReprojectOutput(parseReprojectOutput(result), { mode: 'single', target: { scope: req.scope, entity: req.entityId } }, result.exitCode);

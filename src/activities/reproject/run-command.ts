@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 export interface CommandRequest {
   argv: string[];
   cwd?: string;
+  /** Added to the worker's environment (replay.env). */
+  env?: Record<string, string>;
   timeoutMs: number;
   /** Aborts the command (activity cancellation); the process group is killed. */
   signal?: AbortSignal;
@@ -40,7 +42,7 @@ export const spawnCommand: CommandRunner = (req) =>
     const sizes = { stdout: 0, stderr: 0 };
     let timedOut = false;
     let settled = false;
-    const child = spawn(file!, args, { cwd: req.cwd, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file!, args, { cwd: req.cwd, env: { ...process.env, ...req.env }, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const killGroup = (): void => {
       try {
         if (child.pid) process.kill(-child.pid, 'SIGKILL');

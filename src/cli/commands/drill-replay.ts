@@ -74,6 +74,7 @@ export async function runReplayDrill(g: GlobalOptions): Promise<number> {
       staticSummary: `Replay drill on **${input.environment}**`,
       staticDetails: [
         `Runtime folder: ${r.cwd ?? '(worker cwd)'}`,
+        `Runtime env: ${Object.entries(r.env).map(([k, v]) => `${k}=${v}`).join(' ') || "(the worker's own)"}`,
         `Reproject: \`${r.reprojectRun.join(' ')}\`, \`${r.reprojectWorker.join(' ')}\``,
         `Projections: ${r.projections?.url} (tables ${r.projectionTables.run}, ${r.projectionTables.codexWorker}; admin key ${r.projections?.adminKey})`,
       ].join('\n'),

@@ -91,6 +91,14 @@ export const ReplayConfigSchema = z.object({
   /** A projection written this long before the replay started still counts as written by it (clock skew between worker and runtime). */
   clockSkewToleranceMs: z.number().int().min(0).default(2000),
   commandTimeoutSeconds: z.number().positive().default(300),
+  /**
+   * Environment for every runtime command, stated in the config and shown in the drill (the seed
+   * ran against whatever MIX_ENV happened to be set). Never secrets: those are references.
+   */
+  env: z
+    .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'expected an environment variable name' }), z.string())
+    .default({})
+    .refine((env) => !Object.keys(env).some((k) => /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL/.test(k)), { message: 'no secrets in replay.env: let the runtime read its own secrets' }),
 });
 
 export const ProductionGuardSchema = z.object({
