@@ -85,6 +85,7 @@ describe('reproject activities (runtime and Convex stand-ins)', function () {
     assert.match(failure.message, /reason=sink_write_failed/);
     assert.match(failure.message, /the command exited 0/);
     assert.match(failure.message, /Next: the runtime could not write the projection to Convex/);
+    assert.match(failure.message, /runtime log: .*HTTP 500 projection table is read-only/);
     const details = failure.details?.[0] as { reason: string; exitCode: number };
     assert.equal(details.reason, 'sink_write_failed');
     assert.equal(details.exitCode, 0);

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { parseReprojectLine } from '../../domain/reproject/line';
 import { parseReprojectOutput } from '../../domain/reproject/output';
 import { evaluateReprojectOutput, type ReprojectFailure } from '../../domain/reproject/outcome';
 import type { ReprojectFailureDetails, ReprojectOutcome, ReprojectRequest } from '../../shared/replay';
@@ -43,7 +44,9 @@ export async function reprojectEntity(deps: ReprojectDeps, req: ReprojectRequest
       failureKinds: evaluation.failures.map((f) => f.kind),
     };
     const exitNote = result.exitCode === 0 ? ' (the command exited 0)' : '';
-    const tail = entityError ? '' : `; output: ${outputTail(result) || '(none)'}`;
+    // With an entity error, the runtime's own log lines (not the reproject line) say why.
+    const runtimeLog = result.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !parseReprojectLine(l)).slice(-2).join(' | ');
+    const tail = entityError ? (runtimeLog ? `; runtime log: ${runtimeLog}` : '') : `; output: ${outputTail(result) || '(none)'}`;
     throw ApplicationFailure.create({
       type: ReplayFailureType.reprojectFailed,
       nonRetryable: true,
