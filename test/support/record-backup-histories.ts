@@ -1,0 +1,48 @@
+// Records the backup/restore drill's committed histories that test/replay replays (scratch restore
+// proved equal, an import the backend fails, a snapshot cut short). Run after a deliberate change to
+// src/workflows/backup-restore.ts (with a patched() guard for running workflows):
+//   npx tsx test/support/record-backup-histories.ts
+import { stringify } from 'yaml';
+import { parseConfig, selectEnvironment } from '../../src/domain/config/parse';
+import { startSandbox } from '../../src/sandbox/sandbox';
+import type { BackupRestoreInput } from '../../src/shared/backup-restore';
+import { TASK_QUEUE } from '../../src/temporal/task-queue';
+import { backupRestoreDrill } from '../../src/workflows/backup-restore';
+import { saveHistory } from './histories';
+import { stopDevServer, testEnv } from './temporal';
+import { createTestWorker, tempDir } from './worker';
+
+async function main(): Promise<void> {
+  const env = await testEnv();
+  const sandbox = await startSandbox({ dataDir: tempDir('record-backup') });
+  const worker = await createTestWorker(env);
+  const backup = selectEnvironment(parseConfig(stringify(sandbox.config), 'sandbox'), undefined, 'sandbox').env.backup!;
+  const input: BackupRestoreInput = {
+    environment: 'sandbox',
+    production: false,
+    backup,
+    restoreMode: 'scratch',
+    authorization: { destructive: false, confirmed: false, requestedBy: 'recorder' },
+    approvers: [],
+  };
+  const cases: [string, [string, Record<string, unknown>] | null][] = [
+    ['backupRestoreDrill-pass', null],
+    ['backupRestoreDrill-import-failed', ['convex-import', { message: 'Hit an error while importing: disk quota exceeded' }]],
+    ['backupRestoreDrill-truncated-snapshot', ['convex-export', { mode: 'truncate' }]],
+  ];
+  await worker.runUntil(async () => {
+    for (const [name, fault] of cases) {
+      sandbox.faults.clear();
+      if (fault) sandbox.faults.inject(...fault);
+      const result = await env.client.workflow.execute(backupRestoreDrill, { args: [input], workflowId: name, taskQueue: TASK_QUEUE });
+      console.log(`${name}: ${result.verdict} -> ${await saveHistory(env.client, name, name)}`);
+    }
+  });
+  await sandbox.stop();
+  await stopDevServer();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
