@@ -1,4 +1,5 @@
 import type { HealthConfig } from '../domain/config/schema';
+import type { CloudRunTarget } from '../domain/traffic/cloud-run-target';
 
 export const HEALTH_WORKFLOW = 'healthDrill';
 
@@ -7,6 +8,9 @@ export type HealthCheckName = 'backend-version' | 'backend-root' | 'dashboard' |
 export interface HealthDrillInput {
   environment: string;
   health: HealthConfig;
+  /** Cloud Run readiness (the Ready condition) of every service of the environment's service groups. */
+  cloudRun?: CloudRunTarget;
+  cloudRunServices?: string[];
 }
 
 export interface HealthCheckResult {

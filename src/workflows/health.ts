@@ -1,4 +1,4 @@
-import { type ActivityOptions, ActivityFailure, ApplicationFailure, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { type ActivityOptions, ActivityFailure, ApplicationFailure, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { HttpCheckRequest } from '../activities/probes/http-check';
 import { DrillKind, DrillOutcome } from '../temporal/search-attributes';
@@ -46,6 +46,24 @@ export async function healthDrill(input: HealthDrillInput): Promise<HealthDrillR
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       checks.push({ name: check.name, target: check.request.url, ok: false, attempts, durationMs: Date.now() - t0, detail: failureMessage(err) });
+    }
+  }
+  // Cloud Run's own Ready condition per service, read by type (the seed first read conditions[0]).
+  // Added after histories were recorded, so it is patched in.
+  const cloudRun = input.cloudRun;
+  if (cloudRun && input.cloudRunServices?.length && patched('cloud-run-readiness')) {
+    const { checkCloudRunReadiness } = proxyActivities<Activities>(checkOptions);
+    for (const service of input.cloudRunServices) {
+      const name: HealthCheckName = `cloud-run-ready:${service}`;
+      setCurrentDetails(`Checking **${name}**, ${checks.length} checks done`);
+      const t0 = Date.now();
+      try {
+        const out = await checkCloudRunReadiness.executeWithOptions({ ...checkOptions, summary: `${name}: Ready condition of ${service}` }, [{ cloudRun, service }]);
+        checks.push({ name, target: service, ok: true, attempts: out.attempt, durationMs: Date.now() - t0, detail: out.detail });
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        checks.push({ name, target: service, ok: false, attempts, durationMs: Date.now() - t0, detail: failureMessage(err) });
+      }
     }
   }
   const verdict = checks.every((c) => c.ok) ? 'PASS' : 'FAIL';

@@ -23,7 +23,13 @@ describe('drillctl drill health (subprocess, real server, worker and sandbox)', 
     const out = JSON.parse(run.stdout) as { workflowId: string; verdict: string; checks: { name: string; ok: boolean }[]; webUiUrl: string };
     assert.equal(out.verdict, 'PASS');
     assert.match(out.workflowId, /^health-sandbox-/);
-    assert.deepEqual(out.checks.map((c) => [c.name, c.ok]), [['backend-version', true], ['backend-root', true], ['dashboard', true]]);
+    assert.deepEqual(out.checks.map((c) => [c.name, c.ok]), [
+      ['backend-version', true],
+      ['backend-root', true],
+      ['dashboard', true],
+      ['cloud-run-ready:oa-convex-backend-sandbox', true],
+      ['cloud-run-ready:oa-convex-dashboard-sandbox', true],
+    ]);
     assert.ok(out.webUiUrl.includes(`/workflows/${out.workflowId}/`));
   });
 

@@ -1,4 +1,4 @@
-import { Context, heartbeat, sleep } from '@temporalio/activity';
+import { activityInfo, Context, heartbeat, sleep } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { allocationsEqual, describeAllocation, type TrafficAllocation } from '../../domain/traffic/allocation';
 import { describeServing, servingShares, trafficSettled, type RevisionInfo, type ServiceSnapshot } from '../../domain/traffic/service-state';
@@ -48,6 +48,8 @@ export interface ReadinessOutcome {
   service: string;
   detail: string;
   serving: string;
+  /** Which attempt succeeded (the activity's retries are the polling). */
+  attempt: number;
 }
 
 export interface TrafficActivityDeps {
@@ -67,6 +69,14 @@ function beat(details?: unknown): void {
     heartbeat(details);
   } catch {
     // not inside an activity
+  }
+}
+
+function currentAttempt(): number {
+  try {
+    return activityInfo().attempt;
+  } catch {
+    return 1;
   }
 }
 
@@ -150,7 +160,7 @@ export function createTrafficActivities(deps: TrafficActivityDeps = {}) {
       const s = await portFor(req.cloudRun).readService(req.service);
       const serving = describeServing(servingShares(s));
       if (!s.ready) throw ApplicationFailure.retryable(`service ${req.service} is not Ready: ${s.readyDetail}`, 'CloudRunNotReady');
-      return { service: req.service, detail: `Ready, serving ${serving}`, serving };
+      return { service: req.service, detail: `Ready, serving ${serving}`, serving, attempt: currentAttempt() };
     },
   };
 }

@@ -18,7 +18,9 @@ export function renderHealth(r: HealthDrillResult): string {
 export function healthInput(global: GlobalOptions): HealthDrillInput {
   const { name, env, source } = loadEnvironment(global);
   if (!env.health) throw new CliError(`environment "${name}" in ${source} has no health section`, 2, 'add health.backendUrl and health.dashboardUrl');
-  return { environment: name, health: env.health };
+  const cloudRunServices = [...new Set(Object.values(env.serviceGroups).flatMap((g) => Object.values(g.services).map((s) => s.service)))];
+  if (!env.cloudRun || cloudRunServices.length === 0) return { environment: name, health: env.health };
+  return { environment: name, health: env.health, cloudRun: { ...env.cloudRun, sandbox: env.sandbox }, cloudRunServices };
 }
 
 export function registerDrillHealth(drill: Command, global: () => GlobalOptions): void {

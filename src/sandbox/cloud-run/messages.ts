@@ -14,6 +14,13 @@ function condition(type: string, c: { state: ConditionState; message: string; tr
   };
 }
 
+/** The service's Ready condition: its own state, unless a revision it routes traffic to is not Ready. */
+function terminalCondition(s: ServiceState): { state: ConditionState; message: string; transitionMs: number } {
+  if (s.terminal.state !== 'CONDITION_SUCCEEDED') return s.terminal;
+  const failing = s.trafficStatuses.filter((t) => t.percent > 0).map((t) => s.revisions.find((r) => r.id === t.revision)).find((r) => r && !r.ready);
+  return failing ? { state: 'CONDITION_FAILED', message: `Revision '${failing.id}' is not ready and cannot serve traffic. ${failing.notReadyMessage}`.trim(), transitionMs: s.terminal.transitionMs } : s.terminal;
+}
+
 /** A google.cloud.run.v2.Service as Cloud Run returns it (output-only fields included). */
 export function serviceMessage(world: CloudRunWorld, s: ServiceState): object {
   const latestReady = world.latestReady(s);
@@ -33,7 +40,7 @@ export function serviceMessage(world: CloudRunWorld, s: ServiceState): object {
     template: s.template,
     traffic: s.traffic,
     observedGeneration: String(s.observedGeneration),
-    terminalCondition: condition('Ready', s.terminal),
+    terminalCondition: condition('Ready', terminalCondition(s)),
     // Ready is the terminal condition; the list holds the sub-conditions, as on Cloud Run.
     conditions: [condition('RoutesReady', s.routesReady), condition('ConfigurationsReady', { state: 'CONDITION_SUCCEEDED', message: '', transitionMs: s.createTimeMs })],
     latestReadyRevision: latestReady ? world.revisionName(s.id, latestReady.id) : '',
