@@ -3,6 +3,8 @@ import { DrillEnvironment, DrillKind, DrillServiceGroup } from '../temporal/sear
 import { HEALTH_WORKFLOW } from '../shared/health';
 import type { GlobalOptions } from './context';
 import { healthInput } from './commands/drill-health';
+import { backupRestoreInput } from './commands/drill-backup-restore';
+import { BACKUP_RESTORE_WORKFLOW } from '../shared/backup-restore';
 import { gateInput } from './commands/gate';
 import { actingIdentity } from './identity';
 import { READINESS_GATE_WORKFLOW } from '../shared/readiness-gate';
@@ -32,6 +34,14 @@ export const DRILL_KINDS: Record<string, DrillKindSpec> = {
     build(g) {
       const input = healthInput(g);
       return { input, environment: input.environment, summary: `Health drill on **${input.environment}**` };
+    },
+  },
+  'backup-restore': {
+    workflowType: BACKUP_RESTORE_WORKFLOW,
+    describe: 'backup/restore (export, verify, restore by the configured mode, prove equal)',
+    build(g) {
+      const input = backupRestoreInput(g);
+      return { input, environment: input.environment, summary: `Backup/restore drill on **${input.environment}** (${input.restoreMode})` };
     },
   },
 };

@@ -199,6 +199,22 @@ describe('drillctl drill backup-restore (subprocess CLI, worker process, real co
     assert.equal(r.addedDocuments, null, 'nothing was restored from a broken snapshot');
   });
 
+  it('refuses destructive or misconfigured restores before anything starts (exit 2)', async () => {
+    const exportsBefore = sandbox.convex.stats().exportsRequested;
+    const replaceAll = await drill(['drill', 'backup-restore', '--mode', 'replace-all']);
+    assert.equal(replaceAll.code, 2);
+    assert.match(replaceAll.stderr, /restore mode replace-all deletes documents in http:\/\/127\.0\.0\.1:\d+ \(every table\): pass --destructive to confirm, or use restore mode scratch/);
+    assert.match(replaceAll.stderr, /hint: nothing was exported or changed/);
+    const sameAsSource = configWith((b) => ((b.scratch as Record<string, unknown>).url = (b.source as Record<string, unknown>).url));
+    const same = await drill(['drill', 'backup-restore'], sameAsSource);
+    assert.equal(same.code, 2);
+    assert.match(same.stderr, /backup\.scratch\.url is the source deployment/);
+    const unknown = await drill(['drill', 'backup-restore', '--mode', 'restore-everything']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown restore mode "restore-everything"/);
+    assert.equal(sandbox.convex.stats().exportsRequested, exportsBefore, 'nothing was exported');
+  });
+
   it('finishes correctly on a new worker when the worker is killed during the import', async () => {
     const config = configWith((b) => (b.heartbeatTimeoutSeconds = 5));
     const importsBefore = sandbox.convexScratch.stats().importsStarted;

@@ -81,6 +81,11 @@ export function backupRestoreInput(global: GlobalOptions, opts: BackupRestoreOpt
   return input;
 }
 
+/** For the readiness gate and schedules: the drill's input, or undefined when the environment has no backup section. */
+export function backupRestoreInputIfConfigured(global: GlobalOptions): BackupRestoreInput | undefined {
+  return loadEnvironment(global).env.backup ? backupRestoreInput(global) : undefined;
+}
+
 export async function runBackupRestoreDrill(g: GlobalOptions, opts: BackupRestoreOptions = {}): Promise<number> {
   const input = backupRestoreInput(g, opts);
   const b = input.backup;
