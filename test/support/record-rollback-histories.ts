@@ -1,0 +1,39 @@
+// Records the rollback drill histories that test/replay replays. Run after a deliberate change to
+// src/workflows/rollback.ts (with a patched() guard for running workflows):
+//   npx tsx test/support/record-rollback-histories.ts
+// File names are the workflow ids: an applied drill checks that it runs under its traffic lock id.
+import { grpc } from 'google-gax';
+import { closeCloudRunClients } from '../../src/activities/traffic';
+import { seedServiceGroup, startCloudRunSandbox } from '../../src/sandbox/cloud-run';
+import { ROLLBACK_WORKFLOW, rollbackWorkflowId, type RollbackDrillInput } from '../../src/shared/rollback';
+import { TASK_QUEUE } from '../../src/temporal/task-queue';
+import { saveHistory } from './histories';
+import { rollbackInputFor } from './rollback-sandbox';
+import { stopDevServer, testEnv } from './temporal';
+import { createTestWorker } from './worker';
+
+async function main(): Promise<void> {
+  const env = await testEnv();
+  const sandbox = await startCloudRunSandbox({ groups: [seedServiceGroup()], propagationDelayMs: 300, operationDelayMs: 200 });
+  const worker = await createTestWorker(env);
+  const record = async (input: RollbackDrillInput, workflowId: string): Promise<void> => {
+    await env.client.workflow.start(ROLLBACK_WORKFLOW, { args: [input], workflowId, taskQueue: TASK_QUEUE }).then((h) => h.result().catch(() => undefined));
+    console.log(await saveHistory(env.client, workflowId, workflowId));
+  };
+  await worker.runUntil(async () => {
+    await record(rollbackInputFor(sandbox, { mode: 'dry-run', environment: 'record' }), 'rollback-plan-record-convex');
+    const pass = rollbackInputFor(sandbox, { mode: 'apply', environment: 'record' });
+    await record(pass, rollbackWorkflowId(pass.environment, pass.group, 'apply', new Date()));
+    sandbox.failUpdates('oa-convex-dashboard-sandbox', { code: grpc.status.FAILED_PRECONDITION, message: 'dashboard update refused (recorded failure)' });
+    const failing = rollbackInputFor(sandbox, { mode: 'apply', environment: 'recordfail' });
+    await record(failing, rollbackWorkflowId(failing.environment, failing.group, 'apply', new Date()));
+  });
+  await closeCloudRunClients();
+  await sandbox.stop();
+  await stopDevServer();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
