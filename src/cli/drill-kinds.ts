@@ -6,6 +6,8 @@ import { healthInput } from './commands/drill-health';
 import { backupRestoreInput } from './commands/drill-backup-restore';
 import { BACKUP_RESTORE_WORKFLOW } from '../shared/backup-restore';
 import { gateInput } from './commands/gate';
+import { rollbackDrillInput } from './commands/drill-rollback';
+import { ROLLBACK_WORKFLOW } from '../shared/rollback';
 import { actingIdentity } from './identity';
 import { READINESS_GATE_WORKFLOW } from '../shared/readiness-gate';
 
@@ -42,6 +44,16 @@ export const DRILL_KINDS: Record<string, DrillKindSpec> = {
     build(g) {
       const input = backupRestoreInput(g);
       return { input, environment: input.environment, summary: `Backup/restore drill on **${input.environment}** (${input.restoreMode})` };
+    },
+  },
+  // A schedule plans only: an applied rollback must hold the group's traffic lock, which a
+  // schedule's own workflow ids do not (the workflow refuses it), so it stays a `drillctl` action.
+  'rollback-plan': {
+    workflowType: ROLLBACK_WORKFLOW,
+    describe: 'rollback drill plan (dry run: resolves every service\'s rollback target, changes nothing)',
+    build(g) {
+      const input = rollbackDrillInput(g);
+      return { input, environment: input.environment, group: input.group, summary: `Rollback drill plan on **${input.environment}** / ${input.group}` };
     },
   },
 };

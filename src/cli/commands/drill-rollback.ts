@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { productionGuardProblem } from '../../domain/traffic/production-guard';
 import { ROLLBACK_WORKFLOW, rollbackWorkflowId, type RollbackDrillInput, type RollbackDrillResult } from '../../shared/rollback';
 import { startUnderTrafficLock, TrafficLockHeldError } from '../../shared/traffic-lock';
+import { DrillEnvironment, DrillKind, DrillServiceGroup } from '../../temporal/search-attributes';
 import { TASK_QUEUE } from '../../temporal/task-queue';
 import { workflowHistoryUrl } from '../../temporal/web-ui';
 import { loadEnvironment, withClient, type GlobalOptions } from '../context';
-import { drillSearchAttributes } from '../drill-kinds';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
 import { emit, table } from '../output';
@@ -115,7 +115,11 @@ export async function runRollbackDrill(g: GlobalOptions, opts: RollbackOptions =
         `RTO target: ${input.rollback.rtoTargetSeconds} s; probes every ${input.rollback.probeIntervalMs} ms, ${input.rollback.consecutiveHealthy} consecutive answers`,
         `Started by: ${input.requestedBy}${input.confirmation?.ticket ? `, ticket ${input.confirmation.ticket}: ${input.confirmation.reason ?? ''}` : ''}`,
       ].join('\n'),
-      typedSearchAttributes: drillSearchAttributes('rollback', input.environment, input.group),
+      typedSearchAttributes: [
+        { key: DrillEnvironment, value: input.environment },
+        { key: DrillKind, value: 'rollback' },
+        { key: DrillServiceGroup, value: input.group },
+      ],
     };
     let handle;
     try {
