@@ -162,6 +162,17 @@ describe('rollbackDrill workflow (real dev server, real activities, Cloud Run sa
     assert.deepEqual([sandbox.view(BACKEND).traffic, sandbox.view(DASHBOARD).traffic], originals);
   });
 
+  it('fails when the data plane never serves the target healthily, and restores the original traffic', async () => {
+    await startWith();
+    sandbox.setRevisionFault(BACKEND, `${BACKEND}-00010-kpf`, { kind: 'http-error', status: 500 });
+    const { types, messages } = await runFailing(rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment(), rollback: { switchTimeoutSeconds: 4 } }));
+    assert.ok(types.includes('ServingRevisionNotSeen'), types.join(','));
+    assert.match(messages, /never gave 3 consecutive healthy answers from oa-convex-backend-sandbox-00010-kpf .*last answer HTTP 500/);
+    for (const s of [BACKEND, DASHBOARD]) {
+      assert.deepEqual(sandbox.view(s).traffic, [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', revision: '', percent: 100, tag: '' }], s);
+    }
+  });
+
   it('retries the restore until it succeeds and reports every failure loudly', async () => {
     await startWith();
     const input = rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment(), rollback: { holdSeconds: 2 } });
