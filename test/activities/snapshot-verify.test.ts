@@ -116,6 +116,16 @@ describe('snapshot verification (streamed ZIP, manifest)', () => {
     assert.ok(beats.length > 0, 'progress is heartbeated');
   });
 
+  it('a retry after the comparison export was already verified and discarded returns the recorded manifest', async () => {
+    const zip = path.join(dir, 'back.zip');
+    await writeZip(zip, snapshotEntries());
+    const req = { zipPath: zip, manifestPath: `${zip}.manifest.json`, discardZip: true };
+    const first = await runActivity(quietActivityEnv(), verifySnapshot, req);
+    assert.equal(fs.existsSync(zip), false);
+    const again = await runActivity(quietActivityEnv({ attempt: 2 }), verifySnapshot, req);
+    assert.deepEqual(again, first);
+  });
+
   it('keeps only the newest snapshots of the environment', async () => {
     for (const stamp of ['20260101T000000000Z', '20260102T000000000Z', '20260103T000000000Z']) {
       fs.writeFileSync(path.join(dir, `convex-sandbox-export-${stamp}.zip`), 'x');

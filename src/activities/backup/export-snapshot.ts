@@ -28,8 +28,10 @@ export async function exportSnapshot(req: ExportSnapshotRequest, cliPath: string
     if (activityInfo().attempt > 1) return { zipPath: req.zipPath, zipBytes: fs.statSync(req.zipPath).size };
     throw ApplicationFailure.nonRetryable(`snapshot ${req.zipPath} already exists; a drill never overwrites a snapshot`, BackupFailureType.snapshotExists);
   }
-  fs.mkdirSync(path.dirname(req.zipPath), { recursive: true });
-  const partial = path.join(path.dirname(req.zipPath), `.${path.basename(req.zipPath, '.zip')}.partial.zip`);
+  // Snapshots hold the deployment's data: the folder is private to the worker's user.
+  fs.mkdirSync(path.dirname(req.zipPath), { recursive: true, mode: 0o700 });
+  // Per attempt: the CLI of an attempt whose worker was killed may still be downloading its own.
+  const partial = path.join(path.dirname(req.zipPath), `.${path.basename(req.zipPath, '.zip')}.attempt-${activityInfo().attempt}.partial.zip`);
   fs.rmSync(partial, { force: true });
   const progress: ExportProgress = { step: 'exporting' };
   const beat = new ProgressHeartbeat<ExportProgress>(progress);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { activityInfo, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { summarizeManifest, type SnapshotSummary } from '../../domain/snapshot/manifest';
+import { SnapshotManifestSchema, summarizeManifest, type SnapshotSummary } from '../../domain/snapshot/manifest';
 import { BackupFailureType } from './cli-failures';
 import { ProgressHeartbeat } from './progress-heartbeat';
 import { readSnapshotManifest, SnapshotInvalidError, type ReadProgress } from './read-snapshot';
@@ -13,6 +13,10 @@ import type { VerifySnapshotRequest } from './types';
  * crash resumes from the entries the last heartbeat recorded instead of re-reading them.
  */
 export async function verifySnapshot(req: VerifySnapshotRequest): Promise<SnapshotSummary> {
+  if (req.discardZip && !fs.existsSync(req.zipPath) && fs.existsSync(req.manifestPath)) {
+    // An earlier attempt wrote the manifest and discarded the ZIP, then its worker died.
+    return summarizeManifest(SnapshotManifestSchema.parse(JSON.parse(fs.readFileSync(req.manifestPath, 'utf8'))), '', req.manifestPath);
+  }
   const earlier = activityInfo().heartbeatDetails as ReadProgress | undefined;
   const beat = new ProgressHeartbeat<Partial<ReadProgress>>(earlier ?? { step: 'hashing' });
   try {
