@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { quietActivityEnv, runActivity } from '../support/backup-activity-env';
 import { ApplicationFailure } from '@temporalio/common';
 import yazl from 'yazl';
@@ -124,6 +127,44 @@ describe('snapshot verification (streamed ZIP, manifest)', () => {
     assert.equal(fs.existsSync(zip), false);
     const again = await runActivity(quietActivityEnv({ attempt: 2 }), verifySnapshot, req);
     assert.deepEqual(again, first);
+  });
+
+  it('streams: peak memory does not grow with the snapshot (20 MB vs 200 MB of documents)', async function () {
+    this.timeout(240_000);
+    async function bigSnapshot(file: string, documentBytes: number): Promise<void> {
+      function* lines(): Generator<Buffer> {
+        for (let written = 0, i = 0; written < documentBytes; ) {
+          const batch: string[] = [];
+          for (let k = 0; k < 1000; k++, i++) batch.push(`{"_creationTime":${i}.5,"_id":"d${i}","blob":"${crypto.randomBytes(300).toString('base64')}"}\n`);
+          const b = Buffer.from(batch.join(''));
+          written += b.length;
+          yield b;
+        }
+      }
+      const zip = new yazl.ZipFile();
+      zip.addBuffer(Buffer.from('{"name":"big","id":10001}\n'), '_tables/documents.jsonl');
+      zip.addReadStream(Readable.from(lines()), 'big/documents.jsonl');
+      zip.addBuffer(Buffer.from('"uniform"\n'), 'big/generated_schema.jsonl');
+      zip.end();
+      await pipeline(zip.outputStream, fs.createWriteStream(file));
+    }
+    // Measured in a fresh process so this test's own allocations do not count.
+    const peakRssMb = (file: string): { peak: number; documents: number } => {
+      const script = `const { readSnapshotManifest } = require(${JSON.stringify(require.resolve('../../src/activities/backup/read-snapshot'))});
+        let peak = 0; const t = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+        readSnapshotManifest(${JSON.stringify(file)}, 'big.zip').then((m) => { clearInterval(t); peak = Math.max(peak, process.memoryUsage().rss);
+          console.log(JSON.stringify({ peak: peak / 1048576, documents: m.totalDocuments })); });`;
+      const out = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { encoding: 'utf8' });
+      return JSON.parse(out.trim().split('\n').pop()!) as { peak: number; documents: number };
+    };
+    const small = path.join(dir, 'small.zip');
+    const large = path.join(dir, 'large.zip');
+    await bigSnapshot(small, 20 << 20);
+    await bigSnapshot(large, 200 << 20);
+    const a = peakRssMb(small);
+    const b = peakRssMb(large);
+    assert.ok(b.documents > 9 * a.documents, `the large snapshot has ${b.documents} documents, the small ${a.documents}`);
+    assert.ok(b.peak - a.peak < 60, `peak RSS grew from ${a.peak.toFixed(0)} MB to ${b.peak.toFixed(0)} MB for 10x the data`);
   });
 
   it('keeps only the newest snapshots of the environment', async () => {
