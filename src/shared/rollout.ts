@@ -41,6 +41,8 @@ export interface RolloutInput {
   production: boolean;
   /** Production only: the confirmation, ticket and reason the rollout (and its rollback gates) run under. */
   confirmation?: ChangeConfirmation;
+  /** productionGuard.approvers of the environment. */
+  productionApprovers: string[];
   services: RolloutServiceInput[];
   /** Probe cadence and timeouts of traffic changes (the environment's rollback section). */
   traffic: Pick<RollbackConfig, 'probeIntervalMs' | 'consecutiveHealthy' | 'switchTimeoutSeconds'>;
@@ -50,11 +52,14 @@ export interface RolloutInput {
   gates: Partial<Record<RolloutGate, GateLaunch>>;
   /** Link to this rollout in the Web UI, for notifications. */
   webUiUrl?: string;
+  /** Continue as a new run once history has this many events (or when Temporal suggests it). Default 2000. */
+  continueAsNewAfterEvents?: number;
   /** Set by continue-as-new: the state (audit trail included) of the run before. */
   carried?: RolloutState;
 }
 
-export type CompensationState = 'not-needed' | 'armed' | 'running' | 'stuck' | 'done';
+/** not-needed: nothing changed yet; armed: a shift happened, abort would undo it; released: finished, nothing to undo. */
+export type CompensationState = 'not-needed' | 'armed' | 'running' | 'stuck' | 'done' | 'released';
 
 /** A step as it ran. */
 export interface StepRecord {
@@ -73,6 +78,8 @@ export interface StepRecord {
   bakeChanges: { by: string; from: string; to: string; reason: string; at: string }[];
   readings: number;
   failedReadings: number;
+  /** Each analysis check as the bake ended. */
+  checks: CheckState[];
   /** The cohort's own URL per role, when the step has a tag. */
   tagUrls: Record<string, string>;
 }

@@ -51,6 +51,7 @@ describe('rollout decisions: traffic split per step', () => {
 
   it('finishes pinned to the candidate or following LATEST, as the plan says', () => {
     assert.deepEqual(finishAllocation(service, { traffic: 'pinned' }), [{ type: 'REVISION', revision: 'oa-b-00012', percent: 100 }]);
+    assert.deepEqual(finishAllocation(service, { traffic: 'pinned' }, 'staff'), [{ type: 'REVISION', revision: 'oa-b-00012', percent: 100, tag: 'staff' }]);
     assert.deepEqual(finishAllocation(service, { traffic: 'latest' }), [{ type: 'LATEST', percent: 100 }]);
     assert.ok(allocationsEqual(finishAllocation(service, { traffic: 'latest' }, 'staff'), [{ type: 'LATEST', percent: 100 }, { type: 'REVISION', revision: 'oa-b-00012', percent: 0, tag: 'staff' }]));
   });

@@ -11,3 +11,5 @@ export * from './controls';
 export * from './progress';
 export * from './plan-timeline';
 export * from './notification';
+export * from './details';
+export * from './report';

@@ -36,7 +36,10 @@ export function servingRevisionsAt(s: Pick<RolloutService, 'stable' | 'candidate
  * the candidate by name.
  */
 export function finishAllocation(s: Pick<RolloutService, 'candidate' | 'original'>, policy: FinishPolicy, tag?: string): TrafficAllocation {
-  const main: TrafficEntry = policy.traffic === 'latest' ? { type: 'LATEST', percent: 100 } : { type: 'REVISION', revision: s.candidate, percent: 100 };
-  const cohort: TrafficEntry[] = tag ? [{ type: 'REVISION', revision: s.candidate, percent: 0, tag }] : [];
-  return [main, ...cohort, ...keptTags(s.original, tag)];
+  // Pinned, the cohort's tag rides on the one candidate entry (one entry per revision, as gcloud writes it).
+  const entries: TrafficEntry[] =
+    policy.traffic === 'latest'
+      ? [{ type: 'LATEST', percent: 100 }, ...(tag ? [{ type: 'REVISION' as const, revision: s.candidate, percent: 0, tag }] : [])]
+      : [{ type: 'REVISION', revision: s.candidate, percent: 100, ...(tag ? { tag } : {}) }];
+  return [...entries, ...keptTags(s.original, tag)];
 }
