@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ConfigError, parseConfig } from '../../src/domain/config/parse';
 import { durationMs, formatDuration } from '../../src/domain/rollout/duration';
-import { parseRolloutPlan, resolvePlanContext } from '../../src/domain/rollout/plan-context';
+import { loadRolloutPlan, parseRolloutPlan, resolvePlanContext } from '../../src/domain/rollout/plan-context';
 import { effectiveTags } from '../../src/domain/rollout/plan-schema';
 import { planTimeline, renderPlanTimeline } from '../../src/domain/rollout/plan-timeline';
 
@@ -11,6 +11,8 @@ environments:
   nonprod:
     cloudRun: { project: p, region: us-central1 }
     health: { backendUrl: https://b.example, dashboardUrl: https://d.example }
+    rollout:
+      endpoints: { flags: "https://flags.example/", metrics: "https://metrics.example/api" }
     serviceGroups:
       convex:
         services:
@@ -142,6 +144,27 @@ describe('rollout plan: schema and validation', () => {
 
   it('reports a YAML syntax error as a ConfigError', () => {
     assert.throws(() => parseRolloutPlan('steps: [\n', 'plan.yaml'), (err: unknown) => err instanceof ConfigError && /plan\.yaml is not valid YAML/.test(err.message));
+  });
+});
+
+describe('rollout plan: endpoints from the environment', () => {
+  const plan = (url: string): string => withSteps(`  - { name: a, percent: 100, hooks: [{ name: h, do: { http: { url: "${url}" } }, undo: { http: { url: "\${endpoints.flags}/off" } } }], analysis: { metrics: [{ name: lag, url: "\${endpoints.metrics}/lag", max: 25 }] } }`);
+
+  it('expands ${endpoints.NAME} from the environment, so one plan fits every environment', () => {
+    const { plan: p, context } = loadRolloutPlan(plan('${endpoints.flags}/cohorts/staff'), 'plan.yaml', config);
+    assert.equal(p.steps[0]!.hooks[0]!.do.http!.url, 'https://flags.example/cohorts/staff');
+    assert.equal(p.steps[0]!.analysis!.metrics[0]!.url, 'https://metrics.example/api/lag');
+    assert.equal(context.environment, 'nonprod');
+  });
+
+  it('names the field that uses an unknown endpoint, and the known ones', () => {
+    try {
+      loadRolloutPlan(plan('${endpoints.flagz}/cohorts/staff'), 'plan.yaml', config);
+      assert.fail('accepted');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.ok(err.issues.some((i) => /^steps\.0\.hooks\.0\.do\.http\.url: \$\{endpoints\.flagz\} is not defined in environments\.nonprod\.rollout\.endpoints \(known: flags, metrics\)/.test(i)), err.issues.join('\n'));
+    }
   });
 });
 

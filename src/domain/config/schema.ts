@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SecretRefSchema } from '../secret-ref';
 import { GateConfigSchema } from './gate';
+import { RolloutConfigSchema } from '../rollout/config-section';
 
 const Url = z.url({ message: 'expected an absolute http(s) URL' });
 
@@ -119,6 +120,8 @@ export const EnvironmentSchema = z
     replay: ReplayConfigSchema.optional(),
     productionGuard: ProductionGuardSchema.optional(),
     gate: GateConfigSchema.default({ attesters: [], forbidInitiator: true, attestationTimeoutSeconds: 3600, remainingWork: [] }),
+    /** Staged rollouts: endpoints plans refer to by name, default notification webhook. */
+    rollout: RolloutConfigSchema.default({ endpoints: {} }),
   })
   .superRefine((env, ctx) => {
     if (env.production && env.sandbox) {

@@ -1,4 +1,5 @@
-import { ConfigError, parseDocument } from '../config/parse';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, formatIssues, parseDocument } from '../config/parse';
 import type { Config, EnvironmentConfig, ServiceGroupConfig } from '../config/schema';
 import { RolloutPlanSchema, type PlanIssue, type RolloutGate, type RolloutPlan } from './plan-schema';
 
@@ -64,4 +65,51 @@ export function resolvePlanContext(plan: RolloutPlan, config: Config, source: st
   if (issues.length > 0) throw new ConfigError(`${source} does not fit the config:`, source, issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`));
   const env = config.environments[plan.environment]!;
   return { environment: plan.environment, env, group: plan.serviceGroup, services: env.serviceGroups[plan.serviceGroup]!.services };
+}
+
+const ENDPOINT_REF = /\$\{endpoints\.([^}]*)\}/g;
+
+/**
+ * Replaces `${endpoints.NAME}` in every string of a raw plan with the environment's
+ * `rollout.endpoints.NAME`, so one plan serves every environment (and the sandbox, whose ports
+ * change on every start). Unknown names are issues at the field that used them.
+ */
+export function expandEndpoints(raw: unknown, endpoints: Record<string, string>, environment: string): { value: unknown; issues: PlanIssue[] } {
+  const issues: PlanIssue[] = [];
+  const known = Object.keys(endpoints);
+  const walk = (v: unknown, path: (string | number)[]): unknown => {
+    if (typeof v === 'string') {
+      return v.replace(ENDPOINT_REF, (whole, name: string) => {
+        const url = endpoints[name];
+        if (url !== undefined) return url.replace(/\/$/, '');
+        issues.push({ path, message: `${whole} is not defined in environments.${environment}.rollout.endpoints (known: ${known.join(', ') || 'none'})` });
+        return whole;
+      });
+    }
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, i]));
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
+    return v;
+  };
+  return { value: walk(raw, []), issues };
+}
+
+/**
+ * A plan file read for the config it will run with: YAML or JSON, endpoints expanded, validated
+ * field by field, then checked against the environment and its service group. Throws ConfigError
+ * naming every bad field of the plan.
+ */
+export function loadRolloutPlan(text: string, source: string, config: Config): { plan: RolloutPlan; context: PlanContext } {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${source} is not valid YAML or JSON: ${(err as Error).message}`, source);
+  }
+  const envName = raw && typeof raw === 'object' ? (raw as { environment?: unknown }).environment : undefined;
+  const env = typeof envName === 'string' ? config.environments[envName] : undefined;
+  const expanded = expandEndpoints(raw, env?.rollout.endpoints ?? {}, String(envName));
+  const parsed = RolloutPlanSchema.safeParse(expanded.value);
+  const issues = [...expanded.issues.map((i) => `${i.path.map(String).join('.') || '(top level)'}: ${i.message}`), ...(parsed.success ? [] : formatIssues(parsed.error))];
+  if (!parsed.success || issues.length > 0) throw new ConfigError(`${source} is invalid:`, source, issues);
+  return { plan: parsed.data, context: resolvePlanContext(parsed.data, config, source) };
 }

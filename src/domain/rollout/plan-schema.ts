@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SecretRefSchema } from '../secret-ref';
+import { WEBHOOK_PATTERN } from './config-section';
 import { DURATION_PATTERN } from './duration';
 
 /** Drills a step can require before it widens traffic; each runs as a child workflow. */
@@ -11,7 +12,6 @@ const Name = z.string().regex(/^[a-z0-9][-a-z0-9]{0,39}$/, { message: 'expected 
 const Tag = z.string().regex(/^[a-z]([-a-z0-9]{0,44}[a-z0-9])?$/, { message: 'expected a Cloud Run traffic tag: lowercase letters, digits and dashes, starting with a letter' });
 const Duration = z.string().regex(DURATION_PATTERN, { message: 'expected a duration like 90s, 5m, 24h or 2d' });
 const Url = z.url({ message: 'expected an absolute http(s) URL' });
-const SECRET_OR_URL = /^(https?:\/\/.+|env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/;
 
 export const HttpCallSchema = z.strictObject({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
@@ -128,7 +128,7 @@ export const FinishSchema = z.strictObject({
 
 export const NotifySchema = z.strictObject({
   /** A Slack-compatible incoming webhook: a URL, or (better, it is a secret) env:NAME or file:PATH. */
-  webhook: z.string().regex(SECRET_OR_URL, { message: 'expected an http(s) URL or a secret reference (env:NAME, file:PATH)' }),
+  webhook: z.string().regex(WEBHOOK_PATTERN, { message: 'expected an http(s) URL or a secret reference (env:NAME, file:PATH)' }),
 });
 
 export const RolloutPlanSchema = z
