@@ -9,6 +9,7 @@ import { registerDrillRollback } from './commands/drill-rollback';
 import { registerGate } from './commands/gate';
 import { registerList } from './commands/list';
 import { registerReport } from './commands/report';
+import { registerRollout } from './commands/rollout';
 import { registerSandbox } from './commands/sandbox';
 import { registerSchedule } from './commands/schedule';
 import { registerServer } from './commands/server';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerDrillRollback(drill, global);
 
   registerGate(program, global);
+  registerRollout(program, global);
   registerReport(program, global);
   registerList(program, global);
   registerSchedule(program, global);

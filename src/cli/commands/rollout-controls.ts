@@ -1,0 +1,110 @@
+import type { Command } from 'commander';
+import {
+  abortUpdate,
+  approveUpdate,
+  pauseUpdate,
+  rejectUpdate,
+  resumeUpdate,
+  setBakeUpdate,
+  skipBakeUpdate,
+  type ApprovalRequest,
+} from '../../shared/rollout';
+import type { ApprovalRecord, TimelineEntry } from '../../domain/rollout/records';
+import { withClient, type GlobalOptions } from '../context';
+import { CliError, ExitCode } from '../errors';
+import { actingIdentity } from '../identity';
+import { emit } from '../output';
+import { rolloutHandle, rolloutId } from './rollout-handle';
+
+interface ControlFlags {
+  group?: string;
+  as?: string;
+  step?: string;
+  reason?: string;
+  ticket?: string;
+  bake?: string;
+}
+
+/**
+ * Sends one control as an Update: the workflow's synchronous validator accepts it (and the answer
+ * comes back here) or refuses it with the reason, and then nothing has changed (exit 1).
+ */
+async function send<R>(g: GlobalOptions, id: string | undefined, flags: ControlFlags, act: (handle: Awaited<ReturnType<typeof rolloutHandle>>['handle']) => Promise<R>): Promise<R> {
+  const workflowId = rolloutId(g, id, flags.group);
+  return withClient(g, async (client) => {
+    const { handle, running } = await rolloutHandle(client, workflowId);
+    if (!running) throw new CliError(`refused: rollout ${workflowId} has already ended`, ExitCode.failed, 'see its report with `drillctl rollout report`');
+    return act(handle);
+  });
+}
+
+const approval = (who: string, f: ControlFlags): ApprovalRequest => ({ step: f.step ?? '', approver: who, reason: f.reason ?? '', ...(f.ticket ? { ticket: f.ticket } : {}) });
+
+function printApproval(g: GlobalOptions, r: ApprovalRecord): void {
+  emit(r, { json: !!g.json }, (a) => `Step ${a.step} ${a.decision} by ${a.by}: ${a.reason}${a.ticket ? ` (ticket ${a.ticket})` : ''}`);
+}
+
+function printEntry(g: GlobalOptions, e: TimelineEntry): void {
+  emit(e, { json: !!g.json }, (t) => `${t.event}${t.step ? ` [${t.step}]` : ''} by ${t.by}: ${t.detail}`);
+}
+
+export function registerRolloutControls(rollout: Command, global: () => GlobalOptions): void {
+  const common = (c: Command): Command =>
+    c.argument('[workflowId]', 'the rollout (default: the one on --group, or on the only group)').option('--group <name>', 'service group').option('--as <name>', 'who you are (default: $DRILLCTL_USER or your OS user)');
+
+  common(rollout.command('approve').description('approve the step that waits, with a reason (recorded with your name)'))
+    .requiredOption('--step <name>', 'the step you approve (refused unless it is the one waiting)')
+    .option('--reason <text>', 'why it may proceed (required)')
+    .option('--ticket <id>', 'change ticket')
+    .action(async (id: string | undefined, f: ControlFlags) => {
+      const g = global();
+      printApproval(g, await send(g, id, f, (h) => h.executeUpdate(approveUpdate, { args: [approval(actingIdentity(f.as), f)] })));
+    });
+
+  common(rollout.command('reject').description('reject the step that waits: the rollout aborts and restores stable traffic'))
+    .requiredOption('--step <name>', 'the step you reject')
+    .option('--reason <text>', 'why (required)')
+    .option('--ticket <id>', 'incident or change ticket')
+    .action(async (id: string | undefined, f: ControlFlags) => {
+      const g = global();
+      printApproval(g, await send(g, id, f, (h) => h.executeUpdate(rejectUpdate, { args: [approval(actingIdentity(f.as), f)] })));
+    });
+
+  common(rollout.command('pause').description('hold the bake clock and the next traffic change'))
+    .option('--reason <text>', 'why')
+    .action(async (id: string | undefined, f: ControlFlags) => {
+      const g = global();
+      printEntry(g, await send(g, id, f, (h) => h.executeUpdate(pauseUpdate, { args: [{ by: actingIdentity(f.as), ...(f.reason ? { reason: f.reason } : {}) }] })));
+    });
+
+  common(rollout.command('resume').description('resume a paused rollout'))
+    .option('--reason <text>', 'why')
+    .action(async (id: string | undefined, f: ControlFlags) => {
+      const g = global();
+      printEntry(g, await send(g, id, f, (h) => h.executeUpdate(resumeUpdate, { args: [{ by: actingIdentity(f.as), ...(f.reason ? { reason: f.reason } : {}) }] })));
+    });
+
+  common(rollout.command('abort').description('stop the rollout: stable traffic on every service, cohort hooks undone'))
+    .option('--reason <text>', 'why (required)')
+    .action(async (id: string | undefined, f: ControlFlags) => {
+      const g = global();
+      printEntry(g, await send(g, id, f, (h) => h.executeUpdate(abortUpdate, { args: [{ by: actingIdentity(f.as), reason: f.reason ?? '' }] })));
+    });
+
+  common(rollout.command('skip-bake').description("skip the rest of the current step's bake (the step's approvers only)"))
+    .option('--step <name>', 'the step you mean (refused if the rollout has moved on)')
+    .option('--reason <text>', 'why (required)')
+    .action(async (id: string | undefined, f: ControlFlags) => {
+      const g = global();
+      printEntry(g, await send(g, id, f, (h) => h.executeUpdate(skipBakeUpdate, { args: [{ by: actingIdentity(f.as), reason: f.reason ?? '', ...(f.step ? { step: f.step } : {}) }] })));
+    });
+
+  common(rollout.command('set-bake').description("change the current step's bake (time already baked counts); the step's approvers only"))
+    .requiredOption('--bake <duration>', 'the new bake, like 30m, 2h or 2d')
+    .option('--step <name>', 'the step you mean (refused if the rollout has moved on)')
+    .option('--reason <text>', 'why (required)')
+    .action(async (id: string | undefined, f: ControlFlags) => {
+      const g = global();
+      printEntry(g, await send(g, id, f, (h) => h.executeUpdate(setBakeUpdate, { args: [{ by: actingIdentity(f.as), bake: f.bake ?? '', reason: f.reason ?? '', ...(f.step ? { step: f.step } : {}) }] })));
+    });
+}

@@ -1,0 +1,28 @@
+import { describeAllocation } from '../../domain/traffic/allocation';
+import { formatDuration } from '../../domain/rollout/duration';
+import type { RolloutStatus } from '../../shared/rollout';
+import { table } from '../output';
+
+/** The status of a running rollout, for people. */
+export function renderStatus(s: RolloutStatus, opts: { timelineEntries?: number } = {}): string {
+  const step = s.stepIndex >= 0 && s.stepIndex < s.stepCount ? `step ${s.stepIndex + 1} of ${s.stepCount} (${s.currentStep})` : s.phase;
+  const rec = s.steps[s.stepIndex];
+  const lines = [
+    `Rollout ${s.workflowId} (${s.environment} / ${s.group}), started by ${s.initiator} at ${s.startedAt}`,
+    `Now: ${step}: ${s.phase}${s.paused ? `, PAUSED by ${s.pausedBy}` : ''}${s.abortReason ? `; stopping: ${s.abortReason}` : ''}`,
+  ];
+  if (rec?.bakeStartedAt && s.phase === 'baking') lines.push(`Bake: ${formatDuration(rec.bakedMs)} of ${formatDuration(rec.bakeMs)}${rec.bakeSkipped ? ' (skipped)' : ''}, ${rec.readings} analysis reading(s)`);
+  if (s.compensation === 'stuck') lines.push(`COMPENSATION FAILING: ${s.compensationDetail}`);
+  if (s.services.length) {
+    lines.push('', table(['service', 'stable', 'candidate', 'traffic'], s.services.map((x) => [x.service, x.stable, x.candidate, describeAllocation(s.traffic[x.role] ?? [])])));
+  }
+  const checks = Object.values(s.checks);
+  if (checks.length) lines.push('', table(['check', 'state', 'reading'], checks.map((c) => [c.check, c.ok ? 'ok' : `FAILING since ${c.failingSince ?? '?'}`, c.detail])));
+  if (s.gates.length) lines.push('', table(['gate', 'before', 'result', 'detail'], s.gates.map((g) => [g.gate, g.step, g.status, g.detail])));
+  const decided = s.approvals.filter((a) => a.decision !== 'not-required');
+  if (decided.length) lines.push('', table(['approval', 'step', 'by', 'reason'], decided.map((a) => [a.decision, a.step, a.by ?? '', `${a.reason ?? ''}${a.ticket ? ` (${a.ticket})` : ''}`])));
+  const recent = s.timeline.slice(-(opts.timelineEntries ?? 8));
+  if (recent.length) lines.push('', 'Recent:', ...recent.map((t) => `  ${t.at.slice(0, 19).replace('T', ' ')} ${t.event}${t.by ? ` by ${t.by}` : ''}: ${t.detail}`));
+  if (s.webUiUrl) lines.push('', `Web UI: ${s.webUiUrl}`);
+  return lines.join('\n');
+}
