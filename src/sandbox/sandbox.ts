@@ -10,6 +10,7 @@ import { seedBackupCanaries } from './convex/canaries';
 import { startConvexStandIn, type ConvexStandIn } from './convex/convex-stand-in';
 import { registerConvexFaults } from './convex/sandbox-faults';
 import { FaultRegistry } from './faults';
+import { releaseServiceGroup, startRolloutStandIns, SANDBOX_ROLLOUT_ENVIRONMENT, type RolloutStandIns } from './rollout';
 import { SinkFaultSchema } from './runtime/faults';
 import { startRuntimeStandIn, type RuntimeStandIn } from './runtime/stand-in';
 
@@ -36,6 +37,8 @@ export interface Sandbox {
   convexScratchAdminKeyFile: string;
   /** The runtime whose history the replay drill replays (commands run as subprocesses). */
   runtime: RuntimeStandIn;
+  /** Staged rollouts: environment `sandbox-rollout`, its cohort flag service and metrics. */
+  rollout: RolloutStandIns;
   stop(): Promise<void>;
 }
 
@@ -52,11 +55,15 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
   // Cloud Run: the seed's service group (backend + dashboard, two Ready revisions each, LATEST 100 %).
   // Health probes and drills reach the services through their routers, as they would reach Cloud Run URLs.
   const group = seedServiceGroup();
-  const cloudRun = await startCloudRunSandbox({ groups: [group], propagationDelayMs: 800, operationDelayMs: 300 });
+  // The release group (candidates deployed beside pinned stable revisions) serves staged rollouts.
+  const releaseGroup = releaseServiceGroup();
+  const cloudRun = await startCloudRunSandbox({ groups: [group, releaseGroup], propagationDelayMs: 800, operationDelayMs: 300 });
   stops.push(() => cloudRun.stop());
   const [backend, dashboard] = cloudRun.group(group.name).services;
   if (!backend || !dashboard) throw new Error('the seed service group lacks its backend or dashboard');
   registerCloudRunFaults(faults, cloudRun, { backend: backend.service, dashboard: dashboard.service });
+  const rollout = await startRolloutStandIns(cloudRun, faults, releaseGroup);
+  stops.push(() => rollout.stop());
 
   // Convex, and the runtime that projects its history into it. The admin key lives in a file
   // (mode 600) that the config names by reference; it never appears in the config itself.
@@ -117,13 +124,14 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
       },
     },
   };
+  config.environments[SANDBOX_ROLLOUT_ENVIRONMENT] = rollout.environment(config.environments[SANDBOX_ENVIRONMENT]!);
   const configPath = path.join(dir, 'config.yaml');
   fs.writeFileSync(configPath, `# Written by drillctl sandbox: points drillctl at the local stand-ins. Not for production.\n${stringify(config)}`);
   return {
     dataDir: dir,
     config,
     configPath,
-    endpoints: { backend: backend.url, dashboard: dashboard.url, cloudRunApi: cloudRun.grpcAddress, convex: convex.url, convexScratch: convexScratch.url, runtime: runtime.home, control: control.url },
+    endpoints: { backend: backend.url, dashboard: dashboard.url, cloudRunApi: cloudRun.grpcAddress, convex: convex.url, convexScratch: convexScratch.url, runtime: runtime.home, flags: rollout.endpoints.flags, metrics: rollout.endpoints.metrics, control: control.url },
     controlUrl: control.url,
     faults,
     cloudRun,
@@ -132,6 +140,7 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
     convexScratch,
     convexScratchAdminKeyFile,
     runtime,
+    rollout,
     async stop() {
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
     },

@@ -1,7 +1,13 @@
 import { describeAllocation } from '../../domain/traffic/allocation';
 import { formatDuration } from '../../domain/rollout/duration';
+import type { TimelineEntry } from '../../domain/rollout/records';
 import type { RolloutStatus } from '../../shared/rollout';
 import { table } from '../output';
+
+/** One timeline entry on one line. */
+export function timelineLine(t: TimelineEntry): string {
+  return `${t.at.slice(0, 19).replace('T', ' ')} ${t.event}${t.step ? ` [${t.step}]` : ''}${t.by ? ` by ${t.by}` : ''}: ${t.detail}`;
+}
 
 /** The status of a running rollout, for people. */
 export function renderStatus(s: RolloutStatus, opts: { timelineEntries?: number } = {}): string {
@@ -22,7 +28,7 @@ export function renderStatus(s: RolloutStatus, opts: { timelineEntries?: number 
   const decided = s.approvals.filter((a) => a.decision !== 'not-required');
   if (decided.length) lines.push('', table(['approval', 'step', 'by', 'reason'], decided.map((a) => [a.decision, a.step, a.by ?? '', `${a.reason ?? ''}${a.ticket ? ` (${a.ticket})` : ''}`])));
   const recent = s.timeline.slice(-(opts.timelineEntries ?? 8));
-  if (recent.length) lines.push('', 'Recent:', ...recent.map((t) => `  ${t.at.slice(0, 19).replace('T', ' ')} ${t.event}${t.by ? ` by ${t.by}` : ''}: ${t.detail}`));
+  if (recent.length) lines.push('', 'Recent:', ...recent.map((t) => `  ${timelineLine(t)}`));
   if (s.webUiUrl) lines.push('', `Web UI: ${s.webUiUrl}`);
   return lines.join('\n');
 }

@@ -5,7 +5,7 @@ import { withClient, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { emit } from '../output';
 import { exitCodeOf, finishedRollout, rolloutHandle, rolloutId } from './rollout-handle';
-import { renderStatus } from './rollout-render';
+import { renderStatus, timelineLine } from './rollout-render';
 
 const WATCH_INTERVAL_MS = 2000;
 
@@ -46,7 +46,8 @@ export function registerRolloutStatus(rollout: Command, global: () => GlobalOpti
           const count = s.timeline.length + s.timelineDropped;
           if (count !== seen || s.phase !== phase) {
             if (g.json) process.stdout.write(JSON.stringify(s) + '\n');
-            else process.stdout.write(`${seen < 0 ? renderStatus(s) : s.timeline.slice(Math.max(0, s.timeline.length - (count - seen))).map((t) => `${t.at.slice(0, 19).replace('T', ' ')} ${t.event}${t.step ? ` [${t.step}]` : ''}${t.by ? ` by ${t.by}` : ''}: ${t.detail}`).join('\n')}\n`);
+            else if (seen < 0) process.stdout.write(`${renderStatus(s)}\n\n`);
+            else for (const t of s.timeline.slice(Math.max(0, s.timeline.length - (count - seen)))) process.stdout.write(`  ${timelineLine(t)}\n`);
             seen = count;
             phase = s.phase;
           }

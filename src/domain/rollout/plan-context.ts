@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, formatIssues, parseDocument } from '../config/parse';
+import { ConfigError, formatIssues } from '../config/parse';
 import type { Config, EnvironmentConfig, ServiceGroupConfig } from '../config/schema';
 import { RolloutPlanSchema, type PlanIssue, type RolloutGate, type RolloutPlan } from './plan-schema';
 
@@ -54,9 +54,31 @@ export function planContextIssues(plan: RolloutPlan, config: Config): PlanIssue[
   return issues;
 }
 
-/** Parses and validates a plan file (YAML or JSON), or throws ConfigError naming every bad field. */
+/**
+ * A plan file's raw document: YAML (or JSON) with merge keys (`<<: *anchor`), and top-level keys
+ * starting with `x-` dropped, so they can hold the anchors steps share.
+ */
+export function readPlanDocument(text: string, source: string): unknown {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { merge: true });
+  } catch (err) {
+    throw new ConfigError(`${source} is not valid YAML or JSON: ${(err as Error).message}`, source);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  return Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith('x-')));
+}
+
+function validatePlan(raw: unknown, source: string, earlier: string[] = []): RolloutPlan {
+  const parsed = RolloutPlanSchema.safeParse(raw);
+  const issues = [...earlier, ...(parsed.success ? [] : formatIssues(parsed.error))];
+  if (!parsed.success || issues.length > 0) throw new ConfigError(`${source} is invalid:`, source, issues);
+  return parsed.data;
+}
+
+/** Parses and validates a plan file (YAML or JSON) on its own, or throws ConfigError naming every bad field. */
 export function parseRolloutPlan(text: string, source: string): RolloutPlan {
-  return parseDocument(RolloutPlanSchema, text, source);
+  return validatePlan(readPlanDocument(text, source), source);
 }
 
 /** The plan checked against the config it will run with; throws ConfigError naming the plan's fields. */
@@ -99,17 +121,10 @@ export function expandEndpoints(raw: unknown, endpoints: Record<string, string>,
  * naming every bad field of the plan.
  */
 export function loadRolloutPlan(text: string, source: string, config: Config): { plan: RolloutPlan; context: PlanContext } {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    throw new ConfigError(`${source} is not valid YAML or JSON: ${(err as Error).message}`, source);
-  }
+  const raw = readPlanDocument(text, source);
   const envName = raw && typeof raw === 'object' ? (raw as { environment?: unknown }).environment : undefined;
   const env = typeof envName === 'string' ? config.environments[envName] : undefined;
   const expanded = expandEndpoints(raw, env?.rollout.endpoints ?? {}, String(envName));
-  const parsed = RolloutPlanSchema.safeParse(expanded.value);
-  const issues = [...expanded.issues.map((i) => `${i.path.map(String).join('.') || '(top level)'}: ${i.message}`), ...(parsed.success ? [] : formatIssues(parsed.error))];
-  if (!parsed.success || issues.length > 0) throw new ConfigError(`${source} is invalid:`, source, issues);
-  return { plan: parsed.data, context: resolvePlanContext(parsed.data, config, source) };
+  const plan = validatePlan(expanded.value, source, expanded.issues.map((i) => `${i.path.map(String).join('.') || '(top level)'}: ${i.message}`));
+  return { plan, context: resolvePlanContext(plan, config, source) };
 }

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { createAnalysisActivities } from '../../src/activities/analysis';
+import { createCohortActivities, type CohortHookRequest } from '../../src/activities/cohort';
+import { createNotifyActivities } from '../../src/activities/notify';
+import type { AnalysisRequest, MetricReading, ProbeReading } from '../../src/domain/rollout/analysis';
+import type { HookAction } from '../../src/domain/rollout/plan-schema';
+import type { RolloutNotification } from '../../src/domain/rollout/notification';
+import { startRevisionServer, type RevisionServer } from '../../src/sandbox/revision-server';
+import { startTestEndpoint, type TestEndpoint } from '../support/rollout-sandbox';
+import { tempDir } from '../support/worker';
+
+/** Runs an activity function inside a real activity context (heartbeats, cancellation signal). */
+function inActivity<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+  return new MockActivityEnvironment({ attempt: 1, heartbeatTimeoutMs: 30_000 }, { logger: new DefaultLogger('ERROR') }).run(fn, ...args) as Promise<R>;
+}
+
+async function failure(run: Promise<unknown>): Promise<ApplicationFailure> {
+  try {
+    await run;
+  } catch (err) {
+    assert.ok(err instanceof ApplicationFailure, String(err));
+    return err;
+  }
+  return assert.fail('expected a failure');
+}
+
+describe('rollout activities: cohort hooks', () => {
+  let flags: TestEndpoint;
+  const { runCohortHook } = createCohortActivities();
+  const hook = (action: HookAction, direction: 'do' | 'undo' = 'do'): CohortHookRequest => ({ workflowId: 'traffic-e-g', step: 'staff', hook: 'staff-cohort', direction, action, idempotencyKey: `traffic-e-g/staff/staff-cohort/${direction}` });
+  const http = (over: Partial<NonNullable<HookAction['http']>> = {}): HookAction => ({ http: { method: 'PUT', url: `${flags.url}/cohorts/staff`, headers: {}, secretHeaders: {}, body: { enabled: true }, timeout: '5s', ...over } });
+  const command = (argv: string[], over: Partial<NonNullable<HookAction['command']>> = {}): HookAction => ({ command: { argv, env: {}, secretEnv: {}, timeout: '20s', ...over } });
+
+  before(async () => {
+    flags = await startTestEndpoint();
+  });
+  after(() => flags.stop());
+  beforeEach(() => {
+    flags.calls.length = 0;
+    flags.answer = () => ({ status: 200, body: '{"ok":true}' });
+  });
+
+  it('calls the HTTP hook with its JSON body, the idempotency key and a secret header resolved from a reference', async () => {
+    process.env.ROLLOUT_TEST_FLAG_TOKEN = 'Bearer s3cret-token';
+    const out = await inActivity(runCohortHook, hook(http({ secretHeaders: { authorization: 'env:ROLLOUT_TEST_FLAG_TOKEN' } })));
+    assert.equal(out.detail, `PUT ${flags.url}/cohorts/staff: HTTP 200`);
+    assert.equal(flags.calls.length, 1);
+    assert.deepEqual(flags.calls[0]!.body, { enabled: true });
+    assert.equal(flags.calls[0]!.idempotencyKey, 'traffic-e-g/staff/staff-cohort/do');
+  });
+
+  it('a 4xx is the plan\'s mistake (not retried); a 5xx is retried; an echoed secret never reaches the message', async () => {
+    process.env.ROLLOUT_TEST_FLAG_TOKEN = 'Bearer s3cret-token';
+    flags.answer = () => ({ status: 403, body: 'token Bearer s3cret-token is not allowed' });
+    const rejected = await failure(inActivity(runCohortHook, hook(http({ secretHeaders: { authorization: 'env:ROLLOUT_TEST_FLAG_TOKEN' } }))));
+    assert.equal(rejected.type, 'CohortHookRejected');
+    assert.equal(rejected.nonRetryable, true);
+    assert.match(rejected.message, /cohort hook staff-cohort \(do\): PUT .* answered HTTP 403: token \[redacted\] is not allowed; fix the hook in the plan/);
+    assert.doesNotMatch(rejected.message, /s3cret/);
+    flags.answer = () => ({ status: 503, body: 'maintenance' });
+    const unavailable = await failure(inActivity(runCohortHook, hook(http())));
+    assert.equal(unavailable.type, 'CohortHookFailed');
+    assert.equal(unavailable.nonRetryable, false);
+    const missing = await failure(inActivity(runCohortHook, hook(http({ secretHeaders: { authorization: 'env:ROLLOUT_TEST_UNSET_TOKEN' } }))));
+    assert.equal(missing.type, 'SecretUnavailable');
+  });
+
+  it('runs a command without a shell: argv reaches the program literally, secrets come as environment, the worker\'s environment does not leak', async () => {
+    const dir = tempDir('hook-cmd');
+    const out = path.join(dir, 'seen.json');
+    const script = "require('fs').writeFileSync(process.argv[1], JSON.stringify({ argv: process.argv.slice(2), token: process.env.FLAG_TOKEN, key: process.env.DRILLCTL_HOOK_KEY, leak: process.env.ROLLOUT_TEST_WORKER_SECRET, mode: process.env.MODE }))";
+    process.env.ROLLOUT_TEST_FLAG_TOKEN = 'tok-123';
+    process.env.ROLLOUT_TEST_WORKER_SECRET = 'worker-only';
+    const result = await inActivity(runCohortHook, hook(command([process.execPath, '-e', script, out, '$(touch /tmp/pwned); echo `id`', '*'], { env: { MODE: 'staff' }, secretEnv: { FLAG_TOKEN: 'env:ROLLOUT_TEST_FLAG_TOKEN' } })));
+    assert.match(result.detail, /exit 0/);
+    const seen = JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(seen, { argv: ['$(touch /tmp/pwned); echo `id`', '*'], token: 'tok-123', key: 'traffic-e-g/staff/staff-cohort/do', mode: 'staff' });
+  });
+
+  it('a failing command is retried with its last output line (secrets redacted); a missing program is not retried; a slow one is killed at its timeout', async () => {
+    process.env.ROLLOUT_TEST_FLAG_TOKEN = 'tok-456';
+    const failed = await failure(inActivity(runCohortHook, hook(command([process.execPath, '-e', 'console.log("flag service said no to " + process.env.FLAG_TOKEN); process.exit(3)'], { secretEnv: { FLAG_TOKEN: 'env:ROLLOUT_TEST_FLAG_TOKEN' } }), 'undo')));
+    assert.equal(failed.type, 'CohortHookFailed');
+    assert.equal(failed.nonRetryable, false);
+    assert.match(failed.message, /cohort hook staff-cohort \(undo\): .* exited with 3: flag service said no to \[redacted\]/);
+    const missing = await failure(inActivity(runCohortHook, hook(command(['definitely-not-a-program-7f3a']))));
+    assert.equal(missing.type, 'CohortHookCommandNotFound');
+    assert.equal(missing.nonRetryable, true);
+    const slow = await failure(inActivity(runCohortHook, hook(command([process.execPath, '-e', 'setTimeout(() => {}, 60000)'], { timeout: '1s' }))));
+    assert.match(slow.message, /was killed \(SIGKILL, over its 1s timeout\)/);
+  });
+});
+
+describe('rollout activities: analysis readings', () => {
+  let stable: RevisionServer;
+  let candidate: RevisionServer;
+  let metrics: TestEndpoint;
+  const { readAnalysis } = createAnalysisActivities();
+  before(async () => {
+    stable = await startRevisionServer({ revision: 'b-00011', kind: 'backend' });
+    candidate = await startRevisionServer({ revision: 'b-00012', kind: 'backend' });
+    metrics = await startTestEndpoint((c) => {
+      if (c.path === '/lag') return { status: 200, body: '{"lag":{"p95":17}}' };
+      if (c.path === '/plain') return { status: 200, body: '0.004\n' };
+      if (c.path === '/html') return { status: 200, body: '<html>' };
+      return { status: 500, body: 'boom' };
+    });
+  });
+  after(async () => {
+    await stable.stop();
+    await candidate.stop();
+    await metrics.stop();
+  });
+  afterEach(() => candidate.setFault(null));
+
+  const probe = (url: string | undefined, expect?: string[]) => ({ check: 'p', role: 'backend', target: 'tag' as const, url, samples: 5, revisionHeader: 'x-serving-revision', expectRevisions: expect, timeoutMs: 2000, minSuccessRate: 1 });
+  const metric = (check: string, pathName: string, field?: string) => ({ check, url: `${metrics.url}${pathName}`, field, secretHeaders: {}, timeoutMs: 2000, max: 25 });
+
+  it('probes count healthy answers, answers from the wrong revision and errors, and measure p95 latency', async () => {
+    const req: AnalysisRequest = {
+      probes: [
+        { ...probe(`${candidate.url}/version`, ['b-00012']), check: 'healthy' },
+        { ...probe(`${stable.url}/version`, ['b-00012']), check: 'wrong revision' },
+        { ...probe(undefined), check: 'no url' },
+      ],
+      metrics: [],
+    };
+    const [healthy, wrong, noUrl] = (await inActivity(readAnalysis, req)) as ProbeReading[];
+    assert.deepEqual([healthy!.samples, healthy!.successes, healthy!.wrongRevision], [5, 5, 0]);
+    assert.ok(healthy!.p95LatencyMs !== undefined && healthy!.p95LatencyMs >= 0);
+    assert.deepEqual([wrong!.successes, wrong!.wrongRevision], [0, 5]);
+    assert.match(wrong!.lastError ?? '', /answered by b-00011, expected b-00012/);
+    assert.equal(noUrl!.successes, 0);
+    assert.match(noUrl!.lastError ?? '', /no URL for this tag/);
+    candidate.setFault({ kind: 'http-error', status: 503 });
+    const [failing] = (await inActivity(readAnalysis, { probes: [probe(`${candidate.url}/`, ['b-00012'])], metrics: [] })) as ProbeReading[];
+    assert.equal(failing!.successes, 0);
+    assert.match(failing!.lastError ?? '', /HTTP 503 from b-00012/);
+  });
+
+  it('metrics read a JSON field or a plain number; an unreadable metric is a reading with an error, never a thrown activity', async () => {
+    const readings = (await inActivity(readAnalysis, {
+      probes: [],
+      metrics: [metric('lag', '/lag', 'lag.p95'), metric('ratio', '/plain'), metric('html', '/html', 'p95'), metric('down', '/down')],
+    })) as MetricReading[];
+    assert.deepEqual(readings.map((r) => [r.check, r.value, r.error?.replace(/127\.0\.0\.1:\d+/, 'HOST')]), [
+      ['lag', 17, undefined],
+      ['ratio', 0.004, undefined],
+      ['html', undefined, 'http://HOST/html: answer is not JSON, so it has no field "p95" (starts with "<html>")'],
+      ['down', undefined, 'http://HOST/down answered HTTP 500'],
+    ]);
+  });
+});
+
+describe('rollout activities: notifications', () => {
+  let hook: TestEndpoint;
+  before(async () => {
+    hook = await startTestEndpoint();
+  });
+  after(() => hook.stop());
+  beforeEach(() => {
+    hook.calls.length = 0;
+    hook.answer = () => ({ status: 200, body: 'ok' });
+  });
+
+  const note = (key: string): RolloutNotification => ({ key, notice: 'awaiting-approval', environment: 'nonprod', group: 'convex', workflowId: 'traffic-nonprod-convex', step: 'limited', text: 'Step limited waits for approval by alice, bob.', webUiUrl: 'http://localhost:8233/namespaces/default/workflows/traffic-nonprod-convex' });
+
+  it('posts a Slack-compatible message once per key, even across retries and worker restarts', async () => {
+    const dataDir = tempDir('notify');
+    const first = await createNotifyActivities({ dataDir }).notifyRollout({ webhook: `${hook.url}/services/T000/B000/XXXX`, notification: note('traffic-nonprod-convex#1:awaiting-approval') });
+    assert.deepEqual(first, { key: 'traffic-nonprod-convex#1:awaiting-approval', sent: true });
+    const again = await createNotifyActivities({ dataDir }).notifyRollout({ webhook: `${hook.url}/services/T000/B000/XXXX`, notification: note('traffic-nonprod-convex#1:awaiting-approval') });
+    assert.deepEqual(again, { key: 'traffic-nonprod-convex#1:awaiting-approval', sent: false });
+    assert.equal(hook.calls.length, 1);
+    const body = hook.calls[0]!.body as { text: string; blocks: unknown[] };
+    assert.match(body.text, /waiting for approval \(nonprod \/ convex, step limited\): Step limited waits for approval by alice, bob\. <http:\/\/localhost:8233\/.*\|Open in Temporal Web UI>/);
+    assert.equal(hook.calls[0]!.idempotencyKey, 'traffic-nonprod-convex#1:awaiting-approval');
+    await createNotifyActivities({ dataDir }).notifyRollout({ webhook: `${hook.url}/x`, notification: note('traffic-nonprod-convex#2:finished') });
+    assert.equal(hook.calls.length, 2, 'a new change is a new message');
+  });
+
+  it('resolves a webhook from a secret reference and never names the secret URL in a failure', async () => {
+    const dataDir = tempDir('notify-secret');
+    process.env.ROLLOUT_TEST_WEBHOOK = `${hook.url}/services/T000/B000/SECRETPATH`;
+    await createNotifyActivities({ dataDir }).notifyRollout({ webhook: 'env:ROLLOUT_TEST_WEBHOOK', notification: note('k1') });
+    assert.equal(hook.calls[0]!.path, '/services/T000/B000/SECRETPATH');
+    hook.answer = () => ({ status: 404, body: 'no_service' });
+    const gone = await failure(createNotifyActivities({ dataDir }).notifyRollout({ webhook: 'env:ROLLOUT_TEST_WEBHOOK', notification: note('k2') }));
+    assert.equal(gone.nonRetryable, true);
+    assert.match(gone.message, /webhook env:ROLLOUT_TEST_WEBHOOK answered HTTP 404/);
+    assert.doesNotMatch(gone.message, /SECRETPATH/);
+    hook.answer = () => ({ status: 503, body: '' });
+    const busy = await failure(createNotifyActivities({ dataDir }).notifyRollout({ webhook: `${hook.url}/services/T/B/PLAINSECRET`, notification: note('k3') }));
+    assert.equal(busy.nonRetryable, false, 'a 5xx is retried');
+    assert.doesNotMatch(busy.message, /PLAINSECRET/);
+    hook.answer = () => ({ status: 200, body: 'ok' });
+    const retried = await createNotifyActivities({ dataDir }).notifyRollout({ webhook: `${hook.url}/services/T/B/PLAINSECRET`, notification: note('k3') });
+    assert.equal(retried.sent, true, 'nothing was recorded for the failed delivery, so the retry sends');
+  });
+});
