@@ -25,6 +25,7 @@ import {
   type RolloutStatus,
 } from '../../src/shared/rollout';
 import { ROLLBACK_WORKFLOW } from '../../src/shared/rollback';
+import { DrillOutcome } from '../../src/temporal/search-attributes';
 import { startUnderTrafficLock, TrafficLockHeldError } from '../../src/shared/traffic-lock';
 import { uniqueEnvironment, rollbackInputFor } from '../support/rollback-sandbox';
 import {
@@ -459,6 +460,24 @@ ${extra}
     await h.executeUpdate(abortUpdate, { args: [{ by: 'alice', reason: 'test done' }] });
     await failureOf(h.result());
     assertStable();
+  });
+
+  it('a failing restore is retried until it succeeds and reported loudly meanwhile (status, search attribute, notification)', async () => {
+    const h = await start(input(canaryPlan()));
+    await until(h, 'baking', (x) => x.phase === 'baking');
+    sandbox.failUpdates(DASHBOARD, { message: 'injected: IAM policy denies run.services.update' });
+    await h.executeUpdate(abortUpdate, { args: [{ by: 'alice', reason: 'pager: write failures' }] });
+    const stuck = await until(h, 'compensation stuck', (x) => x.compensation === 'stuck');
+    assert.match(stuck.compensationDetail ?? '', /restore oa-convex-dashboard-sandbox to .*: attempt 1 failed: .*IAM policy denies run\.services\.update/);
+    const described = await h.describe();
+    assert.equal(described.typedSearchAttributes.get(DrillOutcome), 'COMPENSATION_STUCK');
+    assert.ok(notices.calls.some((c) => (c.idempotencyKey ?? '').endsWith(':compensation-stuck')));
+    sandbox.failUpdates(DASHBOARD, null);
+    const { result } = await failureOf(h.result());
+    assert.equal(result.compensation, 'done');
+    assertStable();
+    assert.deepEqual(cohortFlags(flags), { canary: false });
+    assert.ok(result.timeline.some((t) => t.event === 'compensation' && /attempt 1 failed/.test(t.detail)), 'the failed attempt stays on the record');
   });
 
   it('continues as new when history grows, carrying the audit trail whole', async () => {
