@@ -12,6 +12,9 @@ import {
   type ReadinessGateResult,
 } from '../../shared/readiness-gate';
 import { healthInput } from './drill-health';
+import { backupRestoreInputIfConfigured } from './drill-backup-restore';
+import { replayInput } from './drill-replay';
+import { rollbackDrillInput } from './drill-rollback';
 import { loadEnvironment, withClient, type GlobalOptions } from '../context';
 import { drillSearchAttributes } from '../drill-kinds';
 import { CliError, ExitCode } from '../errors';
@@ -34,7 +37,12 @@ export function gateInput(g: GlobalOptions, initiator: string): ReadinessGateInp
     initiator,
     scope: env.cloudRun ? `${env.cloudRun.project}/${env.cloudRun.region}` : name,
     rtoTargetSeconds: env.rollback.rtoTargetSeconds,
-    drills: { health: healthInput(g) },
+    drills: {
+      health: healthInput(g),
+      backupRestore: backupRestoreInputIfConfigured(g),
+      replay: env.replay ? replayInput(g) : undefined,
+      rollback: env.cloudRun && groups.length ? rollbackDrillInput(g, { group, apply: true }) : undefined,
+    },
     rollbackWorkflowId: `traffic-${name}-${group}`,
     attestation: { attesters: env.gate.attesters, forbidInitiator: env.gate.forbidInitiator, timeoutSeconds: env.gate.attestationTimeoutSeconds, onTimeout: 'fail' },
     remainingWork: env.gate.remainingWork,

@@ -1,5 +1,8 @@
 import type { GateStep } from '../../shared/readiness-gate';
 import type { HealthDrillResult } from '../../shared/health';
+import type { BackupRestoreResult } from '../../shared/backup-restore';
+import type { ReplayDrillResult } from '../../shared/replay';
+import type { RollbackDrillResult } from '../../shared/rollback';
 import { code, secondsText } from './markdown';
 
 /** Figures of one drill for the report's Outcomes section. */
@@ -8,6 +11,26 @@ type OutcomeRenderer = (result: never) => string[];
 const renderers: Partial<Record<GateStep['drill'], OutcomeRenderer>> = {
   health: (r: HealthDrillResult) =>
     r.checks.map((c) => `${c.name}: ${c.ok ? 'ok' : 'FAIL'} after ${c.attempts} attempt(s) in ${secondsText(c.durationMs / 1000)}${c.servingRevision ? ` (served by ${code(c.servingRevision)})` : ''}${c.ok ? '' : `: ${c.detail}`}`),
+  backupRestore: (r: BackupRestoreResult) => [
+    `Export snapshot created: ${code(r.snapshot ?? '(none)')}${r.snapshotSha256 ? ` (sha256 ${r.snapshotSha256.slice(0, 16)}...)` : ''}`,
+    `Tables: ${r.tables.map((t) => `${t.name} ${t.documents}`).join(', ') || '(none)'}; ${r.totalDocuments ?? 0} documents in all.`,
+    `Restore (${r.restoreMode}) into ${r.targetUrl}: Added ${r.addedDocuments ?? 0} documents; data ${r.dataProven ? 'proven equal to the snapshot' : 'NOT proven'}.`,
+    `Phases: ${Object.entries(r.phaseSeconds).map(([p, sec]) => `${p} ${secondsText(sec ?? 0)}`).join(', ')}; total ${secondsText(r.totalSeconds)}.`,
+    ...(r.failure ? [`Failure: ${r.failure.message}`] : []),
+  ],
+  replay: (r: ReplayDrillResult) => [
+    ...r.scopes.map((s) => `Reproject ${s.scope} result: ${code(`scope=${s.scope} entity=${s.entity} result=${s.result} write=${s.write ?? '?'} duration_ms=${s.durationMs ?? '?'}`)}, parity ${s.parity}${s.parityDetail ? ` (${s.parityDetail})` : ''}`),
+    ...r.failures.map((f) => `Failure: ${f}`),
+    `Drill duration: ${secondsText(r.durationMs / 1000)}.`,
+  ],
+  rollback: (r: RollbackDrillResult) => [
+    ...r.services.map((s) => `${s.role}: current ${code(s.current)}, rollback target ${code(s.target)}`),
+    `Measured rollback RTO: ${secondsText(r.rtoSeconds ?? NaN)} (target <= ${r.rtoTargetSeconds} s).`,
+    `Measured restore duration: ${secondsText(r.restoreSeconds ?? NaN)}.`,
+    `Total rollback drill time: ${secondsText(r.totalSeconds ?? NaN)}.`,
+    r.trafficRestored ? 'Post-drill traffic restored exactly to the original allocation on every service.' : 'Post-drill traffic NOT restored to the original allocation.',
+    ...r.reasons.map((x) => `Failure: ${x}`),
+  ],
 };
 
 export function outcomeLines(step: GateStep): string[] {
