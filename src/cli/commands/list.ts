@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import type { Client } from '@temporalio/client';
+import type { TemporalTarget } from '../../temporal/connection';
 import { workflowHistoryUrl } from '../../temporal/web-ui';
 import { withClient, type GlobalOptions } from '../context';
 import { CliError } from '../errors';
@@ -12,8 +14,31 @@ export interface ListedRun {
   environment?: string;
   group?: string;
   kind?: string;
+  step?: string;
   outcome?: string;
   webUiUrl: string;
+}
+
+/** Runs matching a visibility query, newest first, with drillctl's search attributes read out. */
+export async function listRuns(client: Client, target: TemporalTarget, query: string, limit: number): Promise<ListedRun[]> {
+  const out: ListedRun[] = [];
+  for await (const wf of client.workflow.list({ query: query || undefined })) {
+    const get = (name: string): string | undefined => wf.typedSearchAttributes.getAll().find((p) => p.key.name === name)?.value as string | undefined;
+    out.push({
+      workflowId: wf.workflowId,
+      type: wf.type,
+      status: wf.status.name,
+      startTime: wf.startTime.toISOString(),
+      environment: get('DrillEnvironment'),
+      group: get('DrillServiceGroup'),
+      kind: get('DrillKind'),
+      step: get('DrillStep'),
+      outcome: get('DrillOutcome'),
+      webUiUrl: workflowHistoryUrl(target.address, target.namespace, wf.workflowId, wf.runId),
+    });
+    if (out.length >= limit) break;
+  }
+  return out;
 }
 
 const FILTERS = { kind: 'DrillKind', env: 'DrillEnvironment', group: 'DrillServiceGroup', outcome: 'DrillOutcome' } as const;
@@ -41,26 +66,7 @@ export function registerList(program: Command, global: () => GlobalOptions): voi
     .action(async (o: { kind?: string; env?: string; group?: string; outcome?: string; limit: string }) => {
       const g = global();
       const query = visibilityQuery({ kind: o.kind, env: o.env ?? undefined, group: o.group, outcome: o.outcome });
-      const runs = await withClient(g, async (client, target) => {
-        const out: ListedRun[] = [];
-        for await (const wf of client.workflow.list({ query: query || undefined })) {
-          const sa = wf.typedSearchAttributes;
-          const get = (name: string): string | undefined => sa.getAll().find((p) => p.key.name === name)?.value as string | undefined;
-          out.push({
-            workflowId: wf.workflowId,
-            type: wf.type,
-            status: wf.status.name,
-            startTime: wf.startTime.toISOString(),
-            environment: get('DrillEnvironment'),
-            group: get('DrillServiceGroup'),
-            kind: get('DrillKind'),
-            outcome: get('DrillOutcome'),
-            webUiUrl: workflowHistoryUrl(target.address, target.namespace, wf.workflowId, wf.runId),
-          });
-          if (out.length >= Number(o.limit)) break;
-        }
-        return out;
-      });
+      const runs = await withClient(g, (client, target) => listRuns(client, target, query, Number(o.limit)));
       emit(runs, { json: !!g.json }, (rs) =>
         rs.length ? table(['workflow id', 'kind', 'status', 'outcome', 'started'], rs.map((r) => [r.workflowId, r.kind ?? r.type, r.status, r.outcome ?? '', r.startTime])) : 'No matching runs.',
       );
