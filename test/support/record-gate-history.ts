@@ -1,0 +1,27 @@
+// Records the readiness-gate history that test/replay replays:  npx tsx test/support/record-gate-history.ts
+import { gateInput } from '../../src/cli/commands/gate';
+import { attestDocsUpdate, gateStatusQuery } from '../../src/shared/readiness-gate';
+import { TASK_QUEUE } from '../../src/temporal/task-queue';
+import { readinessGate } from '../../src/workflows/readiness-gate';
+import { saveHistory } from './histories';
+import { startStack } from './stack';
+import { stopDevServer, testEnv } from './temporal';
+
+async function main(): Promise<void> {
+  const stack = await startStack('record-gate');
+  const env = await testEnv();
+  const input = gateInput({ config: stack.sandbox.configPath }, 'recorder');
+  // The replay test uses the file name as the workflow id, which the gate's child ids derive from.
+  const workflowId = 'gate-record-pass';
+  const handle = await env.client.workflow.start(readinessGate, { args: [input], workflowId, taskQueue: TASK_QUEUE });
+  while ((await handle.query(gateStatusQuery)).attestation.state !== 'waiting') await new Promise((r) => setTimeout(r, 200));
+  await handle.executeUpdate(attestDocsUpdate, { args: [{ attester: 'oncall', reason: 'runbook reviewed' }] });
+  console.log((await handle.result()).verdict, await saveHistory(env.client, workflowId, workflowId));
+  await stack.stop();
+  await stopDevServer();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
