@@ -6,11 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { startDevServer } from '../src/temporal/dev-server';
-import { machine, type Benchmark, type BenchResult } from './harness';
-import { cliStartup } from './benchmarks/cli-startup';
+import { machine, type BenchResult } from './harness';
+import { BENCHMARKS } from './benchmarks';
+import { stopBenchWorker } from './support/worker';
 import { freePort } from '../test/support/ports';
-
-const BENCHMARKS: Benchmark[] = [cliStartup];
 
 function parseArgs(argv: string[]): { quick: boolean; only?: string } {
   const quick = argv.includes('--quick');
@@ -47,6 +46,7 @@ async function main(): Promise<void> {
       log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
   } finally {
+    await stopBenchWorker();
     await server.stop();
     fs.rmSync(tmpDir, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
+import { Worker, Runtime, DefaultLogger, type WorkerInterceptors } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { connectWorkerConnection, resolveTemporalTarget } from './temporal/connection';
 import { TASK_QUEUE } from './temporal/task-queue';
@@ -9,6 +9,8 @@ export interface WorkerOptions {
   namespace?: string;
   dataDir: string;
   taskQueue?: string;
+  /** Extra interceptors (the benchmark's activity timing); none in production. */
+  interceptors?: WorkerInterceptors;
 }
 
 /** Builds the worker: every workflow (bundled from ./workflows) and every activity on one task queue. */
@@ -23,6 +25,7 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     activities: createActivities({ dataDir: opts.dataDir }),
     // Compensations and drills may run for a while after a shutdown signal; let them finish a step.
     shutdownGraceTime: '10s',
+    ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),
   });
 }
 
