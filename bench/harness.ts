@@ -8,6 +8,8 @@ export interface BenchContext {
   reps: number;
   /** Temporal frontend of the embedded dev server the run started. */
   temporalAddress: string;
+  /** Process id of that dev server, to read its CPU time. */
+  temporalPid: number;
   tmpDir: string;
   log(msg: string): void;
 }

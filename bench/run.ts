@@ -42,7 +42,7 @@ async function main(): Promise<void> {
       const log = (msg: string): void => void process.stderr.write(`[${b.name}] ${msg}\n`);
       log(`running${quick ? ' (quick)' : ''}...`);
       const t0 = Date.now();
-      results.push(await b.run({ quick, reps: quick ? 1 : 5, temporalAddress: server.address, tmpDir, log }));
+      results.push(await b.run({ quick, reps: quick ? 1 : 5, temporalAddress: server.address, temporalPid: server.process.pid!, tmpDir, log }));
       log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
   } finally {

@@ -4,6 +4,9 @@ import { createActivities } from './activities';
 import { connectWorkerConnection, resolveTemporalTarget } from './temporal/connection';
 import { TASK_QUEUE } from './temporal/task-queue';
 
+/** Concurrent activities per worker; each drill service holds at most two at once (change + probe). */
+export const ACTIVITY_SLOTS = 1000;
+
 export interface WorkerOptions {
   address?: string;
   namespace?: string;
@@ -23,6 +26,10 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     workflowsPath: require.resolve('./workflows'),
     activities: createActivities({ dataDir: opts.dataDir }),
+    // Drill activities mostly wait (probes between requests, traffic changes on Cloud Run
+    // operations): the SDK's default of 100 slots made probes of 50 concurrent rollback drills queue
+    // behind the traffic shifts, which inflated their RTO (bench: concurrency).
+    maxConcurrentActivityTaskExecutions: ACTIVITY_SLOTS,
     // Compensations and drills may run for a while after a shutdown signal; let them finish a step.
     shutdownGraceTime: '10s',
     ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),

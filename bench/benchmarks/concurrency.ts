@@ -1,9 +1,59 @@
-import type { Benchmark } from '../harness';
+import os from 'node:os';
+import { atMost, context, median, type Benchmark } from '../harness';
+import { procCpuMs } from '../support/cloud-run-process';
+import { applyInput, rollbackSandbox, rollbackViaTemporal, rtoErrorMs } from '../support/rollback';
+import { benchWorker } from '../support/worker';
 
+interface Batch {
+  wallMs: number;
+  /** CPU ms used during the batch by the worker process, the Temporal server and the sandbox. */
+  cpu: { worker: number; server: number; sandbox: number };
+}
+
+/** N rollback drills on distinct sandbox groups, started together on one worker: wall time vs N = 1. */
 export const concurrency: Benchmark = {
   name: 'concurrency',
-  description: 'not built yet',
-  run() {
-    return Promise.reject(new Error('concurrency: not built yet'));
+  description: 'N rollback drills on distinct groups started together on one worker',
+  async run(ctx) {
+    const sizes = ctx.quick ? [1, 5] : [1, 10, 50];
+    const largest = Math.max(...sizes);
+    const w = await benchWorker(ctx);
+    const sandbox = await rollbackSandbox(largest);
+    try {
+      const batches = new Map<number, Batch[]>(sizes.map((n) => [n, []]));
+      const errors: number[] = [];
+      const together = async (n: number): Promise<void> => {
+        const cpu0 = { worker: process.cpuUsage(), server: procCpuMs(ctx.temporalPid), sandbox: sandbox.cpuMs() };
+        const t0 = performance.now();
+        const runs = await Promise.all(sandbox.groups.slice(0, n).map((g) => rollbackViaTemporal(w, applyInput(sandbox, g.name))));
+        const wallMs = performance.now() - t0;
+        const used = process.cpuUsage(cpu0.worker);
+        batches.get(n)!.push({ wallMs, cpu: { worker: (used.user + used.system) / 1000, server: procCpuMs(ctx.temporalPid) - cpu0.server, sandbox: sandbox.cpuMs() - cpu0.sandbox } });
+        if (n === largest) for (const r of runs) errors.push(Math.abs(await rtoErrorMs(sandbox, r.result)));
+      };
+      await together(1); // warm-up
+      batches.get(1)!.length = 0;
+      const reps = ctx.quick ? 1 : 3;
+      for (let i = 0; i < reps; i++) for (const n of i % 2 ? [...sizes].reverse() : sizes) await together(n);
+      const wall = (n: number): number => median(batches.get(n)!.map((b) => b.wallMs));
+      const cpuPerDrill = (part: keyof Batch['cpu']): number => median(batches.get(largest)!.map((b) => b.cpu[part] / largest));
+      const busy = median(batches.get(largest)!.map((b) => (b.cpu.worker + b.cpu.server + b.cpu.sandbox) / (b.wallMs * os.cpus().length)));
+      return {
+        benchmark: this.name,
+        description: this.description,
+        figures: [
+          ...sizes.filter((n) => n > 1).map((n) => (n === 50 ? atMost(`wall time N=${n} / N=1`, wall(n) / wall(1), 'x', 1.5) : context(`wall time N=${n} / N=1`, wall(n) / wall(1), 'x'))),
+          ...sizes.map((n) => context(`wall time N=${n}, median`, wall(n), 'ms')),
+          context(`CPU per drill at N=${largest}: worker process`, cpuPerDrill('worker'), 'ms'),
+          context(`CPU per drill at N=${largest}: Temporal dev server`, cpuPerDrill('server'), 'ms'),
+          context(`CPU per drill at N=${largest}: sandbox`, cpuPerDrill('sandbox'), 'ms'),
+          context(`machine CPU busy at N=${largest} (all cores)`, busy * 100, '%'),
+          context(`|drill RTO - router RTO| at N=${largest}, worst`, Math.max(...errors), 'ms'),
+        ],
+        notes: [`${reps} repetitions per N, order alternating; each drill shifts and restores 2 services; the sandbox runs in a process of its own`],
+      };
+    } finally {
+      await sandbox.stop();
+    }
   },
 };

@@ -30,7 +30,10 @@ export function devServerArgs(opts: DevServerOptions): string[] {
     // Newly registered attributes must be visible to the first start that uses them.
     '--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true'];
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+    // Activities a workflow task schedules come back in its completion response when the worker
+    // has a free slot, instead of a round trip through matching (bench: orchestration-overhead).
+    '--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');

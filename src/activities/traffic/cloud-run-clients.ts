@@ -2,6 +2,7 @@ import { RevisionsClient, ServicesClient } from '@google-cloud/run';
 import { ApplicationFailure } from '@temporalio/common';
 import { GoogleAuth, grpc, googleAuthLibrary, type ClientOptions } from 'google-gax';
 import type { CloudRunTarget } from '../../domain/traffic/cloud-run-target';
+import { withCachedLroDecoders } from './lro-decoders';
 
 export type { CloudRunTarget };
 
@@ -49,7 +50,7 @@ export function cloudRunClients(target: CloudRunTarget): CloudRunClients {
   let clients = cache.get(key);
   if (!clients) {
     const opts = cloudRunClientOptions(target);
-    clients = { services: new ServicesClient(opts), revisions: new RevisionsClient(opts) };
+    clients = { services: withCachedLroDecoders(new ServicesClient(opts)), revisions: new RevisionsClient(opts) };
     cache.set(key, clients);
   }
   return clients;
