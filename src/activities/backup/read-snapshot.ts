@@ -99,21 +99,37 @@ async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, onBytes: (n: nu
   // Small entries whose content matters beyond its hash are kept (bounded) for the structure check.
   const keep = kind === 'table-map' || kind === 'schema' ? ([] as Buffer[]) : undefined;
   let kept = 0;
+  const take = (chunk: Buffer): void => {
+    sha.update(chunk);
+    crc = zlib.crc32(chunk, crc);
+    bytes += chunk.length;
+    scanner?.push(chunk);
+    if (keep && kept < 1 << 20) {
+      keep.push(chunk);
+      kept += chunk.length;
+    }
+    onBytes(chunk.length);
+  };
   const stream = await openEntryStream(zip, entry);
   await new Promise<void>((resolve, reject) => {
+    // Chunks are hashed on the next turn of the event loop, not inside zlib's callback, so the
+    // thread pool inflates the next chunk meanwhile; a bounded queue keeps memory flat.
+    const queue: Buffer[] = [];
+    let ended = false;
+    const drain = (): void => {
+      for (const chunk of queue.splice(0)) take(chunk);
+      if (ended) resolve();
+      else stream.resume();
+    };
     stream.on('data', (chunk: Buffer) => {
-      sha.update(chunk);
-      crc = zlib.crc32(chunk, crc);
-      bytes += chunk.length;
-      scanner?.push(chunk);
-      if (keep && kept < 1 << 20) {
-        keep.push(chunk);
-        kept += chunk.length;
-      }
-      onBytes(chunk.length);
+      if (queue.push(chunk) === 1) setImmediate(drain);
+      if (queue.length >= 16) stream.pause();
     });
     stream.on('error', (err: Error) => reject(new Error(`entry ${path} cannot be read: ${explainZipError(err)}`, { cause: err })));
-    stream.on('end', () => resolve());
+    stream.on('end', () => {
+      ended = true;
+      if (!queue.length) resolve();
+    });
   });
   if ((crc >>> 0) !== entry.crc32 >>> 0) {
     problems.push(`entry ${path} is corrupted: its CRC-32 is ${(crc >>> 0).toString(16).padStart(8, '0')}, the ZIP records ${(entry.crc32 >>> 0).toString(16).padStart(8, '0')}`);
