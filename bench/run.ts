@@ -8,6 +8,7 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { startDevServer } from '../src/temporal/dev-server';
 import { machine, type BenchResult } from './harness';
 import { BENCHMARKS } from './benchmarks';
+import { formatValue } from './markdown';
 import { stopBenchWorker } from './support/worker';
 import { freePort } from '../test/support/ports';
 
@@ -21,7 +22,7 @@ function printTable(results: BenchResult[]): void {
   const rows: string[][] = [['benchmark', 'figure', 'value', 'target', 'met']];
   for (const r of results) {
     for (const f of r.figures) {
-      rows.push([r.benchmark, f.name, `${f.value < 10 ? f.value.toFixed(3) : f.value.toFixed(1)} ${f.unit}`, f.target ?? '(context)', f.met === undefined ? '' : f.met ? 'yes' : 'NO']);
+      rows.push([r.benchmark, f.name, formatValue(f.value, f.unit), f.target ?? '(context)', f.met === undefined ? '' : f.met ? 'yes' : 'NO']);
     }
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

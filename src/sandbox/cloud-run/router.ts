@@ -119,7 +119,9 @@ export class ServiceRouter {
 
   private async listen(tag: string | undefined): Promise<string> {
     const server = http.createServer((req, res) => this.route(req, res, tag));
-    server.keepAliveTimeout = 1000;
+    // Cloud Run's front end keeps client connections open; fetch (undici) takes a second off the
+    // server's keep-alive hint, so a 1 s timeout made every probe request a new TCP connection.
+    server.keepAliveTimeout = 30_000;
     this.servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
