@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { ConfigError, parseConfig, selectEnvironment } from '../domain/config/parse';
+import type * as ConfigParse from '../domain/config/parse';
 import type { EnvironmentConfig } from '../domain/config/schema';
 import { connectClient, resolveTemporalTarget, type TemporalTarget } from '../temporal/connection';
 import { dataDir } from './data-dir';
@@ -15,6 +15,15 @@ export interface GlobalOptions {
   json?: boolean;
 }
 
+/**
+ * The config parser, loaded on first use: its schema (zod) and YAML parser cost about 90 ms of a
+ * cold start, and `--help` or a command given a workflow id never reads the config.
+ */
+export function configParse(): typeof ConfigParse {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../domain/config/parse') as typeof ConfigParse;
+}
+
 export const SANDBOX_CONFIG_FILE = path.join('sandbox', 'config.yaml');
 
 /** --config, then DRILLCTL_CONFIG, then ./drillctl.yaml, then the config `drillctl sandbox up` wrote. */
@@ -24,7 +33,7 @@ export function configPath(opts: GlobalOptions): string {
   if (fs.existsSync('drillctl.yaml')) return path.resolve('drillctl.yaml');
   const sandbox = path.join(dataDir(), SANDBOX_CONFIG_FILE);
   if (fs.existsSync(sandbox)) return sandbox;
-  throw new ConfigError('no config file: pass --config FILE, set DRILLCTL_CONFIG, create ./drillctl.yaml, or run `drillctl up` to use the sandbox', '(none)');
+  throw new (configParse().ConfigError)('no config file: pass --config FILE, set DRILLCTL_CONFIG, create ./drillctl.yaml, or run `drillctl up` to use the sandbox', '(none)');
 }
 
 export interface LoadedEnvironment {
@@ -35,6 +44,7 @@ export interface LoadedEnvironment {
 
 export function loadEnvironment(opts: GlobalOptions): LoadedEnvironment {
   const source = configPath(opts);
+  const { ConfigError, parseConfig, selectEnvironment } = configParse();
   let text: string;
   try {
     text = fs.readFileSync(source, 'utf8');

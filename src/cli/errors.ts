@@ -1,8 +1,8 @@
-import { ConfigError } from '../domain/config/parse';
 import { TemporalUnreachableError } from '../temporal/connection';
 
-// Temporal's client errors are recognised by name, not instanceof, so that `drillctl --help`
-// does not load the whole client library (cold start is measured by the benchmark).
+// Temporal's client errors and ConfigError are recognised by name, not instanceof, so that
+// `drillctl --help` loads neither the client library nor the config schema (cold start is measured
+// by the benchmark).
 const isNamed = (err: unknown, name: string): err is Error & Record<string, unknown> => err instanceof Error && err.name === name;
 
 /** Exit codes scripts can rely on. */
@@ -41,7 +41,7 @@ export function rootCauseMessage(err: unknown): string {
 
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
-  if (err instanceof ConfigError) return new CliError(err.message, ExitCode.usage, 'fix the field(s) above and run the command again; nothing was started');
+  if (isNamed(err, 'ConfigError')) return new CliError(err.message, ExitCode.usage, 'fix the field(s) above and run the command again; nothing was started');
   if (err instanceof TemporalUnreachableError) {
     return new CliError(err.message, ExitCode.unavailable, 'start one with `drillctl up` (embedded dev server) or set TEMPORAL_ADDRESS / --address to your cluster');
   }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { planTimeline, renderPlanTimeline } from '../../domain/rollout/plan-timeline';
-import { renderRolloutMarkdown } from '../../domain/rollout/report';
+import type * as PlanTimeline from '../../domain/rollout/plan-timeline';
+import type * as Report from '../../domain/rollout/report';
 import { ROLLOUT_WORKFLOW } from '../../shared/rollout';
 import { startUnderTrafficLock, TrafficLockHeldError } from '../../shared/traffic-lock';
 import { TASK_QUEUE } from '../../temporal/task-queue';
@@ -11,7 +11,15 @@ import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
 import { emit } from '../output';
 import { exitCodeOf, finishedRollout } from './rollout-handle';
-import { readPlan, rolloutInput } from './rollout-input';
+import type * as RolloutInput from './rollout-input';
+
+// Loaded when a command runs: plans, timelines and reports pull in zod and YAML, which would
+// otherwise weigh on every cold start (`--help`, `rollout status`).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const inputs = () => require('./rollout-input') as typeof RolloutInput;
+const timelines = () => require('../../domain/rollout/plan-timeline') as typeof PlanTimeline;
+const reports = () => require('../../domain/rollout/report') as typeof Report;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 interface StartFlags {
   file: string;
@@ -29,7 +37,8 @@ export function registerRolloutPlan(rollout: Command, global: () => GlobalOption
     .requiredOption('-f, --file <plan.yaml>', 'the rollout plan')
     .action((o: { file: string }) => {
       const g = global();
-      const { plan } = readPlan(g, o.file);
+      const { planTimeline, renderPlanTimeline } = timelines();
+      const { plan } = inputs().readPlan(g, o.file);
       const timeline = planTimeline(plan);
       emit(timeline, { json: !!g.json }, renderPlanTimeline);
     });
@@ -48,7 +57,8 @@ export function registerRolloutStart(rollout: Command, global: () => GlobalOptio
     .action(async (o: StartFlags) => {
       const g = global();
       const target = temporalTarget(g);
-      const input = rolloutInput(g, { file: o.file, as: actingIdentity(o.as), confirm: o.confirm, ticket: o.ticket, reason: o.reason }, (id) => workflowHistoryUrl(target.address, target.namespace, id));
+      const { planTimeline, renderPlanTimeline } = timelines();
+      const input = inputs().rolloutInput(g, { file: o.file, as: actingIdentity(o.as), confirm: o.confirm, ticket: o.ticket, reason: o.reason }, (id) => workflowHistoryUrl(target.address, target.namespace, id));
       process.exitCode = await withClient(g, async (client) => {
         let handle;
         try {
@@ -74,7 +84,7 @@ export function registerRolloutStart(rollout: Command, global: () => GlobalOptio
         }
         if (!g.json) process.stderr.write(`started ${handle.workflowId}\n  ${input.webUiUrl}\n`);
         const result = await finishedRollout(handle);
-        emit(result, { json: !!g.json }, renderRolloutMarkdown);
+        emit(result, { json: !!g.json }, reports().renderRolloutMarkdown);
         return exitCodeOf(result);
       });
     });

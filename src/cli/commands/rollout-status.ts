@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { renderRolloutMarkdown } from '../../domain/rollout/report';
-import { rolloutStatusQuery, type RolloutStatus } from '../../shared/rollout';
+import type * as Report from '../../domain/rollout/report';
+import { rolloutStatusQuery, type RolloutResult, type RolloutStatus } from '../../shared/rollout';
 import { withClient, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { emit } from '../output';
@@ -8,6 +8,10 @@ import { exitCodeOf, finishedRollout, rolloutHandle, rolloutId } from './rollout
 import { renderStatus, timelineLine } from './rollout-render';
 
 const WATCH_INTERVAL_MS = 2000;
+
+/** The report renderer, loaded only for a finished rollout: it pulls in the plan schema (zod). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const renderReport = (r: RolloutResult): string => (require('../../domain/rollout/report') as typeof Report).renderRolloutMarkdown(r);
 
 export function registerRolloutStatus(rollout: Command, global: () => GlobalOptions): void {
   rollout
@@ -23,7 +27,7 @@ export function registerRolloutStatus(rollout: Command, global: () => GlobalOpti
         const { handle, running } = await rolloutHandle(client, workflowId);
         if (!running) {
           const result = await finishedRollout(handle);
-          emit(result, { json: !!g.json }, renderRolloutMarkdown);
+          emit(result, { json: !!g.json }, renderReport);
           return exitCodeOf(result);
         }
         if (!o.watch) {
@@ -55,7 +59,7 @@ export function registerRolloutStatus(rollout: Command, global: () => GlobalOpti
         }
         const result = await finishedRollout(handle);
         if (g.json) process.stdout.write(JSON.stringify(result) + '\n');
-        else process.stdout.write(`\n${renderRolloutMarkdown(result)}`);
+        else process.stdout.write(`\n${renderReport(result)}`);
         return exitCodeOf(result);
       });
     });
@@ -72,7 +76,7 @@ export function registerRolloutStatus(rollout: Command, global: () => GlobalOpti
         const { handle, running } = await rolloutHandle(client, workflowId);
         if (running) throw new CliError(`rollout ${workflowId} is still running`, ExitCode.usage, 'see where it is with `drillctl rollout status`');
         const result = await finishedRollout(handle);
-        emit(result, { json: !!g.json }, renderRolloutMarkdown);
+        emit(result, { json: !!g.json }, renderReport);
       });
     });
 }

@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { rolloutInput } from '../../src/cli/commands/rollout-input';
+import { drillSearchAttributes } from '../../src/cli/drill-kinds';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
+import { SANDBOX_ROLLOUT_ENVIRONMENT } from '../../src/sandbox/rollout';
+import { approveUpdate, ROLLOUT_WORKFLOW, rolloutStatusQuery, type RolloutInput, type RolloutStatus } from '../../src/shared/rollout';
+import { startUnderTrafficLock } from '../../src/shared/traffic-lock';
+import { TASK_QUEUE } from '../../src/temporal/task-queue';
+import type { BenchContext } from '../harness';
+
+export interface RolloutSandbox {
+  sandbox: Sandbox;
+  /** Starts a rollout of `planYaml` as `drillctl rollout start --as carol` would (same input builder). */
+  start(client: Client, planYaml: string, over?: Partial<RolloutInput>): Promise<WorkflowHandleWithFirstExecutionRunId>;
+  stop(): Promise<void>;
+}
+
+/** The full sandbox (Cloud Run, Convex, runtime, rollout stand-ins) in the bench's temporary directory. */
+export async function startRolloutSandbox(ctx: BenchContext, name: string): Promise<RolloutSandbox> {
+  const dir = fs.mkdtempSync(path.join(ctx.tmpDir, `${name}-`));
+  const sandbox = await startSandbox({ dataDir: path.join(dir, 'sandbox') });
+  // Traffic settles as fast as in test/support/rollout-sandbox.ts, not at the demo's pace (800 ms, probes every 250 ms).
+  sandbox.cloudRun.setPropagationDelay(100);
+  const env = sandbox.config.environments[SANDBOX_ROLLOUT_ENVIRONMENT]!;
+  env.rollback = { ...env.rollback, probeIntervalMs: 100 };
+  fs.writeFileSync(sandbox.configPath, stringify(sandbox.config));
+  let plans = 0;
+  return {
+    sandbox,
+    async start(client, planYaml, over = {}) {
+      const file = path.join(dir, `plan-${++plans}.yaml`);
+      fs.writeFileSync(file, planYaml);
+      const input = { ...rolloutInput({ config: sandbox.configPath }, { file, as: 'carol' }, () => ''), ...over };
+      return startUnderTrafficLock(client.workflow, ROLLOUT_WORKFLOW, {
+        environment: input.environment,
+        group: input.group,
+        taskQueue: TASK_QUEUE,
+        args: [input],
+        typedSearchAttributes: drillSearchAttributes('rollout', input.environment, input.group),
+      });
+    },
+    stop: () => sandbox.stop(),
+  };
+}
+
+export interface PlanOptions {
+  steps: number;
+  bake: string;
+  interval: string;
+  /** Where the plan's notifications go (a Slack-compatible webhook). */
+  webhook?: string;
+}
+
+/**
+ * A plan for the sandbox's release group where every step uses everything a step can have: all four
+ * gates, a required approval with approvers and a timeout, a cohort hook, a bake, and analysis with
+ * service and tag probes and every sandbox metric.
+ */
+export function allGatesPlan(o: PlanOptions, endpoints: { flags: string; metrics: string }): string {
+  const steps = Array.from({ length: o.steps }, (_, i) => {
+    const percent = i === o.steps - 1 ? 100 : Math.floor((100 * i) / (o.steps - 1));
+    return `
+  - name: step-${i + 1}
+    percent: ${percent}${i === 0 ? '\n    tag: staff' : ''}
+    gates: [health, backup-restore, replay, rollback]
+    approval: { approvers: [alice, bob], timeout: 10m, onTimeout: abort }
+    bake: ${o.bake}
+    hooks:
+      - name: cohort-${i + 1}
+        do: { http: { method: PUT, url: "${endpoints.flags}/cohorts/c${i + 1}", body: { enabled: true } } }
+        undo: { http: { method: PUT, url: "${endpoints.flags}/cohorts/c${i + 1}", body: { enabled: false } } }
+    analysis:
+      interval: ${o.interval}
+      stopAfter: 30s
+      probes:
+        - { target: tag, samples: 5, minSuccessRate: 1 }
+        - { target: service, samples: 5, minSuccessRate: 0.99, maxP95LatencyMs: 1000 }
+      metrics:
+        - { name: projection-lag, url: "${endpoints.metrics}/projection-lag-p95", field: value, max: 25 }
+        - { name: write-failures, url: "${endpoints.metrics}/write-failure-ratio", field: value, max: 0.01 }
+        - { name: drifts, url: "${endpoints.metrics}/drifts", field: value, max: 3 }
+        - { name: replay-errors, url: "${endpoints.metrics}/replay-errors", field: value, max: 0 }`;
+  });
+  return `environment: ${SANDBOX_ROLLOUT_ENVIRONMENT}
+serviceGroup: convex
+${o.webhook ? `notify: { webhook: "${o.webhook}" }\n` : ''}steps:${steps.join('')}
+`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Approves each step as it comes up (as `drillctl rollout approve` does), until the rollout ends. */
+export async function approveEveryStep(handle: WorkflowHandle, approver = 'alice'): Promise<void> {
+  const approved = new Set<string>();
+  for (;;) {
+    const d = await handle.describe();
+    if (d.status.name !== 'RUNNING') return;
+    const s: RolloutStatus | undefined = await handle.query(rolloutStatusQuery).catch(() => undefined);
+    if (s?.phase === 'awaiting-approval' && s.currentStep && !approved.has(s.currentStep)) {
+      await handle.executeUpdate(approveUpdate, { args: [{ step: s.currentStep, approver, reason: 'bench: criteria met' }] });
+      approved.add(s.currentStep);
+    }
+    await sleep(100);
+  }
+}
