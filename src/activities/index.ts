@@ -5,7 +5,7 @@ import { createNotifyActivities } from './notify';
 import { httpCheck } from './probes/http-check';
 import { createReprojectActivities } from './reproject';
 import { createReportActivities } from './reports/write-report';
-import { createTrafficActivities, probeServingRevision } from './traffic';
+import { createTrafficActivities, probeServingRevision, probeServingRevisions } from './traffic';
 
 /** Long-lived clients and settings the worker builds once and every activity shares. */
 export interface ActivityDeps {
@@ -24,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReportActivities(deps.dataDir),
     ...createTrafficActivities(),
     probeServingRevision,
+    probeServingRevisions,
     ...createReprojectActivities(),
     ...createCohortActivities(),
     ...createAnalysisActivities(),

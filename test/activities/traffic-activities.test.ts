@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { closeCloudRunClients, createTrafficActivities, probeServingRevision, TrafficFailure, type CloudRunTarget, type ServingProbeRequest, type ServingProbeResult, type TrafficChangeOutcome } from '../../src/activities/traffic';
+import { closeCloudRunClients, createTrafficActivities, probeServingRevision, probeServingRevisions, TrafficFailure, type CloudRunTarget, type ServingProbeRequest, type ServingProbeResult, type TrafficChangeOutcome } from '../../src/activities/traffic';
 import type { TrafficAllocation } from '../../src/domain/traffic';
 import { seedServiceGroup, startCloudRunSandbox, type CloudRunSandbox } from '../../src/sandbox/cloud-run';
 
@@ -142,5 +142,23 @@ describe('probeServingRevision (data plane)', () => {
     const result = (await env.run(probeServingRevision, request({ expectedRevisions: [NEW] }))) as ServingProbeResult;
     assert.equal(result.servingSinceMs, 1234);
     assert.equal(result.answers, 8);
+  });
+
+  it('several probes as one activity: results in order, heartbeats carry each streak, a retry resumes each', async () => {
+    const dashboard = sandbox.group('convex').services[1]!;
+    const env = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: [undefined, { streak: 2, streakStartMs: 1234, answers: 7 }] }, quiet);
+    const beats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => beats.push(structuredClone(d)));
+    const results = (await env.run(probeServingRevisions, [request({ expectedRevisions: [NEW] }), request({ service: dashboard.service, url: dashboard.url, expectedRevisions: [`${dashboard.service}-00002-hwm`] })])) as ServingProbeResult[];
+    assert.deepEqual(results.map((r) => [r.service, r.revision]), [[BACKEND, NEW], [dashboard.service, `${dashboard.service}-00002-hwm`]]);
+    assert.equal(results[1]!.servingSinceMs, 1234, 'the second probe resumed its streak');
+    assert.ok(beats.every((b) => Array.isArray(b) && b.length === 2));
+  });
+
+  it('several probes as one activity: the first that fails fails it, with its own cause', async () => {
+    sandbox.setRevisionReady(BACKEND, NEW, false);
+    const err = await failure(new MockActivityEnvironment(undefined, quiet).run(probeServingRevisions, [request({ expectedRevisions: [NEW], deadlineMs: Date.now() + 700 }), request({ expectedRevisions: [OLD], deadlineMs: Date.now() + 60_000 })]));
+    assert.equal(err.type, 'ServingRevisionNotSeen');
+    assert.match(err.message, /oa-convex-backend-sandbox-00011-v4r before the deadline/);
   });
 });
