@@ -1,6 +1,7 @@
 // Records the staged rollout histories that test/replay replays. Run after a deliberate change to
 // src/workflows/rollout.ts (with a patched() guard for running rollouts):
-//   npx tsx test/support/record-rollout-histories.ts
+//   npx tsx test/support/record-rollout-histories.ts [environment prefix, default recordro]
+// A new prefix keeps the earlier histories, so the old and the patched-in paths both replay.
 // File names are the workflow ids: child gates' ids derive from the rollout's.
 import type { WorkflowHandle } from '@temporalio/client';
 import { closeCloudRunClients } from '../../src/activities/traffic';
@@ -36,6 +37,7 @@ steps:
 `;
 
 async function main(): Promise<void> {
+  const prefix = process.argv[2] ?? 'recordro';
   const env = await testEnv();
   const sandbox = await startRolloutCloudRun();
   const flags = await startTestEndpoint();
@@ -55,14 +57,14 @@ async function main(): Promise<void> {
     console.log(await saveHistory(env.client, h.workflowId, h.workflowId));
   };
   await worker.runUntil(async () => {
-    await record(rolloutInputFor(sandbox, 'recordro', plan(flags.url, hook.url)), async (h) => {
+    await record(rolloutInputFor(sandbox, prefix, plan(flags.url, hook.url)), async (h) => {
       await waiting(h, 'staff');
       await h.executeUpdate(approveUpdate, { args: [{ step: 'staff', approver: 'alice', reason: 'staff cohort ready', ticket: 'CHG-1' }] });
       await waiting(h, 'full');
       await h.executeUpdate(approveUpdate, { args: [{ step: 'full', approver: 'bob', reason: 'metrics clean' }] });
     });
     const again = await startRolloutCloudRun();
-    await record(rolloutInputFor(again, 'recordrofail', plan(flags.url, hook.url)), async (h) => {
+    await record(rolloutInputFor(again, `${prefix}fail`, plan(flags.url, hook.url)), async (h) => {
       await waiting(h, 'staff');
       await h.executeUpdate(approveUpdate, { args: [{ step: 'staff', approver: 'alice', reason: 'staff cohort ready' }] });
       await waiting(h, 'full');
