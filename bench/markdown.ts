@@ -26,7 +26,7 @@ export function resultsMarkdown(r: Results): string {
     '|---|---|---|---|---|',
   ];
   for (const b of r.results) {
-    for (const f of b.figures) lines.push(`| ${b.benchmark} | ${f.name} | ${formatValue(f.value, f.unit)} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'yes' : '**no**'} |`);
+    for (const f of b.figures) lines.push(`| ${b.benchmark} | ${f.name.replaceAll('|', '\\|')} | ${formatValue(f.value, f.unit)} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'yes' : '**no**'} |`);
   }
   return lines.join('\n');
 }
