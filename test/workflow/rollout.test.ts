@@ -96,6 +96,12 @@ steps:
 }
 
 describe('stagedRollout workflow (time-skipping test server, real activities, Cloud Run sandbox)', function () {
+  // Once in a full CI run the Java time-skipping server refused a workflow-task completion during
+  // the set-bake Updates ("invalid history builder state for action") and the rollout hung; it
+  // passed on every rerun. A second attempt (the hung rollout is terminated in afterEach) keeps
+  // that server fault from failing CI, and a shorter timeout keeps the retry cheap.
+  this.retries(1);
+  this.timeout(90_000);
   let env: TestWorkflowEnvironment;
   let worker: Worker;
   let running: Promise<void>;
