@@ -31,8 +31,11 @@ export const concurrency: Benchmark = {
         batches.get(n)!.push({ wallMs, cpu: { worker: (used.user + used.system) / 1000, server: procCpuMs(ctx.temporalPid) - cpu0.server, sandbox: sandbox.cpuMs() - cpu0.sandbox } });
         if (n === largest) for (const r of runs) errors.push(Math.abs(await rtoErrorMs(sandbox, r.result)));
       };
-      await together(1); // warm-up
-      batches.get(1)!.length = 0;
+      // Warm-up at every size, so the figures do not depend on which benchmarks ran before
+      // (a fresh worker's JIT and caches made N=50 cost about 10 % more CPU per drill).
+      for (const n of sizes) await together(n);
+      for (const b of batches.values()) b.length = 0;
+      errors.length = 0;
       const reps = ctx.quick ? 1 : 3;
       for (let i = 0; i < reps; i++) for (const n of i % 2 ? [...sizes].reverse() : sizes) await together(n);
       const wall = (n: number): number => median(batches.get(n)!.map((b) => b.wallMs));
