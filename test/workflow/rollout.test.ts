@@ -377,7 +377,8 @@ ${extra}
     await until(h, 'baking', (s) => s.phase === 'baking');
     const paused = await h.executeUpdate(pauseUpdate, { args: [{ by: 'alice', reason: 'investigating a support ticket' }] });
     assert.equal(paused.event, 'paused');
-    await env.sleep('8h');
+    // 8 h 5 m, off the 10m analysis grid, for the reason given in the set-bake test.
+    await env.sleep('485m');
     const s = await status(h);
     assert.equal(s.phase, 'baking');
     assert.equal(s.paused, true);
@@ -405,7 +406,7 @@ ${extra}
     const changed = await h.executeUpdate(setBakeUpdate, { args: [{ by: 'bob', bake: '48h', reason: 'spans the weekend traffic peak' }] });
     assert.match(changed.detail, /1d -> 2d/);
     assert.equal((await status(h)).steps[0]!.bakeMs, 48 * 3_600_000);
-    // Not a multiple of the 10m analysis interval: a skip that lands just before a reading's timer
+    // Off the 10m analysis grid: a skip that lands just before a reading's timer
     // lets it fire while the next Update's workflow task (which cancels it) is at the worker, and
     // the Java test server strands such a run ("invalid history builder state for action",
     // temporalio/sdk-java#3088).
