@@ -2,7 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { createActivities } from '../../src/activities';
 import type { ServingProbeResult } from '../../src/activities/traffic';
-import { planRollback, type ServiceRollbackPlan } from '../../src/domain/traffic/rollback-plan';
+import { planRollback, servingProbeRequest, type ServiceRollbackPlan } from '../../src/domain/traffic/rollback-plan';
 import { resolveRollbackTargets, type DrillService } from '../../src/domain/traffic/rollback-targets';
 import type { RollbackDrillInput, RollbackDrillResult } from '../../src/shared/rollback';
 import { trafficLockWorkflowId } from '../../src/shared/traffic-lock';
@@ -72,17 +72,7 @@ export async function rollbackDirect(ctx: BenchContext, input: RollbackDrillInpu
   );
   const plans = planRollback(resolveRollbackTargets(input.group, described, input.targets), described, Object.fromEntries(input.services.map((s) => [s.role, s.probe])));
   const probe = (p: ServiceRollbackPlan, expected: string[]): Promise<ServingProbeResult> =>
-    run(acts.probeServingRevision, {
-      service: p.service,
-      url: p.probe.url,
-      path: p.probe.path,
-      revisionHeader: p.probe.revisionHeader,
-      expectedRevisions: expected,
-      consecutive: cfg.consecutiveHealthy,
-      intervalMs: cfg.probeIntervalMs,
-      requestTimeoutMs: Math.max(1000, Math.min(10_000, cfg.probeIntervalMs * 5)),
-      deadlineMs: Date.now() + cfg.switchTimeoutSeconds * 1000,
-    });
+    run(acts.probeServingRevision, servingProbeRequest(p, cfg, expected, Date.now() + cfg.switchTimeoutSeconds * 1000));
   const settleTimeoutMs = cfg.switchTimeoutSeconds * 1000;
   const probes: Promise<ServingProbeResult>[] = [];
   const shifts = plans.map((p) => {

@@ -1,7 +1,8 @@
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next, Worker } from '@temporalio/worker';
 import { createWorker } from '../../src/worker';
+import { connectClient, resolveTemporalTarget } from '../../src/temporal/connection';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import type { BenchContext } from '../harness';
 
@@ -41,7 +42,7 @@ class TimingInterceptor implements ActivityInboundCallsInterceptor {
   }
 }
 
-let shared: Promise<{ bench: BenchWorker; worker: Worker; running: Promise<void>; connection: Connection }> | undefined;
+let shared: Promise<{ bench: BenchWorker; worker: Worker; running: Promise<void> }> | undefined;
 
 /**
  * The product's worker (src/worker.ts: every workflow and activity, default options), started once
@@ -57,12 +58,10 @@ export function benchWorker(ctx: BenchContext): Promise<BenchWorker> {
       interceptors: { activity: [() => ({ inbound: new TimingInterceptor() })] },
     });
     const running = worker.run();
-    const connection = await Connection.connect({ address: ctx.temporalAddress });
-    const client = new Client({ connection, namespace: 'default' });
+    const client = await connectClient(resolveTemporalTarget({ address: ctx.temporalAddress, namespace: 'default' }));
     return {
       worker,
       running,
-      connection,
       bench: { client, taskQueue: TASK_QUEUE, timings: (id) => timings.filter((t) => t.workflowId === id) },
     };
   })();
@@ -75,6 +74,6 @@ export async function stopBenchWorker(): Promise<void> {
   const s = await shared;
   s.worker.shutdown();
   await s.running;
-  await s.connection.close();
+  await s.bench.client.connection.close();
   shared = undefined;
 }

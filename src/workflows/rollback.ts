@@ -17,7 +17,7 @@ import type { ServingProbeResult } from '../activities/traffic/probe-serving-rev
 import type { TrafficChangeOutcome } from '../activities/traffic/traffic-activities';
 import { allocationsEqual, describeAllocation } from '../domain/traffic/allocation';
 import { productionGuardProblem } from '../domain/traffic/production-guard';
-import { planRollback, type ServiceRollbackPlan } from '../domain/traffic/rollback-plan';
+import { planRollback, servingProbeRequest, type ServiceRollbackPlan } from '../domain/traffic/rollback-plan';
 import { resolveRollbackTargets, RollbackTargetError, type DrillService } from '../domain/traffic/rollback-targets';
 import { trafficSettled } from '../domain/traffic/service-state';
 import { rollbackVerdict, secondsBetween, verdictReasons } from '../domain/traffic/verdict';
@@ -200,19 +200,11 @@ export async function rollbackDrill(input: RollbackDrillInput): Promise<Rollback
   const table = (): string => serviceTable(plans, (p) => state.get(p.service) ?? '');
 
   const probe = (p: ServiceRollbackPlan, expected: string[], deadlineMs: number, what: string): Promise<ServingProbeResult> =>
-    handled(acts.probeServingRevision.executeWithOptions({ ...probeOptions, summary: `${what}: wait for ${cfg.consecutiveHealthy} answers from ${expected.join(' or ')} at ${p.probe.url}` }, [
-      {
-        service: p.service,
-        url: p.probe.url,
-        path: p.probe.path,
-        revisionHeader: p.probe.revisionHeader,
-        expectedRevisions: expected,
-        consecutive: cfg.consecutiveHealthy,
-        intervalMs: cfg.probeIntervalMs,
-        requestTimeoutMs: Math.max(1000, Math.min(10_000, cfg.probeIntervalMs * 5)),
-        deadlineMs,
-      },
-    ]));
+    handled(
+      acts.probeServingRevision.executeWithOptions({ ...probeOptions, summary: `${what}: wait for ${cfg.consecutiveHealthy} answers from ${expected.join(' or ')} at ${p.probe.url}` }, [
+        servingProbeRequest(p, cfg, expected, deadlineMs),
+      ]),
+    );
 
   // The compensation: every service back on its exact original allocation. Registered (this list)
   // before the first mutation; retried until it succeeds, never swallowed.

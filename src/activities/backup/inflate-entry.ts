@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import type yauzl from 'yauzl';
 
@@ -19,6 +19,27 @@ function countCheck(expected: number, what: () => number): { over: (n: number) =
     over: (n) => (n > expected ? new Error(`too many bytes in the stream. expected ${expected}. got at least ${n}`) : undefined),
     under: () => (what() < expected ? new Error(`not enough bytes in the stream. expected ${expected}. got only ${what()}`) : undefined),
   };
+}
+
+/** Pipes `from` into `to` with back-pressure, failing as soon as the bytes passed differ from `expected`. */
+function pipeCounted(from: Readable, to: Writable, expected: number, fail: (e: Error) => void): void {
+  let bytes = 0;
+  const check = countCheck(expected, () => bytes);
+  from.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    const e = check.over(bytes);
+    if (e) return fail(e);
+    if (!to.write(chunk)) {
+      from.pause();
+      to.once('drain', () => from.resume());
+    }
+  });
+  from.on('end', () => {
+    const e = check.under();
+    if (e) return fail(e);
+    to.end();
+  });
+  from.on('error', fail);
 }
 
 /**
@@ -45,49 +66,14 @@ export function openEntryData(zip: yauzl.ZipFile, file: string, entry: yauzl.Ent
         inflate?.destroy();
         out.destroy(e);
       };
-      // The compressed bytes, checked as yauzl checks them (the file may shrink while it is read).
-      let rawBytes = 0;
-      const rawCheck = countCheck(entry.compressedSize, () => rawBytes);
       const raw: Readable =
         entry.compressedSize === 0
           ? new PassThrough().end()
           : fs.createReadStream(file, { start: header.fileDataStart, end: header.fileDataStart + entry.compressedSize - 1, highWaterMark: CHUNK });
       const inflate = deflated ? zlib.createInflateRaw({ chunkSize: CHUNK }) : undefined;
-      const sink = inflate ?? out;
-      raw.on('data', (chunk: Buffer) => {
-        rawBytes += chunk.length;
-        const e = rawCheck.over(rawBytes);
-        if (e) return fail(e);
-        if (!sink.write(chunk)) {
-          raw.pause();
-          sink.once('drain', () => raw.resume());
-        }
-      });
-      raw.on('end', () => {
-        const e = rawCheck.under();
-        if (e) return fail(e);
-        sink.end();
-      });
-      raw.on('error', fail);
-      if (inflate) {
-        let bytes = 0;
-        const check = countCheck(entry.uncompressedSize, () => bytes);
-        inflate.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          const e = check.over(bytes);
-          if (e) return fail(e);
-          if (!out.write(chunk)) {
-            inflate.pause();
-            out.once('drain', () => inflate.resume());
-          }
-        });
-        inflate.on('end', () => {
-          const e = check.under();
-          if (e) return fail(e);
-          out.end();
-        });
-        inflate.on('error', fail);
-      }
+      // Both byte counts are checked as yauzl checks them (the file may shrink while it is read).
+      pipeCounted(raw, inflate ?? out, entry.compressedSize, fail);
+      if (inflate) pipeCounted(inflate, out, entry.uncompressedSize, fail);
       resolve(out);
     }),
   );

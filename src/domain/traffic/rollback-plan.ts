@@ -88,3 +88,18 @@ export function planRollback(targets: RollbackTarget[], services: DrillService[]
     return planServiceRollback(t, service, probe);
   });
 }
+
+/** The data-plane probe of one planned service: its URL, the revisions that count, the pace and the deadline. */
+export function servingProbeRequest(p: ServiceRollbackPlan, cfg: { consecutiveHealthy: number; probeIntervalMs: number }, expectedRevisions: string[], deadlineMs: number) {
+  return {
+    service: p.service,
+    url: p.probe.url,
+    path: p.probe.path,
+    revisionHeader: p.probe.revisionHeader,
+    expectedRevisions,
+    consecutive: cfg.consecutiveHealthy,
+    intervalMs: cfg.probeIntervalMs,
+    requestTimeoutMs: Math.max(1000, Math.min(10_000, cfg.probeIntervalMs * 5)),
+    deadlineMs,
+  };
+}
