@@ -91,7 +91,7 @@ export async function rollbackDirect(ctx: BenchContext, input: RollbackDrillInpu
 
 let directActivities: ReturnType<typeof createActivities> | undefined;
 function direct(ctx: BenchContext): ReturnType<typeof createActivities> {
-  directActivities ??= createActivities({ dataDir: ctx.tmpDir });
+  directActivities ??= createActivities({ dataDir: ctx.tmpDir, config: { environments: {} } });
   return directActivities;
 }
 

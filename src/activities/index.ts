@@ -1,9 +1,11 @@
+import type { Config } from '../domain/config/schema';
 import { createAnalysisActivities } from './analysis';
 import { createBackupActivities } from './backup';
 import { createCohortActivities } from './cohort';
 import { createNotifyActivities } from './notify';
 import { httpCheck } from './probes/http-check';
 import { createReprojectActivities } from './reproject';
+import { createSettingsActivities } from './settings';
 import { createReportActivities } from './reports/write-report';
 import { createTrafficActivities, probeServingRevision, probeServingRevisions } from './traffic';
 
@@ -11,6 +13,12 @@ import { createTrafficActivities, probeServingRevision, probeServingRevisions } 
 export interface ActivityDeps {
   /** Folder for reports, snapshots and other files the worker writes. */
   dataDir: string;
+  /**
+   * The worker's own configuration, the authority for every URL, secret reference, command, hook,
+   * webhook and the production flag. Workflow inputs name environments and groups; activities look
+   * them up here and refuse names it does not declare.
+   */
+  config: Config;
 }
 
 /**
@@ -19,6 +27,7 @@ export interface ActivityDeps {
  */
 export function createActivities(deps: ActivityDeps) {
   return {
+    ...createSettingsActivities(deps),
     httpCheck,
     ...createBackupActivities(),
     ...createReportActivities(deps.dataDir),

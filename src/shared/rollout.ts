@@ -19,7 +19,7 @@ export const ROLLOUT_GATE_WORKFLOWS: Record<RolloutGate, string> = {
   rollback: 'rollbackDrill',
 };
 
-/** A child drill: its input is built by the same code as `drillctl drill <kind>`. */
+/** A child drill: its request (before the worker owned its config: its resolved input). */
 export interface GateLaunch {
   workflowType: string;
   input: unknown;
@@ -29,6 +29,19 @@ export interface RolloutServiceInput {
   role: string;
   service: string;
   probe: { url?: string; path: string; revisionHeader: string };
+}
+
+/** What a caller asks for; the worker resolves services, probes, gates and the production flag from its own config. */
+export interface RolloutRequest {
+  environment: string;
+  group: string;
+  initiator: string;
+  plan: RolloutPlan;
+  confirmation?: ChangeConfirmation;
+  webUiUrl?: string;
+  continueAsNewAfterEvents?: number;
+  /** Set by continue-as-new: the state (audit trail included) of the run before. */
+  carried?: RolloutState;
 }
 
 export interface RolloutInput {

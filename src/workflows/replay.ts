@@ -1,11 +1,13 @@
 import { type ActivityOptions, ActivityFailure, ApplicationFailure, CancellationScope, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { fromWorkerConfig, settings } from './worker-settings';
 import { replayFixtureIds } from '../domain/reproject/fixture-ids';
 import type { ReprojectScope } from '../domain/reproject/scopes';
 import { DrillKind, DrillOutcome, DrillStep } from '../temporal/search-attributes';
 import {
   missingReplayFields,
   type ParityOutcome,
+  type ReplayDrillRequest,
   type ReplayDrillInput,
   type ReplayDrillResult,
   type ReplayFixtureRequest,
@@ -48,7 +50,8 @@ const PARITY_NEXT_STEP = {
  * projections back from Convex and compares them with summaries recomputed from history, and
  * always cleans the fixtures up, also when the drill fails or is cancelled.
  */
-export async function replayDrill(input: ReplayDrillInput): Promise<ReplayDrillResult> {
+export async function replayDrill(request: ReplayDrillRequest): Promise<ReplayDrillResult> {
+  const input = await fromWorkerConfig<ReplayDrillInput>(request, () => settings.resolveReplayDrill(request));
   const startedAt = Date.now();
   upsertSearchAttributes([{ key: DrillKind, value: 'replay' }]);
   const missing = missingReplayFields(input.replay);

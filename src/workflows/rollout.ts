@@ -22,6 +22,7 @@ import {
 } from '@temporalio/workflow';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities';
+import { fromWorkerConfig, settings } from './worker-settings';
 import { analysisRequest, applyStopRule, evaluateReadings, failingChecks } from '../domain/rollout/analysis';
 import {
   abortRefusal,
@@ -67,6 +68,7 @@ import {
   setBakeUpdate,
   skipBakeSignal,
   skipBakeUpdate,
+  type RolloutRequest,
   type RolloutInput,
   type RolloutOutcome,
   type RolloutResult,
@@ -166,7 +168,8 @@ function initialState(input: RolloutInput, workflowId: string): RolloutState {
  * reason. It runs under the group's traffic lock (its Workflow ID), so no other traffic-changing
  * workflow can run on the group meanwhile.
  */
-export async function stagedRollout(input: RolloutInput): Promise<RolloutResult> {
+export async function stagedRollout(request: RolloutRequest): Promise<RolloutResult> {
+  const input = await fromWorkerConfig<RolloutInput>(request, () => settings.resolveRollout(request));
   const { workflowId } = workflowInfo();
   const plan = input.plan;
   const tags = effectiveTags(plan.steps);

@@ -73,7 +73,7 @@ describe('drillctl drill backup-restore (subprocess CLI, worker process, real co
   before(async () => {
     address = (await devServer()).address;
     sandbox = await startSandbox({ dataDir: tempDir('backup-e2e-sandbox') });
-    worker = startWorkerProcess(address, workerEnv);
+    worker = startWorkerProcess(address, { ...workerEnv, DRILLCTL_CONFIG: sandbox.configPath });
     await worker.ready;
     client = new Client({ connection: await Connection.connect({ address }) });
   });
@@ -222,7 +222,7 @@ describe('drillctl drill backup-restore (subprocess CLI, worker process, real co
     const running = drill(['--json', 'drill', 'backup-restore'], config);
     await waitFor('the import to be in progress', () => sandbox.convexScratch.imports().some((i) => i.state === 'in_progress'), 120_000);
     await worker.kill('SIGKILL');
-    worker = startWorkerProcess(address, workerEnv);
+    worker = startWorkerProcess(address, { ...workerEnv, DRILLCTL_CONFIG: sandbox.configPath });
     await worker.ready;
     sandbox.faults.clear('convex-import');
     const run = await running;

@@ -7,7 +7,7 @@ import { startUnderTrafficLock } from '../../src/shared/traffic-lock';
 import { uniqueEnvironment } from '../support/rollback-sandbox';
 import { BACKEND, CANDIDATE, DASHBOARD, rolloutInputFor, STABLE, startRolloutCloudRun, trafficOf } from '../support/rollout-sandbox';
 import { devServer, testEnv } from '../support/temporal';
-import { startWorkerProcess, tempDir, type WorkerProcess } from '../support/worker';
+import { startWorkerProcess, tempDir, workerConfigFile, type WorkerProcess } from '../support/worker';
 
 // Only the child-process workers poll this queue, so killing one really stops the rollout's work.
 const TASK_QUEUE = 'rollout-worker-kill-test';
@@ -56,7 +56,7 @@ describe('stagedRollout survives a worker SIGKILL (real dev server, worker as a 
   });
 
   const worker = async (): Promise<WorkerProcess> => {
-    const w = startWorkerProcess(address, { DRILLCTL_TASK_QUEUE: TASK_QUEUE, DRILLCTL_HOME: tempDir('rollout-kill-home') });
+    const w = startWorkerProcess(address, { DRILLCTL_TASK_QUEUE: TASK_QUEUE, DRILLCTL_HOME: tempDir('rollout-kill-home'), DRILLCTL_CONFIG: workerConfigFile({ environments: { unused: { sandbox: true } } as never }) });
     workers.push(w);
     await w.ready;
     return w;

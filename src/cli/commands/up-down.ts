@@ -65,7 +65,7 @@ export async function bringUp(global: GlobalOptions): Promise<UpResult> {
   } else {
     const log = path.join(dir, 'worker.log');
     const logStart = fs.existsSync(log) ? fs.statSync(log).size : 0;
-    const pid = spawnDrillctl(['worker'], log, { TEMPORAL_ADDRESS: address });
+    const pid = spawnDrillctl([...(global.config ? ['--config', global.config] : []), 'worker'], log, { TEMPORAL_ADDRESS: address });
     await waitFor('the worker', () => {
       if (!isAlive(pid)) throw new Error(`the worker exited during start-up; see ${log}`);
       return fs.readFileSync(log, 'utf8').slice(logStart).includes('worker polling') ? true : undefined;

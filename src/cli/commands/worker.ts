@@ -9,6 +9,6 @@ export function registerWorker(program: Command, global: () => GlobalOptions): v
     .action(async () => {
       const g = global();
       const { runWorker } = await import('../../worker');
-      await runWorker({ address: g.address, namespace: g.namespace, dataDir: dataDir() });
+      await runWorker({ address: g.address, namespace: g.namespace, dataDir: dataDir(), configFile: g.config });
     });
 }
