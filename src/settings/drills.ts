@@ -49,7 +49,7 @@ export function backupRestoreSettings(config: Config, request: BackupRestoreRequ
     approvers: input.approvers,
     authorization: input.authorization,
   });
-  if (problems.length) throw new SettingsError(SettingsFailureType.refused, `backup/restore drill refused:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'nothing was exported or changed');
+  if (problems.length) throw new SettingsError(SettingsFailureType.restoreGuard, `backup/restore drill refused:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'nothing was exported or changed');
   return input;
 }
 
@@ -82,7 +82,7 @@ export function rollbackDrillSettings(config: Config, request: RollbackDrillRequ
   const services = Object.entries(groupConfig.services).map(([role, s]) => ({ role, service: s.service, probe: s.probe }));
   for (const key of Object.keys(request.targets)) {
     if (!services.some((s) => s.role === key || s.service === key)) {
-      throw new SettingsError(SettingsFailureType.unknownName, `service group ${group} has no service "${key}"`, `use a role or service id of the group: ${services.map((s) => `${s.role} (${s.service})`).join(', ')}; nothing was changed`);
+      throw new SettingsError(SettingsFailureType.unknownService, `service group ${group} has no service "${key}"`, `use a role or service id of the group: ${services.map((s) => `${s.role} (${s.service})`).join(', ')}; nothing was changed`);
     }
   }
   const input: RollbackDrillInput = {
@@ -99,6 +99,6 @@ export function rollbackDrillSettings(config: Config, request: RollbackDrillRequ
     approvers: e.env.productionGuard?.approvers ?? [],
   };
   const refused = productionGuardProblem({ ...input, changesTraffic: request.mode === 'apply' });
-  if (refused) throw new SettingsError(SettingsFailureType.refused, `rollback drill refused: ${refused}`, 'nothing was changed; a dry run (without --apply) needs no confirmation');
+  if (refused) throw new SettingsError(SettingsFailureType.productionGuard, `rollback drill refused: ${refused}`, 'nothing was changed; a dry run (without --apply) needs no confirmation');
   return input;
 }

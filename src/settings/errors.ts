@@ -7,8 +7,14 @@ export const SettingsFailureType = {
   unknownName: 'NotInWorkerConfig',
   /** The environment lacks the section the drill needs. */
   notConfigured: 'NotConfigured',
-  /** A guard refuses it (production confirmation, restore guard). */
-  refused: 'RefusedByGuard',
+  /** The production guard refuses a traffic change (confirmation, ticket, reason, approvers). */
+  productionGuard: 'ProductionGuardRefused',
+  /** The restore guard refuses the restore (destructive modes, scratch, production). */
+  restoreGuard: 'RestoreRefused',
+  /** A rollback target names a service the group does not have. */
+  unknownService: 'UnknownService',
+  /** A plan that does not fit the worker's config, or is started for another environment. */
+  planRefused: 'PlanRefused',
 } as const;
 
 export type SettingsFailure = (typeof SettingsFailureType)[keyof typeof SettingsFailureType];

@@ -40,18 +40,18 @@ function gateLaunch(config: Config, gate: RolloutGate, request: RolloutRequest):
 export function rolloutSettings(config: Config, request: RolloutRequest): RolloutInput {
   const { plan } = request;
   if (plan.environment !== request.environment || plan.serviceGroup !== request.group) {
-    throw new SettingsError(SettingsFailureType.refused, `the plan is for ${plan.environment} / ${plan.serviceGroup}, but the rollout was started for ${request.environment} / ${request.group}`, 'start the rollout for the plan\'s own environment and group');
+    throw new SettingsError(SettingsFailureType.planRefused, `the plan is for ${plan.environment} / ${plan.serviceGroup}, but the rollout was started for ${request.environment} / ${request.group}`, 'start the rollout for the plan\'s own environment and group');
   }
   const e = environmentOf(config, request.environment);
   const issues = planContextIssues(plan, config);
   if (issues.length) {
-    throw new SettingsError(SettingsFailureType.unknownName, `the plan does not fit the worker's config:\n${issues.map((i) => `  - ${i.path.map(String).join('.')}: ${i.message}`).join('\n')}`, 'fix the plan or the worker\'s config; nothing was started');
+    throw new SettingsError(SettingsFailureType.planRefused, `the plan does not fit the worker's config:\n${issues.map((i) => `  - ${i.path.map(String).join('.')}: ${i.message}`).join('\n')}`, 'fix the plan or the worker\'s config; nothing was started');
   }
   const cloudRun = sectionOf(e, 'cloudRun', 'add cloudRun.project and cloudRun.region');
   sectionOf(e, 'health', 'add health.backendUrl and health.dashboardUrl: the rollout runs a pre-flight health check');
   const approvers = e.env.productionGuard?.approvers ?? [];
   const refused = productionGuardProblem({ environment: e.name, production: e.env.production, changesTraffic: true, confirmation: request.confirmation, requestedBy: request.initiator, approvers });
-  if (refused) throw new SettingsError(SettingsFailureType.refused, `rollout refused: ${refused}`, 'nothing was started');
+  if (refused) throw new SettingsError(SettingsFailureType.productionGuard, `rollout refused: ${refused}`, 'nothing was started');
   const gates: Partial<Record<RolloutGate, GateLaunch>> = {};
   for (const gate of new Set(plan.steps.flatMap((s) => s.gates))) gates[gate] = gateLaunch(config, gate, request);
   const services = e.env.serviceGroups[request.group]!.services;

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseConfig, selectEnvironment } from '../../src/domain/config/parse';
 import { replayFixtureIds } from '../../src/domain/reproject/fixture-ids';
 import type { ReplayDrillResult } from '../../src/shared/replay';
 import { replayDrill } from '../../src/workflows/replay';
@@ -121,9 +120,8 @@ describe('drillctl drill replay (subprocess, real server, worker and sandbox)', 
       doc: { document_id: `runtime/run_summary:${ids.runId}`, kind: 'run_summary', run_id: ids.runId, status: 'failed', latest_seq: 3, projection_version: 'convex_summary_v1', projected_at: new Date().toISOString() },
     });
     await fetch(`${stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ mode: 'noop' }) });
-    const { env: config } = selectEnvironment(parseConfig(fs.readFileSync(stack.sandbox.configPath, 'utf8'), 'sandbox'), undefined, 'sandbox');
     const env = await testEnv();
-    const result = await env.client.workflow.execute(replayDrill, { args: [{ environment: 'sandbox', replay: config.replay! }], workflowId, taskQueue: TASK_QUEUE });
+    const result = await env.client.workflow.execute(replayDrill, { args: [{ environment: 'sandbox' }], workflowId, taskQueue: TASK_QUEUE });
     assert.equal(result.verdict, 'FAIL');
     const runScope = result.scopes.find((s) => s.scope === 'run')!;
     assert.equal(runScope.write, 'applied', 'the runtime claims it wrote');

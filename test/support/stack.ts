@@ -1,4 +1,5 @@
 import type { Worker } from '@temporalio/worker';
+import { readConfigFile } from '../../src/config-file';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
 import { runDrillctl, type CliRun } from './drillctl';
 import { devServer, testEnv } from './temporal';
@@ -18,7 +19,8 @@ export async function startStack(name: string): Promise<Stack> {
   const address = (await devServer()).address;
   const sandbox = await startSandbox({ dataDir: tempDir(`${name}-sandbox`) });
   const home = tempDir(`${name}-home`);
-  const worker: Worker = await createTestWorker(await testEnv(), { dataDir: home });
+  // The worker owns its config: the one the sandbox wrote, as `drillctl up` starts it.
+  const worker: Worker = await createTestWorker(await testEnv(), { dataDir: home, config: readConfigFile(sandbox.configPath) });
   const running = worker.run();
   return {
     address,

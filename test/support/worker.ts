@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
+import { createSettingsActivities } from '../../src/activities/settings';
 import type { Config } from '../../src/domain/config/schema';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 
@@ -43,7 +44,10 @@ export async function createTestWorker(env: TestWorkflowEnvironment, opts: { act
     connection: env.nativeConnection,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     workflowBundle: await workflowBundle(),
-    activities: opts.activities ?? createActivities({ dataDir: opts.dataDir ?? tempDir('worker'), config: opts.config ?? emptyWorkerConfig() }),
+    // Hand-written fakes replace the side effects; settings still come from the test's worker config.
+    activities: opts.activities
+      ? { ...createSettingsActivities({ dataDir: opts.dataDir ?? tempDir('worker'), config: opts.config ?? emptyWorkerConfig() }), ...opts.activities }
+      : createActivities({ dataDir: opts.dataDir ?? tempDir('worker'), config: opts.config ?? emptyWorkerConfig() }),
   });
 }
 

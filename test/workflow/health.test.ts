@@ -5,7 +5,8 @@ import type { HealthDrillInput } from '../../src/shared/health';
 import { startRevisionServer, type RevisionServer } from '../../src/sandbox/revision-server';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { testEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
+import { createTestWorker, emptyWorkerConfig } from '../support/worker';
+import { registerHealth } from '../support/worker-config';
 
 describe('healthDrill workflow (real dev server)', () => {
   let env: TestWorkflowEnvironment;
@@ -24,8 +25,9 @@ describe('healthDrill workflow (real dev server)', () => {
 
   const input = (): HealthDrillInput => ({ environment: 'test', health: { backendUrl: backend.url, dashboardUrl: dashboard.url, timeoutMs: 2000, attempts: 2 } });
   const run = async (id: string) => {
-    const worker = await createTestWorker(env);
-    return worker.runUntil(env.client.workflow.execute(healthDrill, { args: [input()], workflowId: `${id}-${Date.now()}`, taskQueue: TASK_QUEUE }));
+    const config = emptyWorkerConfig();
+    const worker = await createTestWorker(env, { config });
+    return worker.runUntil(env.client.workflow.execute(healthDrill, { args: [registerHealth(config, input())], workflowId: `${id}-${Date.now()}`, taskQueue: TASK_QUEUE }));
   };
 
   it('passes when every check passes, recording attempts, time and serving revision', async () => {

@@ -18,7 +18,7 @@ function resolved<R, I>(build: (request: R) => I): (request: R) => Promise<I> {
     try {
       return build(request);
     } catch (err) {
-      if (err instanceof SettingsError) throw ApplicationFailure.nonRetryable(err.hint ? `${err.message} (${err.hint})` : err.message, err.type);
+      if (err instanceof SettingsError) throw ApplicationFailure.nonRetryable(err.hint ? `${err.message}; ${err.hint}` : err.message, err.type);
       throw err;
     }
   };
