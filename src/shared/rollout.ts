@@ -91,6 +91,8 @@ export interface StepRecord {
   bakeChanges: { by: string; from: string; to: string; reason: string; at: string }[];
   readings: number;
   failedReadings: number;
+  /** Workflow time of the bake's next analysis reading (carried across continue-as-new). */
+  nextReadingAtMs?: number;
   /** Each analysis check as the bake ended. */
   checks: CheckState[];
   /** The cohort's own URL per role, when the step has a tag. */

@@ -608,7 +608,8 @@ export async function stagedRollout(request: RolloutRequest): Promise<RolloutRes
     const analysis = step.analysis ? analysisRequest(step.analysis, state.services, rec.tagUrls, tag) : undefined;
     const intervalMs = step.analysis ? durationMs(step.analysis.interval) : Infinity;
     const stopAfterMs = step.analysis ? durationMs(step.analysis.stopAfter) : Infinity;
-    let nextReadingAtMs = Date.now();
+    // Carried across continue-as-new, so a new run does not take a reading the interval has not reached.
+    let nextReadingAtMs = rec.nextReadingAtMs ?? Date.now();
     for (;;) {
       checkStop();
       accountBake();
@@ -624,6 +625,7 @@ export async function stagedRollout(request: RolloutRequest): Promise<RolloutRes
           requestStop(`analysis of step ${step.name}: ${outcome.stop.check} failing for ${formatDuration(outcome.stop.failingForMs)} (stop rule: ${step.analysis!.stopAfter}): ${outcome.stop.detail}`, 'rollout');
         }
         nextReadingAtMs = Date.now() + intervalMs;
+        rec.nextReadingAtMs = nextReadingAtMs;
         checkStop();
         accountBake();
       }

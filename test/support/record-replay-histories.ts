@@ -1,11 +1,10 @@
 // Records the replay drill's committed histories that test/replay replays (pass, a sink failure,
 // a no-op sink caught by parity). Run after a deliberate change to src/workflows/replay.ts (with a
 // patched() guard for running workflows):  npx tsx test/support/record-replay-histories.ts
-import { parseConfig, selectEnvironment } from '../../src/domain/config/parse';
+import { readConfigFile } from '../../src/config-file';
 import { startSandbox } from '../../src/sandbox/sandbox';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { replayDrill } from '../../src/workflows/replay';
-import { stringify } from 'yaml';
 import { saveHistory } from './histories';
 import { stopDevServer, testEnv } from './temporal';
 import { createTestWorker, tempDir } from './worker';
@@ -14,8 +13,7 @@ async function main(): Promise<void> {
   process.env.DRILLCTL_FROM_SOURCE = '1';
   const env = await testEnv();
   const sandbox = await startSandbox({ dataDir: tempDir('record-replay') });
-  const worker = await createTestWorker(env);
-  const replay = selectEnvironment(parseConfig(stringify(sandbox.config), 'sandbox'), undefined, 'sandbox').env.replay!;
+  const worker = await createTestWorker(env, { config: readConfigFile(sandbox.configPath) });
   const cases: [string, Record<string, unknown> | null][] = [
     ['replayDrill-pass', null],
     ['replayDrill-sink-failure', { mode: 'fail', commands: ['reproject'] }],
@@ -26,7 +24,7 @@ async function main(): Promise<void> {
       sandbox.faults.clear();
       if (fault) sandbox.faults.inject('runtime-sink', fault);
       // The workflow id is the file name: the replay test passes it back, so the fixture ids match.
-      const result = await env.client.workflow.execute(replayDrill, { args: [{ environment: 'sandbox', replay }], workflowId: name, taskQueue: TASK_QUEUE });
+      const result = await env.client.workflow.execute(replayDrill, { args: [{ environment: 'sandbox' }], workflowId: name, taskQueue: TASK_QUEUE });
       console.log(`${name}: ${result.verdict} -> ${await saveHistory(env.client, name, name)}`);
     }
   });

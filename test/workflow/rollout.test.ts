@@ -42,7 +42,8 @@ import {
   trafficOf,
   type TestEndpoint,
 } from '../support/rollout-sandbox';
-import { createTestWorker, tempDir } from '../support/worker';
+import { createTestWorker, emptyWorkerConfig, tempDir } from '../support/worker';
+import { registerRollback, registerRollout } from '../support/worker-config';
 
 const TASK_QUEUE = 'rollout-workflow-test';
 
@@ -104,12 +105,13 @@ describe('stagedRollout workflow (time-skipping test server, real activities, Cl
   let notices: TestEndpoint;
   let metrics: Awaited<ReturnType<typeof startMetrics>>;
   let hookFile: string;
+  const config = emptyWorkerConfig();
 
   before(async function () {
     const ts = await timeSkippingEnv();
     if (!ts) this.skip();
     env = ts!;
-    worker = await createTestWorker(env, { taskQueue: TASK_QUEUE });
+    worker = await createTestWorker(env, { taskQueue: TASK_QUEUE, config });
     running = worker.run();
   });
   after(async () => {
@@ -141,7 +143,7 @@ describe('stagedRollout workflow (time-skipping test server, real activities, Cl
   };
   const started: WorkflowHandle[] = [];
   const start = async (i: RolloutInput): Promise<WorkflowHandle> => {
-    const h = await startUnderTrafficLock(env.client.workflow, ROLLOUT_WORKFLOW, { environment: i.environment, group: i.group, taskQueue: TASK_QUEUE, args: [i] });
+    const h = await startUnderTrafficLock(env.client.workflow, ROLLOUT_WORKFLOW, { environment: i.environment, group: i.group, taskQueue: TASK_QUEUE, args: [registerRollout(config, i)] });
     started.push(h);
     return h;
   };
@@ -459,7 +461,7 @@ ${extra}
       return true;
     });
     await assert.rejects(
-      startUnderTrafficLock(env.client.workflow, ROLLBACK_WORKFLOW, { environment: first.environment, group: 'convex', taskQueue: TASK_QUEUE, args: [rollbackInputFor(sandbox, { mode: 'apply', environment: first.environment })] }),
+      startUnderTrafficLock(env.client.workflow, ROLLBACK_WORKFLOW, { environment: first.environment, group: 'convex', taskQueue: TASK_QUEUE, args: [registerRollback(config, rollbackInputFor(sandbox, { mode: 'apply', environment: first.environment }))] }),
       (err: unknown) => err instanceof TrafficLockHeldError && /already being changed by stagedRollout/.test(err.message),
     );
     await h.executeUpdate(abortUpdate, { args: [{ by: 'alice', reason: 'test done' }] });
