@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type * as ConfigFile from '../config-file';
 import type * as ConfigParse from '../domain/config/parse';
+import type * as ClientModule from '../client';
 import type { DrillClient } from '../client';
 import type { Config, EnvironmentConfig } from '../domain/config/schema';
 import { connectClient, resolveTemporalTarget, type TemporalTarget } from '../temporal/connection';
@@ -63,7 +64,8 @@ export function callerConfig(opts: GlobalOptions): CallerConfig {
 /** A DrillClient that checks requests against the caller's config before starting anything. */
 export async function withDrillClient<T>(opts: GlobalOptions, fn: (client: DrillClient, caller: CallerConfig) => Promise<T>): Promise<T> {
   const caller = callerConfig(opts);
-  const { DrillClient } = await import('../client');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { DrillClient } = require('../client') as typeof ClientModule;
   const client = await DrillClient.connect(temporalTarget(opts), caller.config);
   try {
     return await fn(client, caller);
