@@ -29,9 +29,10 @@ export function registerSandbox(program: Command, global: () => GlobalOptions): 
   sandbox
     .command('up')
     .description('start the sandbox in the foreground; prints its endpoints and the config that points drillctl at it')
-    .action(async () => {
+    .option('--runtime-history', "give the runtime stand-in a history command (the real runtime has none), so the replay drill runs at level 3")
+    .action(async (o: { runtimeHistory?: boolean }) => {
       const { startSandbox } = await import('../../sandbox/sandbox');
-      const sb = await startSandbox({ dataDir: sandboxDir() });
+      const sb = await startSandbox({ dataDir: sandboxDir(), runtimeHistory: !!o.runtimeHistory });
       const state: SandboxState = { pid: process.pid, configPath: sb.configPath, controlUrl: sb.controlUrl, endpoints: sb.endpoints };
       fs.writeFileSync(stateFile(), JSON.stringify(state, null, 2) + '\n');
       emit(state, { json: !!global().json }, (s) =>
