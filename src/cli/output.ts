@@ -20,13 +20,13 @@ export function seconds(ms: number): string {
 
 /**
  * Whether to colour what goes to this stream: never with NO_COLOR (https://no-color.org) or
- * NODE_DISABLE_COLORS, always with FORCE_COLOR (other than 0), otherwise only on a terminal that
+ * NODE_DISABLE_COLORS, as FORCE_COLOR says when it is set (0 or false: off), otherwise only on a terminal that
  * has colours (Node's own hasColors, which also reads TERM=dumb).
  */
 export function colourEnabled(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.NODE_DISABLE_COLORS !== undefined) return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   return !!stream.isTTY && typeof stream.hasColors === 'function' && stream.hasColors();
 }
 
