@@ -6,7 +6,7 @@ import { DrillEnvironment, DrillKind } from '../../temporal/search-attributes';
 import { missingReplayFields, REPLAY_WORKFLOW, replayWorkflowId, type ReplayDrillInput, type ReplayDrillResult } from '../../shared/replay';
 import { loadEnvironment, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
-import { seconds, table } from '../output';
+import { seconds, table, verdictText } from '../output';
 import { runDrill } from '../run-drill';
 
 function projectionColumn(s: ReplayDrillResult['scopes'][number]): string {
@@ -29,7 +29,7 @@ export function renderReplay(r: ReplayDrillResult): string {
   const f = r.fixtures;
   const level = r.level;
   return [
-    `Replay drill on ${r.environment}: ${r.verdict}${level ? ` at level ${level.proven} (config allows ${level.allowed})` : ''}`,
+    `Replay drill on ${r.environment}: ${verdictText(r.verdict)}${level ? ` at level ${level.proven} (config allows ${level.allowed})` : ''}`,
     table(['scope', 'entity', 'result', 'write', 'runtime', 'command', 'convex', 'parity', 'detail'], rows),
     `Fixtures: ${f.runId}, ${f.workerId}: ${f.seeded ? 'seeded' : 'NOT seeded'}, ${f.cleanedUp ? 'cleaned up' : `NOT CLEANED UP (${f.cleanupDetail ?? 'unknown'})`}`,
     ...(level ? [`Proven: ${level.meaning.length ? level.meaning.map((m, i) => `level ${i + 1}, ${m}`).join('; ') : 'nothing'}`, ...(level.next ? [`Next: ${level.next}`] : [])] : []),
