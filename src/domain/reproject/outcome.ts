@@ -64,10 +64,6 @@ export function evaluateReprojectOutput(output: ReprojectOutput, expectation: Re
   for (const m of output.malformed) {
     failures.push({ kind: 'malformed-line', message: `unreadable reproject line on ${m.stream} (${m.problem}): ${quote(m.raw)}` });
   }
-  const concernsReprojection = (raw: string): boolean => /reproject/i.test(raw) || expected.some((t) => raw.includes(t.entity));
-  for (const e of output.errorLogs.filter((l) => concernsReprojection(l.raw))) {
-    failures.push({ kind: 'error-line', message: `the command logged an error on ${e.stream}: ${quote(e.raw)}` });
-  }
   if (expectation.mode === 'single') {
     for (const entry of output.entries) {
       if (!expectedKeys.has(keyOf(entry))) {
@@ -78,6 +74,15 @@ export function evaluateReprojectOutput(output: ReprojectOutput, expectation: Re
   for (const entry of output.entries) {
     if (entry.result === 'error' && (expectation.mode === 'all' || expectedKeys.has(keyOf(entry)))) {
       failures.push({ kind: 'entity-error', scope: entry.scope, entity: entry.entity, reason: entry.reason, message: `scope=${entry.scope} entity=${entry.entity} result=error reason=${entry.reason}: ${quote(entry.raw)}` });
+    }
+  }
+
+  // An error logged next to an entity's result=error is its detail (the caller shows the runtime's
+  // log); on its own, beside an `ok` or no line at all, it is a failure of its own.
+  if (!failures.some((f) => f.kind === 'entity-error')) {
+    const concernsReprojection = (raw: string): boolean => /reproject/i.test(raw) || expected.some((t) => raw.includes(t.entity));
+    for (const e of output.errorLogs.filter((l) => concernsReprojection(l.raw))) {
+      failures.push({ kind: 'error-line', message: `the command logged an error on ${e.stream}: ${quote(e.raw)}` });
     }
   }
 
