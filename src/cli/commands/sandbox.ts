@@ -5,6 +5,7 @@ import { dataDir } from '../data-dir';
 import { CliError } from '../errors';
 import { emit } from '../output';
 import type { GlobalOptions } from '../context';
+import type * as SandboxModule from '../../sandbox/sandbox';
 
 export const sandboxDir = (): string => path.join(dataDir(), 'sandbox');
 const stateFile = (): string => path.join(sandboxDir(), 'state.json');
@@ -31,7 +32,9 @@ export function registerSandbox(program: Command, global: () => GlobalOptions): 
     .description('start the sandbox in the foreground; prints its endpoints and the config that points drillctl at it')
     .option('--identity-sidecar [header]', 'revisions name themselves in a response header, as an app or sidecar echoing K_REVISION would (Cloud Run itself does not); the config then uses identity { header }')
     .action(async (opts: { identitySidecar?: string | boolean }) => {
-      const { startSandbox } = await import('../../sandbox/sandbox');
+      // require, not import(): from a never-built checkout tsx hooks require only (bin/drillctl.js).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { startSandbox } = require('../../sandbox/sandbox') as typeof SandboxModule;
       const identityHeader = opts.identitySidecar === true ? 'x-serving-revision' : opts.identitySidecar || undefined;
       const sb = await startSandbox({ dataDir: sandboxDir(), ...(identityHeader ? { identityHeader } : {}) });
       const state: SandboxState = { pid: process.pid, configPath: sb.configPath, controlUrl: sb.controlUrl, endpoints: sb.endpoints };
