@@ -48,6 +48,8 @@ export interface Sandbox {
  */
 export interface SandboxOptions {
   dataDir: string;
+  /** Revisions name themselves in this response header (an app or sidecar echoing K_REVISION). */
+  identityHeader?: string;
   /**
    * Gives the runtime stand-in a `history` command, which the real runtime lacks, and puts it in
    * the config as the replay drill's history source (level 3). Off: the real runtime's commands only (level 2).
@@ -66,7 +68,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const group = seedServiceGroup();
   // The release group (candidates deployed beside pinned stable revisions) serves staged rollouts.
   const releaseGroup = releaseServiceGroup();
-  const cloudRun = await startCloudRunSandbox({ groups: [group, releaseGroup], propagationDelayMs: 800, operationDelayMs: 300 });
+  // Cloud Run-faithful: no identity header (unless asked for), gradual migration after each change.
+  const cloudRun = await startCloudRunSandbox({ groups: [group, releaseGroup], propagationDelayMs: 800, operationDelayMs: 300, ...(opts.identityHeader ? { identityHeader: opts.identityHeader } : {}) });
   stops.push(() => cloudRun.stop());
   const [backend, dashboard] = cloudRun.group(group.name).services;
   if (!backend || !dashboard) throw new Error('the seed service group lacks its backend or dashboard');
@@ -97,6 +100,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     clear: () => runtime.setSinkFault(null),
   });
 
+  const probe = opts.identityHeader ? { probe: { identity: { header: opts.identityHeader } } } : {};
   const control = await startControlServer(faults);
   stops.push(() => control.stop());
 
@@ -115,7 +119,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
           keepSnapshots: 3,
         },
         cloudRun: { project: cloudRun.project, region: cloudRun.region, apiEndpoint: cloudRun.grpcAddress },
-        serviceGroups: { [group.name]: { services: { backend: { service: backend.service }, dashboard: { service: dashboard.service } } } },
+        serviceGroups: { [group.name]: { services: { backend: { service: backend.service, ...probe }, dashboard: { service: dashboard.service, ...probe } } } },
         rollback: { rtoTargetSeconds: 300, probeIntervalMs: 250, consecutiveHealthy: 3, switchTimeoutSeconds: 120, holdSeconds: 0 },
         replay: {
           cwd: runtime.commands.cwd,

@@ -115,8 +115,8 @@ describe('rollout activities: analysis readings', () => {
   let metrics: TestEndpoint;
   const { readAnalysis } = createAnalysisActivities();
   before(async () => {
-    stable = await startRevisionServer({ revision: 'b-00011', kind: 'backend' });
-    candidate = await startRevisionServer({ revision: 'b-00012', kind: 'backend' });
+    stable = await startRevisionServer({ revision: 'b-00011', kind: 'backend', identityHeader: 'x-serving-revision' });
+    candidate = await startRevisionServer({ revision: 'b-00012', kind: 'backend', identityHeader: 'x-serving-revision' });
     metrics = await startTestEndpoint((c) => {
       if (c.path === '/lag') return { status: 200, body: '{"lag":{"p95":17}}' };
       if (c.path === '/plain') return { status: 200, body: '0.004\n' };
