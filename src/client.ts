@@ -109,7 +109,7 @@ export class DrillClient {
   }
 
   webUiUrl(workflowId: string, runId?: string): string {
-    return workflowHistoryUrl(this.target.address, this.target.namespace, workflowId, runId);
+    return workflowHistoryUrl(this.target, workflowId, runId);
   }
 
   private run<R>(handle: WorkflowHandle & { firstExecutionRunId: string }): StartedRun<R> {

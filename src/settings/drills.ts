@@ -1,5 +1,6 @@
 import type { Config } from '../domain/config/schema';
 import { templatePlaceholders } from '../domain/reproject/argv-template';
+import { replayLevelProblems } from '../domain/reproject/levels';
 import type { ReplayConfig } from '../domain/config/schema';
 import { restoreGuardProblems } from '../domain/snapshot/restore-guard';
 import { productionGuardProblem } from '../domain/traffic/production-guard';
@@ -69,8 +70,8 @@ export function replayTemplateProblems(replay: ReplayConfig): string[] {
 
 export function replayDrillSettings(config: Config, request: ReplayDrillRequest): ReplayDrillInput {
   const e = environmentOf(config, request.environment);
-  const replay = sectionOf(e, 'replay', 'add replay: the runtime commands (seedFixtures, cleanupFixtures, reprojectRun, reprojectWorker) and projections (Convex url, adminKey reference)');
-  const problems = [...missingReplayFields(replay).map((f) => `${f} is required by the replay drill`), ...replayTemplateProblems(replay)];
+  const replay = sectionOf(e, 'replay', 'add replay: seedFixtures and cleanupFixtures (level 1), projections (Convex url, adminKey reference; level 2), historyRun and historyWorker (level 3)');
+  const problems = [...missingReplayFields(replay).map((f) => `${f} is required by the replay drill`), ...replayLevelProblems(replay), ...replayTemplateProblems(replay)];
   if (problems.length) throw new SettingsError(SettingsFailureType.notConfigured, `environment "${e.name}" cannot run the replay drill:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'fix the replay section; nothing was started');
   return { environment: e.name, replay };
 }

@@ -1,7 +1,7 @@
 import type { Worker } from '@temporalio/worker';
 import { readConfigFile } from '../../src/config-file';
 import type { Config } from '../../src/domain/config/schema';
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox';
 import { runDrillctl, type CliRun } from './drillctl';
 import { devServer, testEnv } from './temporal';
 import { createTestWorker, tempDir } from './worker';
@@ -18,9 +18,9 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(name: string): Promise<Stack> {
+export async function startStack(name: string, sandboxOptions: Omit<SandboxOptions, 'dataDir'> = {}): Promise<Stack> {
   const address = (await devServer()).address;
-  const sandbox = await startSandbox({ dataDir: tempDir(`${name}-sandbox`) });
+  const sandbox = await startSandbox({ dataDir: tempDir(`${name}-sandbox`), ...sandboxOptions });
   const home = tempDir(`${name}-home`);
   // The worker owns its config: the one the sandbox wrote, as `drillctl up` starts it.
   const workerConfig = readConfigFile(sandbox.configPath);

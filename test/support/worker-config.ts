@@ -1,4 +1,5 @@
-import type { Config, EnvironmentConfig } from '../../src/domain/config/schema';
+import type { Config, EnvironmentConfig, ServiceGroupConfig } from '../../src/domain/config/schema';
+import type { ProbeConfig } from '../../src/domain/traffic/rollback-plan';
 import type { BackupRestoreInput, BackupRestoreRequest } from '../../src/shared/backup-restore';
 import type { HealthDrillInput, HealthDrillRequest } from '../../src/shared/health';
 import type { ReadinessGateInput, ReadinessGateRequest } from '../../src/shared/readiness-gate';
@@ -25,13 +26,17 @@ function environment(config: Config, name: string, sandbox: boolean, production:
   return env;
 }
 
+function groupOf(services: { role: string; service: string; probe: ProbeConfig }[]): ServiceGroupConfig {
+  return { services: Object.fromEntries(services.map((s) => [s.role, { service: s.service, probe: { ...s.probe, identity: s.probe.identity ?? 'none' } }])) };
+}
+
 export function registerHealth(config: Config, input: HealthDrillInput): HealthDrillRequest {
   const env = environment(config, input.environment, true, false);
   env.health = input.health;
   if (input.cloudRun && input.cloudRunServices) {
     env.cloudRun ??= { project: input.cloudRun.project, region: input.cloudRun.region, ...(input.cloudRun.apiEndpoint ? { apiEndpoint: input.cloudRun.apiEndpoint } : {}) };
     if (Object.keys(env.serviceGroups).length === 0) {
-      env.serviceGroups.convex = { services: Object.fromEntries(input.cloudRunServices.map((s) => [s, { service: s, probe: { path: '/', revisionHeader: 'x-serving-revision' } }])) };
+      env.serviceGroups.convex = { services: Object.fromEntries(input.cloudRunServices.map((s) => [s, { service: s, probe: { path: '/', identity: 'none' as const } }])) };
     }
   }
   return { environment: input.environment };
@@ -55,7 +60,7 @@ export function registerRollback(config: Config, input: RollbackDrillInput): Rol
   env.production = input.production;
   env.sandbox = input.cloudRun.sandbox ?? true;
   env.cloudRun = { project: input.cloudRun.project, region: input.cloudRun.region, ...(input.cloudRun.apiEndpoint ? { apiEndpoint: input.cloudRun.apiEndpoint } : {}) };
-  env.serviceGroups[input.group] = { services: Object.fromEntries(input.services.map((s) => [s.role, { service: s.service, probe: { path: s.probe.path, revisionHeader: s.probe.revisionHeader, ...(s.probe.url ? { url: s.probe.url } : {}) } }])) };
+  env.serviceGroups[input.group] = groupOf(input.services);
   env.rollback = input.rollback;
   env.productionGuard = { approvers: input.approvers };
   return { environment: input.environment, group: input.group, mode: input.mode, targets: input.targets, requestedBy: input.requestedBy, ...(input.confirmation ? { confirmation: input.confirmation } : {}) };
@@ -75,7 +80,7 @@ export function registerRollout(config: Config, input: RolloutInput): RolloutReq
   const env = environment(config, input.environment, input.cloudRun.sandbox ?? true, input.production);
   env.production = input.production;
   env.cloudRun = { project: input.cloudRun.project, region: input.cloudRun.region, ...(input.cloudRun.apiEndpoint ? { apiEndpoint: input.cloudRun.apiEndpoint } : {}) };
-  env.serviceGroups[input.group] = { services: Object.fromEntries(input.services.map((s) => [s.role, { service: s.service, probe: { path: s.probe.path, revisionHeader: s.probe.revisionHeader, ...(s.probe.url ? { url: s.probe.url } : {}) } }])) };
+  env.serviceGroups[input.group] = groupOf(input.services);
   env.rollback = { ...env.rollback, ...input.traffic };
   env.productionGuard = { approvers: input.productionApprovers };
   return {

@@ -56,7 +56,7 @@ describe('the worker owns the configuration (raw Temporal client, real worker)',
     registerHealth(config, { environment: 'nonprod', health: { backendUrl: 'http://127.0.0.1:9/', dashboardUrl: 'http://127.0.0.1:9/', timeoutMs: 1000, attempts: 1 } });
     const nonprod = config.environments.nonprod!;
     nonprod.cloudRun = { project: 'drillctl-test', region: 'us-central1' };
-    nonprod.serviceGroups.convex = { services: { backend: { service: 'oa-convex-backend-nonprod', probe: { path: '/', revisionHeader: 'x-serving-revision' } } } };
+    nonprod.serviceGroups.convex = { services: { backend: { service: 'oa-convex-backend-nonprod', probe: { path: '/', identity: 'none' } } } };
     worker = await createTestWorker(env, { taskQueue: TASK_QUEUE, config });
     running = worker.run();
   });

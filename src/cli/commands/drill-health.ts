@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import type { HealthDrillResult } from '../../shared/health';
 import type { GlobalOptions } from '../context';
-import { seconds, table } from '../output';
+import { seconds, table, verdictText } from '../output';
 import { runDrill } from '../run-drill';
 
 export function renderHealth(r: HealthDrillResult): string {
   const rows = r.checks.map((c) => [c.ok ? 'ok' : 'FAIL', c.name, c.attempts, seconds(c.durationMs), c.servingRevision ?? '', c.detail]);
   return [
-    `Health drill on ${r.environment}: ${r.verdict}`,
+    `Health drill on ${r.environment}: ${verdictText(r.verdict)}`,
     table(['', 'check', 'attempts', 'time', 'revision', 'detail'], rows),
     `Total: ${seconds(r.durationMs)}`,
   ].join('\n');

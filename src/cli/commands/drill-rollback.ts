@@ -4,7 +4,7 @@ import { TrafficLockHeldError } from '../../shared/traffic-lock';
 import type { GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
-import { table } from '../output';
+import { table, verdictText } from '../output';
 import { runDrill } from '../run-drill';
 
 export interface RollbackOptions {
@@ -56,9 +56,11 @@ export function renderRollback(r: RollbackDrillResult): string {
   const yes = (b: boolean | undefined) => (b === undefined ? '-' : b ? 'yes' : 'NO');
   const secs = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(2));
   return [
-    `Rollback drill on ${scope}: ${r.verdict}`,
+    `Rollback drill on ${scope}: ${verdictText(r.verdict)}`,
     table(['role', 'service', 'current', 'rollback', 'RTO s', 'restore s', 'restored'], r.services.map((s) => [s.role, s.service, s.current, s.target, secs(s.rtoSeconds), secs(s.restoreSeconds), yes(s.trafficRestored)])),
-    `Rollback RTO seconds: ${secs(r.rtoSeconds)} (target ${r.rtoTargetSeconds})`,
+    `Rollback RTO seconds: ${secs(r.rtoSeconds)} (target ${r.rtoTargetSeconds})${r.rtoStrategy ? `, measured with revision identity ${r.rtoStrategy}` : ''}`,
+    ...(r.rtoMeaning ? [`What it means: ${r.rtoMeaning}`] : []),
+    ...r.services.flatMap((s) => (s.identityFallback ? [`${s.service}: versionEndpoint fell back to none: ${s.identityFallback}`] : [])),
     `Restore seconds: ${secs(r.restoreSeconds)}`,
     `Total drill seconds: ${secs(r.totalSeconds)}`,
     `Traffic restored: ${yes(r.trafficRestored)}${r.restoreFailures ? ` (after ${r.restoreFailures} failed restore attempts)` : ''}`,
