@@ -34,7 +34,7 @@ export default tseslint.config(
   {
     // The CLI is the top of the stack: it parses, calls src/client.ts and renders; nothing imports it.
     files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
-    ignores: ['src/cli/**', 'test/support/drillctl.ts'],
+    ignores: ['src/cli/**', 'test/support/drillctl.ts', 'test/**/cli-*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/cli', '**/cli/**'], message: 'Only src/cli imports the CLI; go through src/client.ts.' }] }],
     },
