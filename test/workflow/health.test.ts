@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { healthDrill } from '../../src/workflows/health';
 import type { HealthDrillInput } from '../../src/shared/health';
+import { SERVING_REVISION_HEADER } from '../../src/domain/revision-header';
 import { startRevisionServer, type RevisionServer } from '../../src/sandbox/revision-server';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { testEnv } from '../support/temporal';
@@ -14,7 +15,8 @@ describe('healthDrill workflow (real dev server)', () => {
   let dashboard: RevisionServer;
   before(async () => {
     env = await testEnv();
-    backend = await startRevisionServer({ revision: 'backend-00011-v4r', kind: 'backend' });
+    // An identity sidecar in front of the backend names the revision; Cloud Run itself sends no such header.
+    backend = await startRevisionServer({ revision: 'backend-00011-v4r', kind: 'backend', identityHeader: SERVING_REVISION_HEADER });
     dashboard = await startRevisionServer({ revision: 'dashboard-00002-hwm', kind: 'dashboard' });
   });
   after(async () => {
