@@ -1,0 +1,100 @@
+import path from 'node:path';
+import { temporalCliPath } from '../../../src/temporal/binaries';
+import { ALL_SEARCH_ATTRIBUTES } from '../../../src/temporal/search-attributes';
+import { freePort } from '../ports';
+import { repoRoot } from '../worker';
+import type { RunningPostgres } from './postgres';
+import { baseEnv, runCommand, startService, waitUntil, type ServiceProcess } from './processes';
+import type { ClusterTools } from './tools';
+
+export const TEMPORAL_DATABASE = 'temporal';
+export const VISIBILITY_DATABASE = 'temporal_visibility';
+
+/** The dynamic config docker-compose.yml mounts into the server too. */
+export const DYNAMIC_CONFIG_FILE = path.join(repoRoot, 'deploy', 'temporal', 'dynamicconfig.yaml');
+
+/** The database steps an operator runs once per cluster, in order, with temporal-sql-tool. */
+export function schemaSteps(schemaDir: string): { database: string; args: string[] }[] {
+  return [
+    { database: TEMPORAL_DATABASE, dir: path.join(schemaDir, 'temporal', 'versioned') },
+    { database: VISIBILITY_DATABASE, dir: path.join(schemaDir, 'visibility', 'versioned') },
+  ].flatMap(({ database, dir }) => [
+    { database, args: ['create-database'] },
+    { database, args: ['setup-schema', '-v', '0.0'] },
+    { database, args: ['update-schema', '-d', dir] },
+  ]);
+}
+
+/** Creates both databases and brings their schemas to the version the server module ships. */
+export async function setUpSchema(tools: ClusterTools, pg: RunningPostgres): Promise<void> {
+  // The password goes through the tool's environment, never its argv.
+  const env = { ...baseEnv(), SQL_HOST: pg.host, SQL_PORT: String(pg.port), SQL_USER: pg.user, SQL_PASSWORD: pg.password, SQL_PLUGIN: 'postgres12' };
+  for (const step of schemaSteps(tools.postgresqlSchemaDir)) {
+    await runCommand(tools.temporalSqlTool, ['--db', step.database, ...step.args], { env });
+  }
+}
+
+export interface RunningTemporalServer {
+  address: string;
+  process: ServiceProcess;
+  stop(): Promise<void>;
+}
+
+const PORT_VARIABLES = ['FRONTEND_GRPC_PORT', 'FRONTEND_HTTP_PORT', 'FRONTEND_MEMBERSHIP_PORT', 'HISTORY_GRPC_PORT', 'HISTORY_MEMBERSHIP_PORT',
+  'MATCHING_GRPC_PORT', 'MATCHING_MEMBERSHIP_PORT', 'WORKER_GRPC_PORT', 'WORKER_MEMBERSHIP_PORT'] as const;
+
+async function distinctFreePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+/**
+ * The server's environment: its embedded configuration template reads exactly these variables,
+ * as the temporalio/server image in docker-compose.yml does (DB, POSTGRES_SEEDS, ...). Each of
+ * the four services gets its own free loopback ports, so several clusters can share a machine.
+ */
+export async function temporalServerEnv(pg: RunningPostgres): Promise<NodeJS.ProcessEnv> {
+  const ports = await distinctFreePorts(PORT_VARIABLES.length);
+  return {
+    ...baseEnv(),
+    DB: 'postgres12',
+    POSTGRES_SEEDS: pg.host,
+    DB_PORT: String(pg.port),
+    POSTGRES_USER: pg.user,
+    POSTGRES_PWD: pg.password,
+    DBNAME: TEMPORAL_DATABASE,
+    VISIBILITY_DBNAME: VISIBILITY_DATABASE,
+    BIND_ON_IP: '127.0.0.1',
+    DYNAMIC_CONFIG_FILE_PATH: DYNAMIC_CONFIG_FILE,
+    LOG_LEVEL: 'warn',
+    ...Object.fromEntries(PORT_VARIABLES.map((name, i) => [name, String(ports[i])])),
+  };
+}
+
+/** `temporal <args> --address <address>` with the Temporal CLI set-up installed. */
+export function temporalCli(address: string, args: string[]): Promise<string> {
+  return runCommand(temporalCliPath(), [...args, '--address', address], { env: baseEnv() }, 60_000);
+}
+
+/** Starts the server (frontend, history, matching and worker services in one process) and waits until it serves. */
+export async function startTemporalServer(tools: ClusterTools, pg: RunningPostgres, dir: string): Promise<RunningTemporalServer> {
+  const env = await temporalServerEnv(pg);
+  const address = `127.0.0.1:${env.FRONTEND_GRPC_PORT}`;
+  const server = startService('the Temporal server', tools.temporalServer, ['--allow-no-auth', 'start'], { env, cwd: dir, logFile: path.join(dir, 'temporal-server.log') });
+  await waitUntil('the Temporal server did not report SERVING', async () => /SERVING/.test(await temporalCli(address, ['operator', 'cluster', 'health'])), { timeoutMs: 120_000, process: server });
+  return { address, process: server, stop: () => server.stop('SIGTERM', 30_000) };
+}
+
+/**
+ * What an operator does once on a new cluster: create the namespace, then register drillctl's
+ * search attributes (every one a Keyword) with `temporal operator search-attribute create`.
+ */
+export async function prepareNamespace(address: string, namespace: string): Promise<void> {
+  await temporalCli(address, ['operator', 'namespace', 'create', '--namespace', namespace, '--retention', '72h']);
+  await waitUntil(`namespace ${namespace} was not usable`, async () => {
+    await temporalCli(address, ['operator', 'namespace', 'describe', '--namespace', namespace]);
+    return true;
+  }, { timeoutMs: 60_000 });
+  await temporalCli(address, ['operator', 'search-attribute', 'create', '--namespace', namespace, ...ALL_SEARCH_ATTRIBUTES.flatMap((k) => ['--name', k.name]), '--type', 'Keyword']);
+}
