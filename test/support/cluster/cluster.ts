@@ -51,7 +51,12 @@ export async function startCluster(opts: { workers: number; namespace?: string }
     const env = { TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: namespace };
     const workers: WorkerProcess[] = [];
     stops.push(async () => {
-      for (const w of workers) await w.kill('SIGTERM');
+      for (const w of workers.splice(0)) {
+        // A worker finishes its current tasks on SIGTERM (shutdownGraceTime); one that hangs is killed.
+        const hung = setTimeout(() => w.child.kill('SIGKILL'), 20_000);
+        await w.kill('SIGTERM');
+        clearTimeout(hung);
+      }
     });
     const addWorker = async (): Promise<WorkerProcess> => {
       // Each worker has its own data folder, as it would on its own machine.

@@ -92,9 +92,11 @@ export async function startTemporalServer(tools: ClusterTools, pg: RunningPostgr
  */
 export async function prepareNamespace(address: string, namespace: string): Promise<void> {
   await temporalCli(address, ['operator', 'namespace', 'create', '--namespace', namespace, '--retention', '72h']);
-  await waitUntil(`namespace ${namespace} was not usable`, async () => {
-    await temporalCli(address, ['operator', 'namespace', 'describe', '--namespace', namespace]);
+  await temporalCli(address, ['operator', 'search-attribute', 'create', '--namespace', namespace, ...ALL_SEARCH_ATTRIBUTES.flatMap((k) => ['--name', k.name]), '--type', 'Keyword']);
+  // The frontend sees a new namespace and its attributes once its namespace cache refreshes.
+  const query = ALL_SEARCH_ATTRIBUTES.map((k) => `${k.name} = 'none'`).join(' AND ');
+  await waitUntil(`namespace ${namespace} did not accept queries on drillctl's search attributes`, async () => {
+    await temporalCli(address, ['workflow', 'count', '--namespace', namespace, '--query', query]);
     return true;
   }, { timeoutMs: 60_000 });
-  await temporalCli(address, ['operator', 'search-attribute', 'create', '--namespace', namespace, ...ALL_SEARCH_ATTRIBUTES.flatMap((k) => ['--name', k.name]), '--type', 'Keyword']);
 }
