@@ -110,6 +110,7 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
         rollback: { rtoTargetSeconds: 300, probeIntervalMs: 250, consecutiveHealthy: 3, switchTimeoutSeconds: 120, holdSeconds: 0 },
         replay: {
           cwd: runtime.commands.cwd,
+          env: runtime.commands.env,
           reprojectRun: runtime.commands.reprojectRun,
           reprojectWorker: runtime.commands.reprojectWorker,
           seedFixtures: runtime.commands.seedFixtures,

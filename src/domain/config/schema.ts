@@ -132,8 +132,14 @@ export const EnvironmentSchema = z
     }
   });
 
+/** How operators reach Temporal's Web UI: links the CLI prints are built on `uiUrl`. */
+export const TemporalSectionSchema = z.object({
+  uiUrl: Url.optional(),
+});
+
 export const ConfigSchema = z.object({
   defaultEnvironment: z.string().optional(),
+  temporal: TemporalSectionSchema.optional(),
   environments: z.record(z.string().min(1), EnvironmentSchema).refine((e) => Object.keys(e).length > 0, { message: 'define at least one environment' }),
 });
 
