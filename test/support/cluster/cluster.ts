@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/sandbox';
 import { runDrillctl, type CliRun } from '../drillctl';
@@ -30,6 +31,8 @@ export interface Cluster {
 export async function startCluster(opts: { workers: number; namespace?: string }): Promise<Cluster> {
   const tools = clusterTools();
   const dir = tempDir('cluster');
+  // PostgreSQL runs as its own user and must reach its folder inside this one.
+  fs.chmodSync(dir, 0o755);
   const namespace = opts.namespace ?? 'default';
   const stops: (() => Promise<void>)[] = [];
   // Everything started so far is stopped, newest first, whatever failed; each stop runs even if another threw.

@@ -1,7 +1,8 @@
+import crypto from 'node:crypto';
+import net from 'node:net';
 import path from 'node:path';
 import { temporalCliPath } from '../../../src/temporal/binaries';
 import { ALL_SEARCH_ATTRIBUTES } from '../../../src/temporal/search-attributes';
-import { freePort } from '../ports';
 import { repoRoot } from '../worker';
 import type { RunningPostgres } from './postgres';
 import { baseEnv, runCommand, startService, waitUntil, type ServiceProcess } from './processes';
@@ -43,9 +44,24 @@ export interface RunningTemporalServer {
 const PORT_VARIABLES = ['FRONTEND_GRPC_PORT', 'FRONTEND_HTTP_PORT', 'FRONTEND_MEMBERSHIP_PORT', 'HISTORY_GRPC_PORT', 'HISTORY_MEMBERSHIP_PORT',
   'MATCHING_GRPC_PORT', 'MATCHING_MEMBERSHIP_PORT', 'WORKER_GRPC_PORT', 'WORKER_MEMBERSHIP_PORT'] as const;
 
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Free loopback ports below 32768: the server records its membership ports in PostgreSQL as a
+ * SMALLINT, so the kernel's ephemeral ports (32768 and up) would stop it at start.
+ */
 async function distinctFreePorts(n: number): Promise<number[]> {
   const ports = new Set<number>();
-  while (ports.size < n) ports.add(await freePort());
+  while (ports.size < n) {
+    const port = 20_000 + crypto.randomInt(12_000);
+    if (!ports.has(port) && (await canListen(port))) ports.add(port);
+  }
   return [...ports];
 }
 
@@ -87,16 +103,42 @@ export async function startTemporalServer(tools: ClusterTools, pg: RunningPostgr
 }
 
 /**
- * What an operator does once on a new cluster: create the namespace, then register drillctl's
- * search attributes (every one a Keyword) with `temporal operator search-attribute create`.
+ * What an operator does once on a new cluster, as docker-compose.yml's setup job does it: create
+ * the namespace unless it exists, then register drillctl's search attributes (every one a Keyword)
+ * with `temporal operator search-attribute create`, one per call (the CLI takes one type per call
+ * and pairs it with the first name only).
  */
 export async function prepareNamespace(address: string, namespace: string): Promise<void> {
-  await temporalCli(address, ['operator', 'namespace', 'create', '--namespace', namespace, '--retention', '72h']);
-  await temporalCli(address, ['operator', 'search-attribute', 'create', '--namespace', namespace, ...ALL_SEARCH_ATTRIBUTES.flatMap((k) => ['--name', k.name]), '--type', 'Keyword']);
-  // The frontend sees a new namespace and its attributes once its namespace cache refreshes.
-  const query = ALL_SEARCH_ATTRIBUTES.map((k) => `${k.name} = 'none'`).join(' AND ');
-  await waitUntil(`namespace ${namespace} did not accept queries on drillctl's search attributes`, async () => {
-    await temporalCli(address, ['workflow', 'count', '--namespace', namespace, '--query', query]);
+  const exists = await temporalCli(address, ['operator', 'namespace', 'describe', '--namespace', namespace]).then(() => true, () => false);
+  if (!exists) await temporalCli(address, ['operator', 'namespace', 'create', '--namespace', namespace, '--retention', '30d']);
+  // Each service sees a new namespace, and later its attributes, when its namespace cache
+  // refreshes (every 2 s by default), so each step waits until the frontend answers for it.
+  await waitUntil(`namespace ${namespace} did not become visible`, async () => {
+    await temporalCli(address, ['operator', 'search-attribute', 'list', '--namespace', namespace]);
     return true;
   }, { timeoutMs: 60_000 });
+  for (const key of ALL_SEARCH_ATTRIBUTES) {
+    await temporalCli(address, ['operator', 'search-attribute', 'create', '--namespace', namespace, '--name', key.name, '--type', 'Keyword']);
+  }
+  await waitUntilSteady(`namespace ${namespace} did not accept queries on drillctl's search attributes`, async () => {
+    await temporalCli(address, ['workflow', 'count', '--namespace', namespace, '--query', ALL_SEARCH_ATTRIBUTES.map((k) => `${k.name} = 'none'`).join(' AND ')]);
+  });
+}
+
+/**
+ * Waits until `check` passes on every try for longer than two namespace-cache refreshes: right
+ * after registration, answers can flip between old and new while the caches catch up.
+ */
+async function waitUntilSteady(what: string, check: () => Promise<void>): Promise<void> {
+  let since: number | undefined;
+  await waitUntil(what, async () => {
+    try {
+      await check();
+    } catch (err) {
+      since = undefined;
+      throw err;
+    }
+    since ??= Date.now();
+    return Date.now() - since >= 5000;
+  }, { timeoutMs: 90_000 });
 }
