@@ -135,7 +135,7 @@ const policy: AnalysisPolicy = {
     { target: 'service', path: '/', samples: 10, minSuccessRate: 0.9, maxP95LatencyMs: 500 },
     { target: 'tag', path: '/version', samples: 10, minSuccessRate: 1 },
   ],
-  metrics: [{ name: 'projection-lag', url: 'https://m.example/lag', field: 'p95', max: 25, secretHeaders: {}, timeout: '5s' }],
+  metrics: [{ name: 'projection-lag', url: 'https://m.example/lag', field: 'p95', max: 25, timeout: '5s' }],
 };
 
 describe('rollout decisions: analysis verdicts and the stop rule', () => {
