@@ -5,7 +5,7 @@ import { DrillEnvironment, DrillKind } from '../../temporal/search-attributes';
 import { missingReplayFields, REPLAY_WORKFLOW, replayWorkflowId, type ReplayDrillInput, type ReplayDrillResult } from '../../shared/replay';
 import { loadEnvironment, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
-import { seconds, table } from '../output';
+import { seconds, table, verdictText } from '../output';
 import { runDrill } from '../run-drill';
 
 export function renderReplay(r: ReplayDrillResult): string {
@@ -21,7 +21,7 @@ export function renderReplay(r: ReplayDrillResult): string {
   ]);
   const f = r.fixtures;
   return [
-    `Replay drill on ${r.environment}: ${r.verdict}`,
+    `Replay drill on ${r.environment}: ${verdictText(r.verdict)}`,
     table(['scope', 'entity', 'result', 'write', 'runtime', 'command', 'parity', 'detail'], rows),
     `Fixtures: ${f.runId}, ${f.workerId}: ${f.seeded ? 'seeded' : 'NOT seeded'}, ${f.cleanedUp ? 'cleaned up' : `NOT CLEANED UP (${f.cleanupDetail ?? 'unknown'})`}`,
     ...(r.failures.length ? ['Failures:', ...r.failures.map((m) => `  - ${m}`)] : []),

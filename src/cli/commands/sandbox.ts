@@ -5,6 +5,7 @@ import { dataDir } from '../data-dir';
 import { CliError } from '../errors';
 import { emit } from '../output';
 import type { GlobalOptions } from '../context';
+import type * as SandboxModule from '../../sandbox/sandbox';
 
 export const sandboxDir = (): string => path.join(dataDir(), 'sandbox');
 const stateFile = (): string => path.join(sandboxDir(), 'state.json');
@@ -30,7 +31,9 @@ export function registerSandbox(program: Command, global: () => GlobalOptions): 
     .command('up')
     .description('start the sandbox in the foreground; prints its endpoints and the config that points drillctl at it')
     .action(async () => {
-      const { startSandbox } = await import('../../sandbox/sandbox');
+      // require, not import(): from a never-built checkout tsx hooks require only (bin/drillctl.js).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { startSandbox } = require('../../sandbox/sandbox') as typeof SandboxModule;
       const sb = await startSandbox({ dataDir: sandboxDir() });
       const state: SandboxState = { pid: process.pid, configPath: sb.configPath, controlUrl: sb.controlUrl, endpoints: sb.endpoints };
       fs.writeFileSync(stateFile(), JSON.stringify(state, null, 2) + '\n');

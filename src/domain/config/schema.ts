@@ -142,8 +142,14 @@ export const EnvironmentSchema = strictObject({
   })
   .transform((env) => ({ ...env, production: env.production ?? false }));
 
+/** How operators reach Temporal's Web UI: links the CLI prints are built on `uiUrl`. */
+export const TemporalSectionSchema = strictObject({
+  uiUrl: Url.optional(),
+});
+
 export const ConfigSchema = strictObject({
   defaultEnvironment: z.string().optional(),
+  temporal: TemporalSectionSchema.optional(),
   environments: z.record(z.string().min(1), EnvironmentSchema).refine((e) => Object.keys(e).length > 0, { message: 'define at least one environment' }),
 });
 
