@@ -258,6 +258,7 @@ describe('rollout decisions: approvals and controls', () => {
     assert.match(skipBakeRefusal({ by: 'bob', reason: 'x', step: 'staff' }, baking)!, /not the current step/);
     assert.equal(setBakeRefusal({ by: 'bob', bake: '2h', reason: 'weekend' }, waiting), undefined);
     assert.match(setBakeRefusal({ by: 'bob', bake: 'two hours', reason: 'x' }, baking)!, /not a duration/);
+    assert.match(setBakeRefusal({ by: 'bob', bake: '1000d', reason: 'x' }, baking)!, /bake "1000d" is longer than the 90d a bake may last/);
     assert.match(setBakeRefusal({ by: 'bob', bake: '2h', reason: 'x' }, { ...baking, phase: 'finishing' })!, /no bake left/);
   });
 });
