@@ -46,7 +46,7 @@ export interface Sandbox {
  * Starts every stand-in of production on loopback and writes a config that points at them.
  * Each component registers its faults here so tests and the CLI can inject them by name.
  */
-export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> {
+export async function startSandbox(opts: { dataDir: string; identityHeader?: string }): Promise<Sandbox> {
   const dir = path.resolve(opts.dataDir);
   fs.mkdirSync(dir, { recursive: true });
   const faults = new FaultRegistry();
@@ -57,7 +57,8 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
   const group = seedServiceGroup();
   // The release group (candidates deployed beside pinned stable revisions) serves staged rollouts.
   const releaseGroup = releaseServiceGroup();
-  const cloudRun = await startCloudRunSandbox({ groups: [group, releaseGroup], propagationDelayMs: 800, operationDelayMs: 300 });
+  // Cloud Run-faithful: no identity header (unless asked for), gradual migration after each change.
+  const cloudRun = await startCloudRunSandbox({ groups: [group, releaseGroup], propagationDelayMs: 800, operationDelayMs: 300, ...(opts.identityHeader ? { identityHeader: opts.identityHeader } : {}) });
   stops.push(() => cloudRun.stop());
   const [backend, dashboard] = cloudRun.group(group.name).services;
   if (!backend || !dashboard) throw new Error('the seed service group lacks its backend or dashboard');
@@ -88,6 +89,7 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
     clear: () => runtime.setSinkFault(null),
   });
 
+  const probe = opts.identityHeader ? { probe: { identity: { header: opts.identityHeader } } } : {};
   const control = await startControlServer(faults);
   stops.push(() => control.stop());
 
@@ -106,10 +108,11 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
           keepSnapshots: 3,
         },
         cloudRun: { project: cloudRun.project, region: cloudRun.region, apiEndpoint: cloudRun.grpcAddress },
-        serviceGroups: { [group.name]: { services: { backend: { service: backend.service }, dashboard: { service: dashboard.service } } } },
+        serviceGroups: { [group.name]: { services: { backend: { service: backend.service, ...probe }, dashboard: { service: dashboard.service, ...probe } } } },
         rollback: { rtoTargetSeconds: 300, probeIntervalMs: 250, consecutiveHealthy: 3, switchTimeoutSeconds: 120, holdSeconds: 0 },
         replay: {
           cwd: runtime.commands.cwd,
+          env: runtime.commands.env,
           reprojectRun: runtime.commands.reprojectRun,
           reprojectWorker: runtime.commands.reprojectWorker,
           seedFixtures: runtime.commands.seedFixtures,

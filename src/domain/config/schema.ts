@@ -19,18 +19,45 @@ export const HealthConfigSchema = strictObject({
   attempts: z.number().int().min(1).max(20).default(3),
 });
 
+const HeaderName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { message: 'expected an HTTP header name' });
+
+/** How probes tell which revision answered (src/domain/traffic/revision-identity.ts). */
+export const RevisionIdentitySchema = z.union(
+  [
+    z.literal('none'),
+    z.strictObject({ header: HeaderName }),
+    z.strictObject({
+      versionEndpoint: z.strictObject({
+        path: z.string().startsWith('/', { message: 'expected a path starting with /' }),
+        /** Dotted JSON field holding the version; without it the whole body is the version. */
+        field: z.string().min(1).optional(),
+      }),
+    }),
+  ],
+  { message: 'expected identity: none, { header: NAME } or { versionEndpoint: { path, field } }' },
+);
+
 export const ProbeSchema = strictObject({
-  /** URL that identifies the serving revision; defaults to the service's URL (Cloud Run status.url). */
-  url: Url.optional(),
-  path: z.string().startsWith('/').default('/'),
-  /** Response header that names the revision that answered. */
-  revisionHeader: z.string().min(1).default('x-serving-revision'),
-});
+    /** URL the probes ask; defaults to the service's URL (Cloud Run status.url). */
+    url: Url.optional(),
+    path: z.string().startsWith('/').default('/'),
+    /**
+     * How a probe tells which revision answered. Cloud Run sends no revision header, so the default
+     * is `none`: the API must show the target traffic in force, then the service URL answer healthily.
+     */
+    identity: RevisionIdentitySchema.default('none'),
+    /** Earlier spelling of `identity: { header: NAME }`. */
+    revisionHeader: HeaderName.optional(),
+  }).superRefine((p, ctx) => {
+    if (p.revisionHeader && p.identity !== 'none') {
+      ctx.addIssue({ code: 'custom', path: ['revisionHeader'], message: 'give either identity or revisionHeader, not both; write identity: { header: NAME }' });
+    }
+  });
 
 export const ServiceSchema = strictObject({
   /** Cloud Run service id (not the full resource name). */
   service: z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'expected a Cloud Run service id (lowercase letters, digits, dashes)' }),
-  probe: ProbeSchema.default({ path: '/', revisionHeader: 'x-serving-revision' }),
+  probe: ProbeSchema.default({ path: '/', identity: 'none' }),
 });
 
 export const ServiceGroupSchema = strictObject({

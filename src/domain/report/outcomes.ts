@@ -25,7 +25,9 @@ const renderers: Partial<Record<GateStep['drill'], OutcomeRenderer>> = {
   ],
   rollback: (r: RollbackDrillResult) => [
     ...r.services.map((s) => `${s.role}: current ${code(s.current)}, rollback target ${code(s.target)}`),
-    `Measured rollback RTO: ${secondsText(r.rtoSeconds ?? NaN)} (target <= ${r.rtoTargetSeconds} s).`,
+    `Measured rollback RTO: ${secondsText(r.rtoSeconds ?? NaN)} (target <= ${r.rtoTargetSeconds} s)${r.rtoStrategy ? `, revision identity ${code(r.rtoStrategy)}` : ''}.`,
+    ...(r.rtoMeaning ? [`${r.rtoMeaning}.`] : []),
+    ...r.services.flatMap((s) => (s.identityFallback ? [`${s.service}: versionEndpoint fell back to none: ${s.identityFallback}.`] : [])),
     `Measured restore duration: ${secondsText(r.restoreSeconds ?? NaN)}.`,
     `Total rollback drill time: ${secondsText(r.totalSeconds ?? NaN)}.`,
     r.trafficRestored ? 'Post-drill traffic restored exactly to the original allocation on every service.' : 'Post-drill traffic NOT restored to the original allocation.',

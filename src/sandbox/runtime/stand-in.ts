@@ -10,6 +10,11 @@ import { databasePath, loadRuntimeSettings, SETTINGS_FILE, type RuntimeSettings 
 /** The runtime's commands as argv templates for drillctl's `replay` config (`{id}`, `{runId}`, `{workerId}`). */
 export interface RuntimeCommands {
   cwd: string;
+  /**
+   * The commands' `replay.env`: drillctl gives runtime commands an allow-listed environment, so a
+   * switch the stand-in reads (run from sources) must be stated, as a real runtime's MIX_ENV is.
+   */
+  env: Record<string, string>;
   reprojectRun: string[];
   reprojectWorker: string[];
   reprojectAll: string[];
@@ -56,6 +61,7 @@ export async function startRuntimeStandIn(opts: { dataDir: string; convexUrl: st
     home,
     commands: {
       cwd: home,
+      env: process.env.DRILLCTL_FROM_SOURCE ? { DRILLCTL_FROM_SOURCE: process.env.DRILLCTL_FROM_SOURCE } : {},
       reprojectRun: [...bin, 'reproject', '--run-id', '{id}'],
       reprojectWorker: [...bin, 'reproject', '--worker-id', '{id}'],
       reprojectAll: [...bin, 'reproject', '--all'],
