@@ -111,13 +111,22 @@ export const ReplayConfigSchema = strictObject({
   seedFixtures: ArgvTemplate.optional(),
   /** Removes the fixtures `{runId}` and `{workerId}`: history, checkpoints and their Convex projections. */
   cleanupFixtures: ArgvTemplate.optional(),
-  /** Print an entity's durable history as JSON (src/domain/reproject/history.ts), for the parity check. */
+  /**
+   * The history source for replay level 3: print an entity's durable history as JSON
+   * (src/domain/reproject/history.ts). The runtime has no such command out of the box; set both
+   * only where one is deployed (README, "Using the real runtime and Convex").
+   */
   historyRun: ArgvTemplate.optional(),
   historyWorker: ArgvTemplate.optional(),
-  /** Convex deployment that holds the projections (read back for parity). */
+  /** Convex deployment the runtime's sink writes projections to; read back for replay level 2. */
   projections: ConvexDeploymentSchema.optional(),
-  /** Convex query that returns one projection document: args `{table, key}` (key = entity id). */
-  projectionQuery: z.string().regex(/^[A-Za-z0-9_/]+:[A-Za-z0-9_]+$/, { message: 'expected a Convex function path like module:function' }).default('drillProjections:get'),
+  /**
+   * How level 2 reads a projection back: unset, with the real `convex data <table>` command
+   * (nothing to deploy); set, with this Convex query, called with args `{table, key}` (key = entity id).
+   */
+  projectionQuery: z.string().regex(/^[A-Za-z0-9_/]+:[A-Za-z0-9_]+$/, { message: 'expected a Convex function path like module:function' }).optional(),
+  /** `convex data` reads this many of a projection table's newest documents to find a fixture's projection. */
+  projectionReadLimit: z.number().int().min(1).max(10_000).default(1000),
   projectionTables: strictObject({ run: z.string().min(1), codexWorker: z.string().min(1) }).default({ run: 'run_summaries', codexWorker: 'codex_worker_summaries' }),
   /** Fixture ids are `<prefix>_run_<hash of the workflow id>` (and `_worker_`), so they read as drill data. */
   fixturePrefix: z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'expected lowercase letters, digits and underscores' }).default('drillctl_drill'),
