@@ -39,13 +39,15 @@ import {
   type SkipBakeRequest,
 } from '../domain/rollout/controls';
 import { bakeText, renderCurrentDetails } from '../domain/rollout/details';
+import { DURATION_CAPS_MS } from '../domain/duration-limits';
 import { durationMs, formatDuration } from '../domain/rollout/duration';
 import type { RolloutNotice } from '../domain/rollout/notification';
 import { effectiveTags, type RolloutGate, type RolloutStep } from '../domain/rollout/plan-schema';
 import { bakeRemainingMs, stepMayProceed } from '../domain/rollout/progress';
-import type { ApprovalRecord, GateRecord, RolloutPhase, TimelineEntry, TimelineEvent } from '../domain/rollout/records';
+import type { ApprovalRecord, GateRecord, RolloutPhase, RolloutService, TimelineEntry, TimelineEvent } from '../domain/rollout/records';
 import { resolveRolloutServices, RolloutPreflightError } from '../domain/rollout/revisions';
 import { finishAllocation, servingRevisionsAt, stepAllocation } from '../domain/rollout/traffic-split';
+import { rolloutServingProbe } from '../domain/rollout/serving-probe';
 import { allocationsEqual, describeAllocation } from '../domain/traffic/allocation';
 import { productionGuardProblem } from '../domain/traffic/production-guard';
 import { trafficSettled } from '../domain/traffic/service-state';
@@ -353,11 +355,13 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
   };
   const analysisOptions: ActivityOptions = { startToCloseTimeout: '5 minutes', heartbeatTimeout: '1 minute', retry: { initialInterval: '1s', maximumAttempts: 3 } };
   const notifyOptions: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: { initialInterval: '2s', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: ['SecretUnavailable'] } };
-  const hookOptions = (timeout: string): ActivityOptions => ({
-    startToCloseTimeout: durationMs(timeout) + 30_000,
+  // The hook's own timeout is in the worker's config, which the workflow never reads; the activity
+  // enforces it, and this is the longest any declared hook may take.
+  const hookOptions: ActivityOptions = {
+    startToCloseTimeout: DURATION_CAPS_MS.hook + 30_000,
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
-  });
+  };
   const acts = proxyActivities<Activities>(readOptions);
 
   // --- Web UI, search attributes, notifications
@@ -390,7 +394,7 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
     const key = `${workflowId}#${state.notifications}:${notice}`;
     try {
       await acts.notifyRollout.executeWithOptions({ ...notifyOptions, summary: `notify: ${notice}` }, [
-        { webhook: plan.notify.webhook, notification: { key, notice, environment: input.environment, group: input.group, workflowId, step: state.currentStep, text, webUiUrl: input.webUiUrl } },
+        { target: plan.notify.target, notification: { key, notice, environment: input.environment, group: input.group, workflowId, step: state.currentStep, text, webUiUrl: input.webUiUrl } },
       ]);
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
@@ -562,14 +566,14 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
     }
     // The control plane says done; the data plane must agree before the cohort is told anything.
     const deadlineMs = Date.now() + settleTimeoutMs;
-    const probe = (service: string, url: string, path: string, header: string, expected: string[], what: string) => ({
+    const probe = (s: RolloutService, url: string, expected: string[], what: string) => ({
       what,
       summary: `${expected.join(' or ')} serving at ${url}`,
-      request: { service, url, path, revisionHeader: header, expectedRevisions: expected, consecutive: input.traffic.consecutiveHealthy, intervalMs: input.traffic.probeIntervalMs, requestTimeoutMs: 5000, deadlineMs },
+      request: rolloutServingProbe(s, url, expected, { cloudRun: input.cloudRun, allocation: state.traffic[s.role]! }, { ...input.traffic, deadlineMs }),
     });
     const probes = state.services.flatMap((s) => [
-      probe(s.service, s.url, s.probePath, s.revisionHeader, servingRevisionsAt(s, step.percent), `step ${step.name}: ${s.service}`),
-      ...(rec.tagUrls[s.role] ? [probe(s.service, rec.tagUrls[s.role]!, s.probePath, s.revisionHeader, [s.candidate], `step ${step.name}: ${s.service} tag ${tag}`)] : []),
+      probe(s, s.url, servingRevisionsAt(s, step.percent), `step ${step.name}: ${s.service}`),
+      ...(rec.tagUrls[s.role] ? [probe(s, rec.tagUrls[s.role]!, [s.candidate], `step ${step.name}: ${s.service} tag ${tag}`)] : []),
     ]);
     // One activity for every probe of the step; histories recorded before ran one per URL.
     if (patched('rollout-one-probe-activity')) {
@@ -588,8 +592,8 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
       checkStop();
       // Registered as applied before it runs: a hook that half-ran is undone too (undos are idempotent).
       if (!state.hooksApplied.some((h) => h.step === step.name && h.name === hook.name)) state.hooksApplied.push({ step: step.name, name: hook.name });
-      const out = await acts.runCohortHook.executeWithOptions({ ...hookOptions(hook.do.http?.timeout ?? hook.do.command!.timeout), summary: `cohort hook ${hook.name}: do` }, [
-        { workflowId, step: step.name, hook: hook.name, direction: 'do', action: hook.do, idempotencyKey: `${workflowId}/${step.name}/${hook.name}/do` },
+      const out = await acts.runCohortHook.executeWithOptions({ ...hookOptions, summary: `cohort hook ${hook.name}: do` }, [
+        { workflowId, environment: input.environment, step: step.name, hook: hook.name, params: hook.params, direction: 'do', idempotencyKey: `${workflowId}/${step.name}/${hook.name}/do` },
       ]);
       note('hook', `${hook.name} applied: ${out.detail}`);
     }
@@ -760,7 +764,7 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
     const seen = await Promise.allSettled(
       state.services.map((s) =>
         acts.probeServingRevision.executeWithOptions({ ...probeOptions, summary: `compensate: ${s.stable} serving ${s.service}` }, [
-          { service: s.service, url: s.url, path: s.probePath, revisionHeader: s.revisionHeader, expectedRevisions: [s.stable], consecutive: input.traffic.consecutiveHealthy, intervalMs: input.traffic.probeIntervalMs, requestTimeoutMs: 5000, deadlineMs: Date.now() + settleTimeoutMs },
+          rolloutServingProbe(s, s.url, [s.stable], { cloudRun: input.cloudRun, allocation: s.original }, { ...input.traffic, deadlineMs: Date.now() + settleTimeoutMs }),
         ]),
       ),
     );
@@ -770,8 +774,8 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
       const hook = plan.steps.find((s) => s.name === applied.step)?.hooks.find((h) => h.name === applied.name);
       if (!hook) continue;
       const out = await untilDone(`undo cohort hook ${hook.name}`, () =>
-        acts.runCohortHook.executeWithOptions({ ...hookOptions(hook.undo.http?.timeout ?? hook.undo.command!.timeout), retry: { initialInterval: '2s', maximumAttempts: 3 }, summary: `compensate: cohort hook ${hook.name}: undo` }, [
-          { workflowId, step: applied.step, hook: hook.name, direction: 'undo', action: hook.undo, idempotencyKey: `${workflowId}/${applied.step}/${hook.name}/undo` },
+        acts.runCohortHook.executeWithOptions({ ...hookOptions, retry: { initialInterval: '2s', maximumAttempts: 3 }, summary: `compensate: cohort hook ${hook.name}: undo` }, [
+          { workflowId, environment: input.environment, step: applied.step, hook: hook.name, params: hook.params, direction: 'undo', idempotencyKey: `${workflowId}/${applied.step}/${hook.name}/undo` },
         ]),
       );
       note('hook', `${hook.name} undone: ${out.detail}`);

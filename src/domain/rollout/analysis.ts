@@ -10,8 +10,9 @@ export interface ProbeRequest {
   /** Absent when Cloud Run has not reported the tag's URL: the reading fails. */
   url?: string;
   samples: number;
-  revisionHeader: string;
-  /** On a tag URL, only the candidate counts as a success. */
+  /** Names the revision that answered (the header identity strategy); without it answers are not attributed. */
+  revisionHeader?: string;
+  /** On a tag URL with a revision header, only the candidate counts as a success. */
   expectRevisions?: string[];
   timeoutMs: number;
   minSuccessRate: number;
@@ -22,7 +23,6 @@ export interface MetricRequest {
   check: string;
   url: string;
   field?: string;
-  secretHeaders: Record<string, string>;
   timeoutMs: number;
   min?: number;
   max?: number;
@@ -70,15 +70,16 @@ export function analysisRequest(policy: AnalysisPolicy, services: RolloutService
         target: p.target,
         url: base ? new URL(p.path, base).href : undefined,
         samples: p.samples,
-        revisionHeader: s.revisionHeader,
-        expectRevisions: p.target === 'tag' ? [s.candidate] : undefined,
+        ...(s.revisionHeader ? { revisionHeader: s.revisionHeader } : {}),
+        // A tag URL routes to the candidate alone; only a revision header can show it did.
+        expectRevisions: p.target === 'tag' && s.revisionHeader ? [s.candidate] : undefined,
         timeoutMs: 5000,
         minSuccessRate: p.minSuccessRate,
         maxP95LatencyMs: p.maxP95LatencyMs,
       });
     }
   });
-  const metrics: MetricRequest[] = policy.metrics.map((m) => ({ check: m.name, url: m.url, field: m.field, secretHeaders: m.secretHeaders, timeoutMs: durationMs(m.timeout), min: m.min, max: m.max }));
+  const metrics: MetricRequest[] = policy.metrics.map((m) => ({ check: m.name, url: m.url, field: m.field, timeoutMs: durationMs(m.timeout), min: m.min, max: m.max }));
   return { probes, metrics };
 }
 
