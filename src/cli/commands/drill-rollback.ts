@@ -92,7 +92,9 @@ export function renderRollback(r: RollbackDrillResult): string {
   return [
     `Rollback drill on ${scope}: ${verdictText(r.verdict)}`,
     table(['role', 'service', 'current', 'rollback', 'RTO s', 'restore s', 'restored'], r.services.map((s) => [s.role, s.service, s.current, s.target, secs(s.rtoSeconds), secs(s.restoreSeconds), yes(s.trafficRestored)])),
-    `Rollback RTO seconds: ${secs(r.rtoSeconds)} (target ${r.rtoTargetSeconds})`,
+    `Rollback RTO seconds: ${secs(r.rtoSeconds)} (target ${r.rtoTargetSeconds})${r.rtoStrategy ? `, measured with revision identity ${r.rtoStrategy}` : ''}`,
+    ...(r.rtoMeaning ? [`What it means: ${r.rtoMeaning}`] : []),
+    ...r.services.flatMap((s) => (s.identityFallback ? [`${s.service}: versionEndpoint fell back to none: ${s.identityFallback}`] : [])),
     `Restore seconds: ${secs(r.restoreSeconds)}`,
     `Total drill seconds: ${secs(r.totalSeconds)}`,
     `Traffic restored: ${yes(r.trafficRestored)}${r.restoreFailures ? ` (after ${r.restoreFailures} failed restore attempts)` : ''}`,
