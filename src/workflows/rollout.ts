@@ -52,6 +52,7 @@ import { allocationsEqual, describeAllocation } from '../domain/traffic/allocati
 import { productionGuardProblem } from '../domain/traffic/production-guard';
 import { trafficSettled } from '../domain/traffic/service-state';
 import { DrillEnvironment, DrillKind, DrillOutcome, DrillServiceGroup, DrillStep } from '../temporal/search-attributes';
+import { recordCompensationStuck, recordRolloutPhase } from './metrics';
 import {
   abortSignal,
   abortUpdate,
@@ -380,6 +381,7 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
   };
   let shownStep: string | undefined;
   const setPhase = (phase: RolloutPhase, headline?: string, notes: string[] = []): void => {
+    recordRolloutPhase(input, state.phase, phase, state.stepIndex + 1);
     state.phase = phase;
     const where = phase === 'preflight' || phase === 'finishing' || phase === 'compensating' ? phase : phase === 'completed' || phase === 'aborted' ? 'done' : (state.currentStep ?? phase);
     // An unchanged value costs a history event per phase: about 80 of a 20-step plan's events
@@ -724,11 +726,15 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
     for (let attempt = 1; ; attempt++) {
       try {
         const out = await action();
-        if (state.compensation === 'stuck') state.compensation = 'running';
+        if (state.compensation === 'stuck') {
+          state.compensation = 'running';
+          recordCompensationStuck(input, false);
+        }
         return out;
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
         state.compensation = 'stuck';
+        recordCompensationStuck(input, true);
         state.compensationDetail = `${what}: attempt ${attempt} failed: ${causeMessage(err)}`;
         log.error(`ROLLOUT COMPENSATION FAILING: ${state.compensationDetail}; retrying until it succeeds`, { workflowId });
         upsertSearchAttributes([{ key: DrillOutcome, value: 'COMPENSATION_STUCK' }]);
