@@ -35,9 +35,9 @@ export function createActivities(deps: ActivityDeps) {
     probeServingRevision,
     probeServingRevisions,
     ...createReprojectActivities(),
-    ...createCohortActivities(),
-    ...createAnalysisActivities(),
-    ...createNotifyActivities({ dataDir: deps.dataDir }),
+    ...createCohortActivities({ config: deps.config }),
+    ...createAnalysisActivities({ config: deps.config }),
+    ...createNotifyActivities({ dataDir: deps.dataDir, config: deps.config }),
   };
 }
 

@@ -55,12 +55,12 @@ export function rolloutSettings(config: Config, request: RolloutRequest): Rollou
   const gates: Partial<Record<RolloutGate, GateLaunch>> = {};
   for (const gate of new Set(plan.steps.flatMap((s) => s.gates))) gates[gate] = gateLaunch(config, gate, request);
   const services = e.env.serviceGroups[request.group]!.services;
-  const webhook = plan.notify?.webhook ?? e.env.rollout.notifyWebhook;
+  const target = plan.notify?.target ?? e.env.rollout.notify;
   return {
     environment: e.name,
     group: request.group,
     initiator: request.initiator,
-    plan: webhook ? { ...plan, notify: { webhook } } : plan,
+    plan: target ? { ...plan, notify: { target } } : plan,
     cloudRun: { ...cloudRun, sandbox: e.env.sandbox },
     production: e.env.production,
     ...(request.confirmation ? { confirmation: request.confirmation } : {}),
