@@ -244,6 +244,41 @@ export class DrillClient {
   }
 }
 
+export interface ListedRun {
+  workflowId: string;
+  type: string;
+  status: string;
+  startTime: string;
+  environment?: string;
+  group?: string;
+  kind?: string;
+  step?: string;
+  outcome?: string;
+  webUiUrl: string;
+}
+
+/** Runs matching a visibility query, newest first, with drillctl's search attributes read out. */
+export async function listRuns(client: Client, target: TemporalTarget, query: string, limit: number): Promise<ListedRun[]> {
+  const out: ListedRun[] = [];
+  for await (const wf of client.workflow.list({ query: query || undefined })) {
+    const get = (name: string): string | undefined => wf.typedSearchAttributes.getAll().find((p) => p.key.name === name)?.value as string | undefined;
+    out.push({
+      workflowId: wf.workflowId,
+      type: wf.type,
+      status: wf.status.name,
+      startTime: wf.startTime.toISOString(),
+      environment: get('DrillEnvironment'),
+      group: get('DrillServiceGroup'),
+      kind: get('DrillKind'),
+      step: get('DrillStep'),
+      outcome: get('DrillOutcome'),
+      webUiUrl: workflowHistoryUrl(target, wf.workflowId, wf.runId),
+    });
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
 /** A finished rollout's result: returned when it promoted, carried in the failure's details when it aborted. */
 export async function finishedRollout(handle: WorkflowHandle): Promise<RolloutResult> {
   try {

@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { cloudRunClientOptions } from '../../src/activities/traffic';
 import { RELEASE_SERVICES } from '../../src/sandbox/rollout';
-import type { ListedRun } from '../../src/cli/commands/list';
+import type { ListedRun } from '../../src/client';
 import type { RolloutResult } from '../../src/shared/rollout';
 import { startCluster, type Cluster } from '../support/cluster/cluster';
 import type { WorkerProcess } from '../support/worker';
