@@ -1,6 +1,8 @@
+import type { Config } from '../domain/config/schema';
 import { createAnalysisActivities } from './analysis';
 import { createBackupActivities } from './backup';
 import { createCohortActivities } from './cohort';
+import { createDecisionActivities } from './decisions/verify-decision';
 import { createNotifyActivities } from './notify';
 import { httpCheck } from './probes/http-check';
 import { createReprojectActivities } from './reproject';
@@ -11,6 +13,8 @@ import { createTrafficActivities, probeServingRevision, probeServingRevisions } 
 export interface ActivityDeps {
   /** Folder for reports, snapshots and other files the worker writes. */
   dataDir: string;
+  /** The worker's own configuration: the authority for who may sign decisions, and for the production flag. */
+  config?: Config;
 }
 
 /**
@@ -29,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCohortActivities(),
     ...createAnalysisActivities(),
     ...createNotifyActivities({ dataDir: deps.dataDir }),
+    ...createDecisionActivities(deps),
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SecretRefSchema } from '../secret-ref';
 import { GateConfigSchema } from './gate';
+import { SigningConfigSchema } from './signing';
 import { RolloutConfigSchema } from '../rollout/config-section';
 
 const Url = z.url({ message: 'expected an absolute http(s) URL' });
@@ -119,6 +120,8 @@ export const EnvironmentSchema = z
     backup: BackupConfigSchema.optional(),
     replay: ReplayConfigSchema.optional(),
     productionGuard: ProductionGuardSchema.optional(),
+    /** Allowed signers of decisions; production refuses unsigned decisions (and needs this to accept any). */
+    signing: SigningConfigSchema.optional(),
     gate: GateConfigSchema.default({ attesters: [], forbidInitiator: true, attestationTimeoutSeconds: 3600, remainingWork: [] }),
     /** Staged rollouts: endpoints plans refer to by name, default notification webhook. */
     rollout: RolloutConfigSchema.default({ endpoints: {} }),

@@ -1,0 +1,53 @@
+import { ActivityFailure, ApplicationFailure, patched, proxyLocalActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { DECISION_REFUSED, type DecisionChallenge, type DecisionIdentity, type DecisionPayload } from '../domain/decision-signature';
+
+/**
+ * Runs recorded before decisions were signed neither issued nonces nor verified anything; on replay
+ * they keep the old behaviour. Asked once, at the start of a run.
+ */
+export const SIGNED_DECISIONS_PATCH = 'signed-decisions';
+
+export function signedDecisions(): boolean {
+  return patched(SIGNED_DECISIONS_PATCH);
+}
+
+/** A decision the workflow will not apply; the Update fails with it, a signal records it. */
+export class DecisionRefusal extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DecisionRefusal';
+  }
+
+  toFailure(): ApplicationFailure {
+    return ApplicationFailure.create({ type: DECISION_REFUSED, message: this.message, nonRetryable: true });
+  }
+}
+
+// Verification reads the allowed-signers file: node:crypto and the file system are not available
+// in the workflow sandbox (and Update validators must be synchronous), so the Update handler asks
+// a local activity before it applies anything.
+const { verifyDecision } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1s', maximumAttempts: 3, nonRetryableErrorTypes: [DECISION_REFUSED] },
+});
+
+/** A fresh nonce: deterministic (seeded by the workflow), unpredictable to anyone outside it. */
+export function newNonce(): string {
+  return uuid4();
+}
+
+export function challengeFor(step: string | undefined, nonce: string | undefined): DecisionChallenge {
+  const info = workflowInfo();
+  return { workflowId: info.workflowId, runId: info.firstExecutionRunId, step: step ?? '', nonce: nonce ?? '' };
+}
+
+/** Who sent the decision: the verified principal of its signature, or (where allowed) the typed name, unsigned. */
+export async function establishIdentity(environment: string, payload: DecisionPayload, signature: string | undefined, claimed: string): Promise<DecisionIdentity> {
+  try {
+    return await verifyDecision({ environment, payload, claimed, ...(signature ? { signature } : {}) });
+  } catch (err) {
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === DECISION_REFUSED) throw new DecisionRefusal(err.cause.message);
+    throw err;
+  }
+}
