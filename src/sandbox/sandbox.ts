@@ -11,6 +11,7 @@ import { startConvexStandIn, type ConvexStandIn } from './convex/convex-stand-in
 import { registerConvexFaults } from './convex/sandbox-faults';
 import { FaultRegistry } from './faults';
 import { releaseServiceGroup, startRolloutStandIns, SANDBOX_ROLLOUT_ENVIRONMENT, type RolloutStandIns } from './rollout';
+import { ensureDemoSigner } from './demo-signer';
 import { SinkFaultSchema } from './runtime/faults';
 import { startRuntimeStandIn, type RuntimeStandIn } from './runtime/stand-in';
 
@@ -90,6 +91,7 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
 
   const control = await startControlServer(faults);
   stops.push(() => control.stop());
+  const signer = ensureDemoSigner(dir);
 
   const config: ConfigInput = {
     defaultEnvironment: SANDBOX_ENVIRONMENT,
@@ -97,6 +99,7 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
       [SANDBOX_ENVIRONMENT]: {
         sandbox: true,
         production: false,
+        signing: { allowedSignersFile: signer.allowedSignersFile, required: false },
         health: { backendUrl: backend.url, dashboardUrl: dashboard.url, attempts: 3, timeoutMs: 3000 },
         backup: {
           source: { url: convex.url, adminKey: `file:${convexAdminKeyFile}` },

@@ -19,6 +19,13 @@ export class DecisionRefusal extends Error {
     this.name = 'DecisionRefusal';
   }
 
+  /** A signal has no caller to answer: a check that could not finish (the activity failed) is a refusal too, never a failed workflow. */
+  static fromSignal(err: unknown): DecisionRefusal | undefined {
+    if (err instanceof DecisionRefusal) return err;
+    if (err instanceof ActivityFailure || err instanceof ApplicationFailure) return new DecisionRefusal(`the worker could not check the decision: ${err.cause?.message ?? err.message}`);
+    return undefined;
+  }
+
   toFailure(): ApplicationFailure {
     return ApplicationFailure.create({ type: DECISION_REFUSED, message: this.message, nonRetryable: true });
   }
@@ -47,7 +54,9 @@ export async function establishIdentity(environment: string, payload: DecisionPa
   try {
     return await verifyDecision({ environment, payload, claimed, ...(signature ? { signature } : {}) });
   } catch (err) {
-    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === DECISION_REFUSED) throw new DecisionRefusal(err.cause.message);
+    // A local activity's non-retryable failure may arrive bare or wrapped in an ActivityFailure.
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    if (cause instanceof ApplicationFailure && cause.type === DECISION_REFUSED) throw new DecisionRefusal(cause.message);
     throw err;
   }
 }

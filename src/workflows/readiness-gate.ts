@@ -106,8 +106,9 @@ export async function readinessGate(input: ReadinessGateInput): Promise<Readines
       try {
         await attestSigned(req);
       } catch (err) {
-        if (!(err instanceof DecisionRefusal)) throw err;
-        log.warn(`attestation signal refused: ${err.message}`, { attester: req.attester });
+        const refusal = DecisionRefusal.fromSignal(err);
+        if (!refusal) throw err;
+        log.warn(`attestation signal refused: ${refusal.message}`, { attester: req.attester });
       }
     });
   } else {

@@ -295,9 +295,10 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
           try {
             await decideSigned(req, spec, refusal, apply, 'signal');
           } catch (err) {
-            if (!(err instanceof DecisionRefusal)) throw err;
-            note('refused', `${signal.name} from ${who(req) || '(nobody)'} refused: ${err.message}`, who(req));
-            log.warn(`rollout control refused: ${err.message}`, { signal: signal.name, by: who(req) });
+            const refusal = DecisionRefusal.fromSignal(err);
+            if (!refusal) throw err;
+            note('refused', `${signal.name} from ${who(req) || '(nobody)'} refused: ${refusal.message}`, who(req));
+            log.warn(`rollout control refused: ${refusal.message}`, { signal: signal.name, by: who(req) });
           }
         },
         { description: `${description} (from the Web UI; same checks as the Update; refused in production, where decisions must be signed)` },

@@ -26,7 +26,14 @@ const HOW_TO_SIGN = 'sign it: pass --key FILE (or set DRILLCTL_SIGNING_KEY) to t
  * recorded as unsigned. Any doubt refuses, non-retryably: the decision is simply not applied.
  */
 export async function verifyDecisionWith(config: Config | undefined, req: VerifyDecisionRequest): Promise<DecisionIdentity> {
-  const env = config?.environments[req.environment];
+  if (!config) {
+    // A worker started without a config file (tests, and workers from before the worker owned its
+    // config): it has no allowed signers, so it trusts no signature; the workflow itself has
+    // already refused unsigned decisions in production.
+    if (req.signature) throw refuse(`the ${req.payload.decision} decision is signed, but this worker runs without a config file, so it has no allowed signers; start the worker with --config`);
+    return { principal: req.claimed.trim(), signed: false };
+  }
+  const env = config.environments[req.environment];
   if (!env) throw refuse(`the worker's config has no environment "${req.environment}"; the decision cannot be checked`);
   const required = env.production || env.signing?.required === true;
   const what = `the ${req.payload.decision} decision`;
