@@ -3,8 +3,9 @@ import type { Activities } from '../activities';
 import { DECISION_REFUSED, type DecisionChallenge, type DecisionIdentity, type DecisionPayload } from '../domain/decision-signature';
 
 /**
- * Runs recorded before decisions were signed neither issued nonces nor verified anything; on replay
- * they keep the old behaviour. Asked once, at the start of a run.
+ * Runs recorded before decisions were signed applied them at once, without a verification; on
+ * replay they keep doing so. Asked by each decision's handler before anything else (so a run
+ * without decisions has no marker and its history is unchanged).
  */
 export const SIGNED_DECISIONS_PATCH = 'signed-decisions';
 

@@ -67,8 +67,7 @@ export async function readinessGate(input: ReadinessGateInput): Promise<Readines
   const refusal = (req: AttestationRequest, identityPending = false): string | undefined => attestationRefusal(req, input.attestation, status.attestation.state, input.initiator, identityPending);
 
   // Attestations are signed over a nonce this gate issues (see ./decisions); the worker verifies them.
-  const signing = signedDecisions();
-  let nonce = signing ? newNonce() : undefined;
+  let nonce = newNonce();
   const attestSigned = async (req: AttestationRequest): Promise<AttestationRecord> => {
     const early = refusal(req, !!req.signature);
     if (early) throw new DecisionRefusal(early);
@@ -83,49 +82,41 @@ export async function readinessGate(input: ReadinessGateInput): Promise<Readines
     log.info(`docs attested by ${describeIdentity(identity)}`);
     return record;
   };
-  if (signing) {
-    setHandler(
-      attestDocsUpdate,
-      async (req) => {
-        try {
-          return await attestSigned(req);
-        } catch (err) {
-          if (err instanceof DecisionRefusal) throw err.toFailure();
-          throw err;
-        }
-      },
-      {
-        validator: (req) => {
-          const why = refusal(req, !!req.signature);
-          if (why) throw new Error(why);
-        },
-        description: 'Attest that the on-call and escalation docs are current (attester, reason, docs, signature)',
-      },
-    );
-    setHandler(attestDocsSignal, async (req) => {
+  setHandler(
+    attestDocsUpdate,
+    async (req) => {
+      if (!signedDecisions()) return accept(req);
       try {
-        await attestSigned(req);
+        return await attestSigned(req);
       } catch (err) {
-        const refusal = DecisionRefusal.fromSignal(err);
-        if (!refusal) throw err;
-        log.warn(`attestation signal refused: ${refusal.message}`, { attester: req.attester });
+        if (err instanceof DecisionRefusal) throw err.toFailure();
+        throw err;
       }
-    });
-  } else {
-    setHandler(attestDocsUpdate, (req) => accept(req), {
+    },
+    {
       validator: (req) => {
-        const why = refusal(req);
+        const why = refusal(req, !!req.signature);
         if (why) throw new Error(why);
       },
-      description: 'Attest that the on-call and escalation docs are current (attester, reason, docs)',
-    });
-    setHandler(attestDocsSignal, (req) => {
+      description: 'Attest that the on-call and escalation docs are current (attester, reason, docs, signature)',
+    },
+  );
+  setHandler(attestDocsSignal, async (req) => {
+    if (!signedDecisions()) {
       const why = refusal(req);
       if (why) log.warn(`attestation signal refused: ${why}`, { attester: req.attester });
       else accept(req);
-    });
-  }
-  setHandler(gateStatusQuery, () => (signing ? { ...status, decision: challengeFor('attestation', nonce) } : status));
+      return;
+    }
+    try {
+      await attestSigned(req);
+    } catch (err) {
+      const refusalOf = DecisionRefusal.fromSignal(err);
+      if (!refusalOf) throw err;
+      log.warn(`attestation signal refused: ${refusalOf.message}`, { attester: req.attester });
+    }
+  });
+  setHandler(gateStatusQuery, () => ({ ...status, decision: challengeFor('attestation', nonce) }));
 
   upsertSearchAttributes([
     { key: DrillKind, value: 'readiness-gate' },

@@ -179,8 +179,7 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
   /** Workflow time the bake was last accounted up to (not carried: a new run starts counting afresh). */
   let bakeClockMs = Date.now();
   // Decisions are signed over a nonce this workflow issues and replaces after each applied one.
-  const signing = signedDecisions();
-  if (signing && !state.decisionNonce) state.decisionNonce = newNonce();
+  if (!state.decisionNonce) state.decisionNonce = newNonce();
 
   const planStep = (): RolloutStep | undefined => plan.steps[state.stepIndex];
   const stepRecord = (): StepRecord | undefined => state.steps[state.stepIndex];
@@ -268,64 +267,50 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
     description: string,
   ): void {
     const who = spec.who;
-    if (signing) {
-      setHandler(
-        update,
-        async (req) => {
-          try {
-            return await decideSigned(req, spec, refusal, apply, 'update');
-          } catch (err) {
-            if (err instanceof DecisionRefusal) throw err.toFailure();
-            throw err;
-          }
-        },
-        {
-          // Synchronous on purpose: an async validator's rejection is ignored and the update accepted.
-          // Who signed is known only after the worker verifies it, so identity checks run again then.
-          validator: (req) => {
-            const why = (input.production && !req.signature ? `environment ${input.environment} is production: decisions must be signed (pass --key FILE or set DRILLCTL_SIGNING_KEY)` : undefined) ?? refusal(req, { ...controlContext(), identityPending: !!req.signature });
-            if (why) throw new Error(why);
-          },
-          description,
-        },
-      );
-      setHandler(
-        signal,
-        async (req) => {
-          try {
-            await decideSigned(req, spec, refusal, apply, 'signal');
-          } catch (err) {
-            const refusal = DecisionRefusal.fromSignal(err);
-            if (!refusal) throw err;
-            note('refused', `${signal.name} from ${who(req) || '(nobody)'} refused: ${refusal.message}`, who(req));
-            log.warn(`rollout control refused: ${refusal.message}`, { signal: signal.name, by: who(req) });
-          }
-        },
-        { description: `${description} (from the Web UI; same checks as the Update; refused in production, where decisions must be signed)` },
-      );
-      return;
-    }
-    setHandler(update, (req) => apply(req, 'update'), {
-      // Synchronous on purpose: an async validator's rejection is ignored and the update accepted
-      // (reference/temporal-sdk-notes.md 6.1).
-      validator: (req) => {
-        const why = refusal(req, controlContext());
-        if (why) throw new Error(why);
+    setHandler(
+      update,
+      async (req) => {
+        if (!signedDecisions()) return apply(req, 'update');
+        try {
+          return await decideSigned(req, spec, refusal, apply, 'update');
+        } catch (err) {
+          if (err instanceof DecisionRefusal) throw err.toFailure();
+          throw err;
+        }
       },
-      description,
-    });
+      {
+        // Synchronous on purpose: an async validator's rejection is ignored and the update accepted
+        // (reference/temporal-sdk-notes.md 6.1). Who signed is known only once the worker has
+        // verified the signature, so the identity checks run again then, in the handler.
+        validator: (req) => {
+          const why = (input.production && !req.signature ? `environment ${input.environment} is production: decisions must be signed (pass --key FILE or set DRILLCTL_SIGNING_KEY)` : undefined) ?? refusal(req, { ...controlContext(), identityPending: !!req.signature });
+          if (why) throw new Error(why);
+        },
+        description,
+      },
+    );
+    const refused = (req: Req, why: string): void => {
+      note('refused', `${signal.name} from ${who(req) || '(nobody)'} refused: ${why}`, who(req));
+      log.warn(`rollout control refused: ${why}`, { signal: signal.name, by: who(req) });
+    };
     setHandler(
       signal,
-      (req) => {
-        const why = refusal(req, controlContext());
-        if (why) {
-          note('refused', `${signal.name} from ${who(req) || '(nobody)'} refused: ${why}`, who(req));
-          log.warn(`rollout control refused: ${why}`, { signal: signal.name, by: who(req) });
+      async (req) => {
+        if (!signedDecisions()) {
+          const why = refusal(req, controlContext());
+          if (why) refused(req, why);
+          else apply(req, 'signal');
           return;
         }
-        apply(req, 'signal');
+        try {
+          await decideSigned(req, spec, refusal, apply, 'signal');
+        } catch (err) {
+          const refusalOf = DecisionRefusal.fromSignal(err);
+          if (!refusalOf) throw err;
+          refused(req, refusalOf.message);
+        }
       },
-      { description: `${description} (from the Web UI; same checks as the Update)` },
+      { description: `${description} (from the Web UI; same checks as the Update; refused in production, where decisions must be signed)` },
     );
   }
 
@@ -444,7 +429,7 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
     stepCount: plan.steps.length,
     stepNames: plan.steps.map((s) => s.name),
     webUiUrl: input.webUiUrl,
-    ...(signing ? { decision: challengeFor(state.currentStep, state.decisionNonce) } : {}),
+    decision: challengeFor(state.currentStep, state.decisionNonce),
   });
   setHandler(rolloutStatusQuery, status, { description: 'Step, traffic per service, gates, approvals, analysis, timeline' });
 
@@ -618,8 +603,7 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
         const targets = candidateServes ? Object.fromEntries(state.services.map((s) => [s.role, s.stable])) : {};
         // The child acts under the rollout's authority: the initiator who passed the rollout's own
         // production guard (a made-up "carol (rollout ...)" is on no approver list).
-        const requestedBy = signing ? input.initiator : `${input.initiator} (rollout ${workflowId})`;
-        childInput = { ...(launch.input as object), mode: 'apply', targets, requestedBy, ...(input.confirmation ? { confirmation: input.confirmation } : {}) };
+        childInput = { ...(launch.input as object), mode: 'apply', targets, requestedBy: input.initiator, ...(input.confirmation ? { confirmation: input.confirmation } : {}) };
       }
       const record = await runGate(step.name, gate, launch.workflowType, childInput);
       if (record.status !== 'passed') throw new RolloutStop(`gate ${gate} failed before step ${step.name}: ${record.detail}`, 'rollout');
