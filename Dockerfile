@@ -9,11 +9,16 @@ RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
 FROM node:20.20.2-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends procps && rm -rf /var/lib/apt/lists/*
+# The data folder exists in the image and belongs to `node`, so a named volume mounted there starts
+# with that ownership and the worker can write reports and snapshots into it.
+RUN mkdir -p /var/lib/drillctl && chown node:node /var/lib/drillctl
 WORKDIR /app
-ENV NODE_ENV=production
+ENV NODE_ENV=production \
+    DRILLCTL_HOME=/var/lib/drillctl
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/lib ./lib
 COPY package.json ./
 COPY bin ./bin
 USER node
+EXPOSE 9464
 CMD ["node", "bin/drillctl.js", "worker"]

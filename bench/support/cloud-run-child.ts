@@ -3,7 +3,8 @@
 import { seedServiceGroups, startCloudRunSandbox } from '../../src/sandbox/cloud-run';
 
 async function main(): Promise<void> {
-  const sandbox = await startCloudRunSandbox({ groups: seedServiceGroups(Number(process.argv[2])) });
+  // The header strategy on an instant data plane: the drill's figures compare with one exact switch instant.
+  const sandbox = await startCloudRunSandbox({ groups: seedServiceGroups(Number(process.argv[2])), identityHeader: 'x-serving-revision', migrationWindowMs: 0 });
   process.on('message', (m: { id: number; switches: string }) => {
     process.send!({ id: m.id, records: sandbox.switches(m.switches) });
   });

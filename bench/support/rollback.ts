@@ -27,7 +27,7 @@ export function applyInput(sandbox: SandboxProcess, group: string): RollbackDril
     production: false,
     mode: 'apply',
     cloudRun: { project: sandbox.project, region: sandbox.region, apiEndpoint: sandbox.grpcAddress, sandbox: true },
-    services: sandbox.group(group).services.map((s) => ({ role: s.role, service: s.service, probe: { path: '/', revisionHeader: 'x-serving-revision' } })),
+    services: sandbox.group(group).services.map((s) => ({ role: s.role, service: s.service, probe: { path: '/', identity: { header: 'x-serving-revision' } } })),
     rollback: { rtoTargetSeconds: 300, probeIntervalMs: PROBE_INTERVAL_MS, consecutiveHealthy: 3, switchTimeoutSeconds: 120, holdSeconds: 0 },
     targets: {},
     requestedBy: 'bench',

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SecretRef } from '../domain/secret-ref';
+import { accessSecretVersion } from './secret-manager';
 
 /**
  * Resolves a secret reference inside an activity. The value is returned to the caller only, and
@@ -24,8 +25,6 @@ export async function resolveSecret(ref: SecretRef): Promise<string> {
       throw ApplicationFailure.nonRetryable(`secret ${ref} cannot be read: ${(err as Error).message}`, 'SecretUnavailable');
     }
   }
-  throw ApplicationFailure.nonRetryable(
-    `secret ${ref} needs Google Secret Manager, which this worker has no client for; use env:NAME or file:PATH and fetch the secret with your secret tooling`,
-    'SecretUnavailable',
-  );
+  if (ref.startsWith('gcp:')) return accessSecretVersion(ref);
+  throw ApplicationFailure.nonRetryable(`secret reference ${ref} has an unknown scheme: use env:NAME, file:PATH or gcp:projects/P/secrets/S/versions/V`, 'SecretUnavailable');
 }

@@ -9,7 +9,8 @@ export interface ProcessRecord {
   log: string;
   [extra: string]: unknown;
 }
-export type ProcessTable = Partial<Record<'server' | 'sandbox' | 'worker', ProcessRecord>>;
+export type ProcessName = 'server' | 'sandbox' | 'worker';
+export type ProcessTable = Partial<Record<ProcessName, ProcessRecord>>;
 
 const tableFile = (dir: string): string => path.join(dir, 'processes.json');
 

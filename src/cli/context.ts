@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type * as ConfigParse from '../domain/config/parse';
 import type { EnvironmentConfig } from '../domain/config/schema';
 import { connectClient, resolveTemporalTarget, type TemporalTarget } from '../temporal/connection';
+import { webUiUrlFromEnv } from '../temporal/web-ui';
 import { dataDir } from './data-dir';
 
 /** Options every command accepts (declared once on the root program). */
@@ -55,8 +56,22 @@ export function loadEnvironment(opts: GlobalOptions): LoadedEnvironment {
   return { name, env, source };
 }
 
+/**
+ * `temporal.uiUrl` from the config file, when there is one. A config that does not parse is
+ * reported by the commands that use it; a Web UI link then falls back to its default.
+ */
+function configuredUiUrl(opts: GlobalOptions): string | undefined {
+  if (webUiUrlFromEnv()) return undefined; // the environment wins; no need to read the file
+  try {
+    const source = configPath(opts);
+    return configParse().parseConfig(fs.readFileSync(source, 'utf8'), source).temporal?.uiUrl;
+  } catch {
+    return undefined;
+  }
+}
+
 export function temporalTarget(opts: GlobalOptions): TemporalTarget {
-  return resolveTemporalTarget({ address: opts.address, namespace: opts.namespace });
+  return resolveTemporalTarget({ address: opts.address, namespace: opts.namespace, uiUrl: configuredUiUrl(opts) });
 }
 
 export async function withClient<T>(opts: GlobalOptions, fn: (client: Client, target: TemporalTarget) => Promise<T>): Promise<T> {

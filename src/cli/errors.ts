@@ -1,4 +1,5 @@
 import { TemporalUnreachableError } from '../temporal/connection';
+import { paint } from './output';
 
 // Temporal's client errors and ConfigError are recognised by name, not instanceof, so that
 // `drillctl --help` loads neither the client library nor the config schema (cold start is measured
@@ -39,9 +40,16 @@ export function rootCauseMessage(err: unknown): string {
   return messages[messages.length - 1] ?? String(err);
 }
 
+/** A hint that fits the config error: the listed fields when there are some, else only what it did not do. */
+function configHint(err: Error & Record<string, unknown>): string {
+  const count = Array.isArray(err.issues) ? err.issues.length : 0;
+  if (count === 0) return 'nothing was started or changed';
+  return `fix the ${count === 1 ? 'field' : `${count} fields`} listed above and run the command again; nothing was started or changed`;
+}
+
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
-  if (isNamed(err, 'ConfigError')) return new CliError(err.message, ExitCode.usage, 'fix the field(s) above and run the command again; nothing was started');
+  if (isNamed(err, 'ConfigError')) return new CliError(err.message, ExitCode.usage, configHint(err));
   if (err instanceof TemporalUnreachableError) {
     return new CliError(err.message, ExitCode.unavailable, 'start one with `drillctl up` (embedded dev server) or set TEMPORAL_ADDRESS / --address to your cluster');
   }
@@ -59,7 +67,7 @@ export function toCliError(err: unknown): CliError {
 export function reportError(err: unknown, json: boolean): number {
   const e = toCliError(err);
   if (json) process.stdout.write(JSON.stringify({ error: e.message, hint: e.hint, exitCode: e.exitCode }) + '\n');
-  process.stderr.write(`drillctl: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
+  process.stderr.write(`${paint('red', 'drillctl:', process.stderr)} ${e.message}\n${e.hint ? `${paint('dim', 'hint:', process.stderr)} ${e.hint}\n` : ''}`);
   if (process.env.DRILLCTL_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   return e.exitCode;
 }

@@ -16,6 +16,12 @@ import { registerServer } from './commands/server';
 import { registerUpDown } from './commands/up-down';
 import { registerWorker } from './commands/worker';
 
+/** The version in package.json (one level above both src/ and the compiled lib/). */
+function packageVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../../package.json') as { version: string }).version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('drillctl')
     .description('Durable production-readiness drills and staged rollouts on Temporal')
@@ -24,6 +30,7 @@ export function buildProgram(): Command {
     .option('--address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS or envconfig profile, else 127.0.0.1:7233)')
     .option('--namespace <ns>', 'Temporal namespace (default: $TEMPORAL_NAMESPACE or default)')
     .option('--json', 'print one JSON object instead of text')
+    .version(packageVersion(), '-V, --version', 'print the drillctl version')
     .exitOverride()
     .showHelpAfterError();
   const global = (): GlobalOptions => program.opts<GlobalOptions>();

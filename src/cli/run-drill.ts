@@ -33,7 +33,7 @@ export async function runDrill<I, R extends { verdict: 'PASS' | 'FAIL' }>(
       typedSearchAttributes: start.searchAttributes,
       workflowIdConflictPolicy: 'FAIL',
     });
-    const link = workflowHistoryUrl(target.address, target.namespace, handle.workflowId, handle.firstExecutionRunId);
+    const link = workflowHistoryUrl(target, handle.workflowId, handle.firstExecutionRunId);
     if (!opts.json) process.stderr.write(`started ${handle.workflowId}\n  ${link}\n`);
     const result = (await handle.result()) as R;
     emit({ ...result, webUiUrl: link }, { json: !!opts.json }, (r) => `${render(r)}\nHistory: ${link}`);

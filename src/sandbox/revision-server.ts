@@ -1,8 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SERVING_REVISION_HEADER } from '../domain/revision-header';
-
-export { SERVING_REVISION_HEADER };
 
 export type RevisionKind = 'backend' | 'dashboard';
 
@@ -23,16 +20,30 @@ export interface RevisionServer {
   stop(): Promise<void>;
 }
 
+export interface RevisionServerOptions {
+  revision: string;
+  kind: RevisionKind;
+  port?: number;
+  /** What `/version` answers (the backend); defaults to `sandbox-<revision>`. */
+  version?: string;
+  /**
+   * Sidecar or middleware mode: every answer names the revision (Cloud Run's `K_REVISION`) in this
+   * response header. Cloud Run itself adds no such header, so it is off unless asked for.
+   */
+  identityHeader?: string;
+}
+
 /**
  * One Cloud Run revision of a Convex backend or dashboard: answers the same health routes as the
- * real containers (`/version`, `/` with "This Convex deployment is running.", dashboard 200) and
- * names itself in the `x-serving-revision` header so probes can tell which revision served.
+ * real containers (`/version`, `/` with "This Convex deployment is running.", dashboard 200). Like
+ * Cloud Run and the Convex images, it does not say which revision answered, unless it is started
+ * with `identityHeader` (an identity sidecar or middleware in front of the app).
  */
-export async function startRevisionServer(opts: { revision: string; kind: RevisionKind; port?: number; version?: string }): Promise<RevisionServer> {
+export async function startRevisionServer(opts: RevisionServerOptions): Promise<RevisionServer> {
   let fault: RevisionFault | null = null;
   const server = http.createServer((req, res) => {
     const answer = (): void => {
-      res.setHeader(SERVING_REVISION_HEADER, opts.revision);
+      if (opts.identityHeader) res.setHeader(opts.identityHeader, opts.revision);
       if (fault?.kind === 'http-error') {
         res.writeHead(fault.status, { 'content-type': 'text/plain' }).end(`injected failure on ${opts.revision}\n`);
         return;

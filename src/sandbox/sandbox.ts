@@ -47,7 +47,18 @@ export interface Sandbox {
  * Starts every stand-in of production on loopback and writes a config that points at them.
  * Each component registers its faults here so tests and the CLI can inject them by name.
  */
-export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> {
+export interface SandboxOptions {
+  dataDir: string;
+  /** Revisions name themselves in this response header (an app or sidecar echoing K_REVISION). */
+  identityHeader?: string;
+  /**
+   * Gives the runtime stand-in a `history` command, which the real runtime lacks, and puts it in
+   * the config as the replay drill's history source (level 3). Off: the real runtime's commands only (level 2).
+   */
+  runtimeHistory?: boolean;
+}
+
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const dir = path.resolve(opts.dataDir);
   fs.mkdirSync(dir, { recursive: true });
   const faults = new FaultRegistry();
@@ -58,7 +69,8 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
   const group = seedServiceGroup();
   // The release group (candidates deployed beside pinned stable revisions) serves staged rollouts.
   const releaseGroup = releaseServiceGroup();
-  const cloudRun = await startCloudRunSandbox({ groups: [group, releaseGroup], propagationDelayMs: 800, operationDelayMs: 300 });
+  // Cloud Run-faithful: no identity header (unless asked for), gradual migration after each change.
+  const cloudRun = await startCloudRunSandbox({ groups: [group, releaseGroup], propagationDelayMs: 800, operationDelayMs: 300, ...(opts.identityHeader ? { identityHeader: opts.identityHeader } : {}) });
   stops.push(() => cloudRun.stop());
   const [backend, dashboard] = cloudRun.group(group.name).services;
   if (!backend || !dashboard) throw new Error('the seed service group lacks its backend or dashboard');
@@ -82,13 +94,14 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
   stops.push(() => convexScratch.stop());
   seedBackupCanaries(convex);
   registerConvexFaults(faults, { source: convex, scratch: convexScratch });
-  const runtime = await startRuntimeStandIn({ dataDir: path.join(dir, 'runtime'), convexUrl: convex.url, adminKey: convexAdminKey });
+  const runtime = await startRuntimeStandIn({ dataDir: path.join(dir, 'runtime'), convexUrl: convex.url, adminKey: convexAdminKey, historySource: opts.runtimeHistory ?? false });
   faults.register('runtime-sink', {
-    description: "the runtime's projection sink fails (default), writes nothing (mode: noop) or is slow (delayMs); optional commands: [seed, reproject, cleanup, history]",
+    description: "the runtime's projection sink fails (default), writes nothing (mode: noop), writes a drifted status (mode: drift) or is slow (delayMs); optional commands: [seed, reproject, cleanup, history]",
     inject: (params) => runtime.setSinkFault(SinkFaultSchema.parse(params.mode || params.delayMs ? params : { ...params, mode: 'fail' })),
     clear: () => runtime.setSinkFault(null),
   });
 
+  const probe = opts.identityHeader ? { probe: { identity: { header: opts.identityHeader } } } : {};
   const control = await startControlServer(faults);
   stops.push(() => control.stop());
   const signer = ensureDemoSigner(dir);
@@ -109,16 +122,16 @@ export async function startSandbox(opts: { dataDir: string }): Promise<Sandbox> 
           keepSnapshots: 3,
         },
         cloudRun: { project: cloudRun.project, region: cloudRun.region, apiEndpoint: cloudRun.grpcAddress },
-        serviceGroups: { [group.name]: { services: { backend: { service: backend.service }, dashboard: { service: dashboard.service } } } },
+        serviceGroups: { [group.name]: { services: { backend: { service: backend.service, ...probe }, dashboard: { service: dashboard.service, ...probe } } } },
         rollback: { rtoTargetSeconds: 300, probeIntervalMs: 250, consecutiveHealthy: 3, switchTimeoutSeconds: 120, holdSeconds: 0 },
         replay: {
           cwd: runtime.commands.cwd,
+          env: runtime.commands.env,
           reprojectRun: runtime.commands.reprojectRun,
           reprojectWorker: runtime.commands.reprojectWorker,
           seedFixtures: runtime.commands.seedFixtures,
           cleanupFixtures: runtime.commands.cleanupFixtures,
-          historyRun: runtime.commands.historyRun,
-          historyWorker: runtime.commands.historyWorker,
+          ...(runtime.commands.historyRun && runtime.commands.historyWorker ? { historyRun: runtime.commands.historyRun, historyWorker: runtime.commands.historyWorker } : {}),
           projections: { url: convex.url, adminKey: `file:${convexAdminKeyFile}` },
           // Worker and runtime share this machine's clock.
           clockSkewToleranceMs: 0,

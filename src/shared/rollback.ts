@@ -4,6 +4,7 @@ import type { TrafficAllocation } from '../domain/traffic/allocation';
 import type { CloudRunTarget } from '../domain/traffic/cloud-run-target';
 import type { ChangeConfirmation } from '../domain/traffic/production-guard';
 import type { ProbeConfig } from '../domain/traffic/rollback-plan';
+import type { RtoMeasurement } from '../domain/traffic/rto-measurement';
 import { trafficLockWorkflowId } from './traffic-lock';
 
 export const ROLLBACK_WORKFLOW = 'rollbackDrill';
@@ -36,7 +37,7 @@ export interface RollbackDrillInput {
   approvers: string[];
 }
 
-export interface RollbackServiceResult {
+export interface RollbackServiceResult extends Partial<RtoMeasurement> {
   role: string;
   service: string;
   /** What served before the drill: one revision, or the split. */
@@ -80,6 +81,10 @@ export interface RollbackDrillResult {
   reasons: string[];
   services: RollbackServiceResult[];
   rtoSeconds?: number;
+  /** The revision identity strategy that measured the RTO (`none`, `header`, `versionEndpoint`, or several joined by +). */
+  rtoStrategy?: string;
+  /** What the RTO figure means under that strategy. */
+  rtoMeaning?: string;
   restoreSeconds?: number;
   totalSeconds?: number;
   rtoTargetSeconds: number;

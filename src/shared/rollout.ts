@@ -7,6 +7,7 @@ import type { AppliedHook, ApprovalRecord, CheckState, GateRecord, RolloutPhase,
 import type { TrafficAllocation } from '../domain/traffic/allocation';
 import type { CloudRunTarget } from '../domain/traffic/cloud-run-target';
 import type { ChangeConfirmation } from '../domain/traffic/production-guard';
+import type { ProbeConfig } from '../domain/traffic/rollback-plan';
 
 export type { AbortRequest, ApprovalRequest, PauseRequest, SetBakeRequest, SkipBakeRequest };
 
@@ -29,7 +30,7 @@ export interface GateLaunch {
 export interface RolloutServiceInput {
   role: string;
   service: string;
-  probe: { url?: string; path: string; revisionHeader: string };
+  probe: ProbeConfig;
 }
 
 export interface RolloutInput {

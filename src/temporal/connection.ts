@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnection } from '@temporalio/worker';
+import { webUiUrlFromEnv } from './web-ui';
 
 // The client and worker libraries are loaded on first use: the CLI's help and validation paths
 // never need them.
@@ -9,6 +10,8 @@ export interface TemporalTarget {
   address: string;
   namespace: string;
   connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
+  /** The Web UI's base URL when one is configured (see web-ui.ts for the defaults otherwise). */
+  uiUrl?: string;
 }
 
 export const DEFAULT_ADDRESS = '127.0.0.1:7233';
@@ -19,13 +22,15 @@ export const DEFAULT_ADDRESS = '127.0.0.1:7233';
  * TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE), so the same binaries work against the embedded dev
  * server, a self-hosted cluster or Temporal Cloud. An explicit address (e.g. --address) wins.
  */
-export function resolveTemporalTarget(overrides: { address?: string; namespace?: string } = {}): TemporalTarget {
+export function resolveTemporalTarget(overrides: { address?: string; namespace?: string; uiUrl?: string } = {}): TemporalTarget {
   const { connectionOptions, namespace } = loadClientConnectConfig();
   const address = overrides.address ?? connectionOptions.address ?? DEFAULT_ADDRESS;
+  const uiUrl = webUiUrlFromEnv() ?? overrides.uiUrl;
   return {
     address,
     namespace: overrides.namespace ?? namespace ?? 'default',
     connectionOptions: { ...connectionOptions, address },
+    ...(uiUrl ? { uiUrl } : {}),
   };
 }
 

@@ -20,6 +20,7 @@ import { productionGuardProblem } from '../domain/traffic/production-guard';
 import { planRollback, servingProbeRequest, type ServiceRollbackPlan } from '../domain/traffic/rollback-plan';
 import { resolveRollbackTargets, RollbackTargetError, type DrillService } from '../domain/traffic/rollback-targets';
 import { trafficSettled } from '../domain/traffic/service-state';
+import { rtoMeaning, rtoMeasurement } from '../domain/traffic/rto-measurement';
 import { rollbackVerdict, secondsBetween, verdictReasons } from '../domain/traffic/verdict';
 import { DrillEnvironment, DrillKind, DrillOutcome, DrillServiceGroup, DrillStep } from '../temporal/search-attributes';
 import { holdsTrafficLock, trafficLockWorkflowId } from '../shared/traffic-lock';
@@ -199,10 +200,11 @@ export async function rollbackDrill(input: RollbackDrillInput): Promise<Rollback
   };
   const table = (): string => serviceTable(plans, (p) => state.get(p.service) ?? '');
 
-  const probe = (p: ServiceRollbackPlan, expected: string[], deadlineMs: number, what: string): Promise<ServingProbeResult> =>
+  // `allocation` is what Cloud Run must report in force first when answers cannot name a revision.
+  const probe = (p: ServiceRollbackPlan, expected: string[], deadlineMs: number, what: string, allocation: ServiceRollbackPlan['original'], others: string[]): Promise<ServingProbeResult> =>
     handled(
       acts.probeServingRevision.executeWithOptions({ ...probeOptions, summary: `${what}: wait for ${cfg.consecutiveHealthy} answers from ${expected.join(' or ')} at ${p.probe.url}` }, [
-        servingProbeRequest(p, cfg, expected, deadlineMs),
+        servingProbeRequest(p, cfg, expected, deadlineMs, { cloudRun: input.cloudRun, allocation, otherRevisions: others.filter((r) => !expected.includes(r)) }),
       ]),
     );
 
@@ -252,7 +254,7 @@ export async function rollbackDrill(input: RollbackDrillInput): Promise<Rollback
         ]),
       );
       const watch = p.probeAlongsideChange ? Promise.resolve() : shift.then(() => undefined);
-      probes.push(handled(watch.then(() => probeScope.run(() => probe(p, [p.target], switchDeadlineMs, `rollback of ${p.service}`)))));
+      probes.push(handled(watch.then(() => probeScope.run(() => probe(p, [p.target], switchDeadlineMs, `rollback of ${p.service}`, p.rollbackAllocation, p.restoreRevisions)))));
       return shift;
     });
     const settled = await Promise.allSettled(shifts);
@@ -295,6 +297,7 @@ export async function rollbackDrill(input: RollbackDrillInput): Promise<Rollback
     if (res) {
       res.servingTargetAt = new Date(r.servingSinceMs).toISOString();
       res.rtoSeconds = secondsBetween(shiftStartedAtMs, r.servingSinceMs);
+      Object.assign(res, rtoMeasurement(r));
     }
   }
 
@@ -302,9 +305,9 @@ export async function rollbackDrill(input: RollbackDrillInput): Promise<Rollback
   const restoreStartedAtMs = Date.now();
   step('restoring', `RTO ${rtoSeconds} s. Restoring the original traffic.\n\n${table()}`);
   const restoreProbeDeadlineMs = restoreStartedAtMs + cfg.switchTimeoutSeconds * 1000;
-  const restoreProbes = plans.filter((p) => p.probeAlongsideChange).map((p) => probe(p, p.restoreRevisions, restoreProbeDeadlineMs, `restore of ${p.service}`));
+  const restoreProbes = plans.filter((p) => p.probeAlongsideChange).map((p) => probe(p, p.restoreRevisions, restoreProbeDeadlineMs, `restore of ${p.service}`, p.original, [p.target]));
   const restored = await restoreAll();
-  restoreProbes.push(...plans.filter((p) => !p.probeAlongsideChange).map((p) => probe(p, p.restoreRevisions, restoreProbeDeadlineMs, `restore of ${p.service}`)));
+  restoreProbes.push(...plans.filter((p) => !p.probeAlongsideChange).map((p) => probe(p, p.restoreRevisions, restoreProbeDeadlineMs, `restore of ${p.service}`, p.original, [p.target])));
   let restoredSeen: ServingProbeResult[] = [];
   const reasons: string[] = [];
   try {
@@ -338,6 +341,7 @@ export async function rollbackDrill(input: RollbackDrillInput): Promise<Rollback
     reasons,
     services: serviceResults,
     rtoSeconds,
+    ...rtoMeaning(serviceResults),
     restoreSeconds,
     totalSeconds,
     trafficRestored,

@@ -44,9 +44,10 @@ import { durationMs, formatDuration } from '../domain/rollout/duration';
 import type { RolloutNotice } from '../domain/rollout/notification';
 import { effectiveTags, type RolloutGate, type RolloutStep } from '../domain/rollout/plan-schema';
 import { bakeRemainingMs, stepMayProceed } from '../domain/rollout/progress';
-import type { ApprovalRecord, GateRecord, RolloutPhase, TimelineEntry, TimelineEvent } from '../domain/rollout/records';
+import type { ApprovalRecord, GateRecord, RolloutPhase, RolloutService, TimelineEntry, TimelineEvent } from '../domain/rollout/records';
 import { resolveRolloutServices, RolloutPreflightError } from '../domain/rollout/revisions';
 import { finishAllocation, servingRevisionsAt, stepAllocation } from '../domain/rollout/traffic-split';
+import { rolloutServingProbe } from '../domain/rollout/serving-probe';
 import { allocationsEqual, describeAllocation } from '../domain/traffic/allocation';
 import { productionGuardProblem } from '../domain/traffic/production-guard';
 import { trafficSettled } from '../domain/traffic/service-state';
@@ -662,14 +663,14 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
     }
     // The control plane says done; the data plane must agree before the cohort is told anything.
     const deadlineMs = Date.now() + settleTimeoutMs;
-    const probe = (service: string, url: string, path: string, header: string, expected: string[], what: string) => ({
+    const probe = (s: RolloutService, url: string, expected: string[], what: string) => ({
       what,
       summary: `${expected.join(' or ')} serving at ${url}`,
-      request: { service, url, path, revisionHeader: header, expectedRevisions: expected, consecutive: input.traffic.consecutiveHealthy, intervalMs: input.traffic.probeIntervalMs, requestTimeoutMs: 5000, deadlineMs },
+      request: rolloutServingProbe(s, url, expected, { cloudRun: input.cloudRun, allocation: state.traffic[s.role]! }, { ...input.traffic, deadlineMs }),
     });
     const probes = state.services.flatMap((s) => [
-      probe(s.service, s.url, s.probePath, s.revisionHeader, servingRevisionsAt(s, step.percent), `step ${step.name}: ${s.service}`),
-      ...(rec.tagUrls[s.role] ? [probe(s.service, rec.tagUrls[s.role]!, s.probePath, s.revisionHeader, [s.candidate], `step ${step.name}: ${s.service} tag ${tag}`)] : []),
+      probe(s, s.url, servingRevisionsAt(s, step.percent), `step ${step.name}: ${s.service}`),
+      ...(rec.tagUrls[s.role] ? [probe(s, rec.tagUrls[s.role]!, [s.candidate], `step ${step.name}: ${s.service} tag ${tag}`)] : []),
     ]);
     // One activity for every probe of the step; histories recorded before ran one per URL.
     if (patched('rollout-one-probe-activity')) {
@@ -860,7 +861,7 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
     const seen = await Promise.allSettled(
       state.services.map((s) =>
         acts.probeServingRevision.executeWithOptions({ ...probeOptions, summary: `compensate: ${s.stable} serving ${s.service}` }, [
-          { service: s.service, url: s.url, path: s.probePath, revisionHeader: s.revisionHeader, expectedRevisions: [s.stable], consecutive: input.traffic.consecutiveHealthy, intervalMs: input.traffic.probeIntervalMs, requestTimeoutMs: 5000, deadlineMs: Date.now() + settleTimeoutMs },
+          rolloutServingProbe(s, s.url, [s.stable], { cloudRun: input.cloudRun, allocation: s.original }, { ...input.traffic, deadlineMs: Date.now() + settleTimeoutMs }),
         ]),
       ),
     );

@@ -29,7 +29,7 @@ describe('Cloud Run traffic adapter (real @google-cloud/run client against the e
   let adapter: CloudRunTrafficAdapter;
 
   beforeEach(async () => {
-    sandbox = await startCloudRunSandbox({ groups: [seedServiceGroup()], propagationDelayMs: 100, operationDelayMs: 150 });
+    sandbox = await startCloudRunSandbox({ groups: [seedServiceGroup()], propagationDelayMs: 100, operationDelayMs: 150, identityHeader: 'x-serving-revision', migrationWindowMs: 0 });
     target = { project: sandbox.project, region: sandbox.region, apiEndpoint: sandbox.grpcAddress, sandbox: true };
     adapter = new CloudRunTrafficAdapter(target, cloudRunClients(target), { callTimeoutMs: 5000 });
   });

@@ -46,10 +46,10 @@ describe('reproject activities (runtime and Convex stand-ins)', function () {
     process.env.REPLAY_TEST_ADMIN_KEY = ADMIN_KEY;
     process.env.DRILLCTL_FROM_SOURCE = '1';
     convex = await startConvexStandIn({ dataDir: path.join(dir, 'convex'), adminKey: ADMIN_KEY });
-    runtime = await startRuntimeStandIn({ dataDir: path.join(dir, 'runtime'), convexUrl: convex.url, adminKey: ADMIN_KEY });
-    const { cwd, reprojectRun, reprojectWorker, seedFixtures, cleanupFixtures, historyRun, historyWorker } = runtime.commands;
+    runtime = await startRuntimeStandIn({ dataDir: path.join(dir, 'runtime'), convexUrl: convex.url, adminKey: ADMIN_KEY, historySource: true });
+    const { cwd, env, reprojectRun, reprojectWorker, seedFixtures, cleanupFixtures, historyRun, historyWorker } = runtime.commands;
     replay = ReplayConfigSchema.parse({
-      cwd, reprojectRun, reprojectWorker, seedFixtures, cleanupFixtures, historyRun, historyWorker,
+      cwd, env, reprojectRun, reprojectWorker, seedFixtures, cleanupFixtures, historyRun, historyWorker,
       projections: { url: convex.url, adminKey: 'env:REPLAY_TEST_ADMIN_KEY' },
       clockSkewToleranceMs: 0,
       commandTimeoutSeconds: 60,
@@ -75,6 +75,21 @@ describe('reproject activities (runtime and Convex stand-ins)', function () {
       assert.equal(parity.status, 'match', JSON.stringify(parity));
       assert.deepEqual(parity.differences, []);
     }
+  });
+
+  it('level 2 reads the projection back with the real `convex data` command, or with a configured query', async () => {
+    await activities.seedReplayFixtures({ replay, ...ids });
+    const before = await activities.sightProjection({ replay, scope: 'run', entityId: ids.runId });
+    assert.equal(before.present, true, 'the seed projects as it goes');
+    assert.equal(before.via, 'convex data run_summaries');
+    const out = await activities.reprojectEntity({ replay, scope: 'run', entityId: ids.runId });
+    const after = await activities.sightProjection({ replay, scope: 'run', entityId: ids.runId });
+    assert.ok(Date.parse(after.projectedAt!) >= out.startedAtMs, `${after.projectedAt} is from the reprojection`);
+    assert.notEqual(after.projectedAt, before.projectedAt);
+    const viaQuery = await activities.sightProjection({ replay: { ...replay, projectionQuery: 'drillProjections:get' }, scope: 'run', entityId: ids.runId });
+    assert.deepEqual(viaQuery, { ...after, via: 'query drillProjections:get' });
+    const absent = await activities.sightProjection({ replay, scope: 'codex_worker', entityId: 'no_such_worker' });
+    assert.deepEqual(absent, { present: false, via: 'convex data codex_worker_summaries' });
   });
 
   it('a failing sink fails the reproject with the reason, although the command exited 0', async () => {
@@ -154,6 +169,36 @@ describe('reproject activities (runtime and Convex stand-ins)', function () {
     const injected = await failureOf(activities.reprojectEntity({ replay: stated, scope: 'run', entityId: 'r1; rm -rf /' }));
     assert.equal(injected.type, ReplayFailureType.configIncomplete);
     assert.match(injected.message, /not a safe argument/);
+  });
+
+  it("a runtime command never sees the worker's CONVEX_ADMIN_KEY or TEMPORAL_API_KEY: only the basics and replay.env", async () => {
+    const envDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reproject-env-'));
+    // Prints its environment to a file, then reports success as the reproject task does.
+    const script = "const [file, entity] = process.argv.slice(1); require('fs').writeFileSync(file, JSON.stringify(process.env)); console.log('reproject scope=run entity=' + entity + ' result=ok write=applied duration_ms=1')";
+    const saved = { convex: process.env.CONVEX_ADMIN_KEY, temporal: process.env.TEMPORAL_API_KEY };
+    process.env.CONVEX_ADMIN_KEY = 'worker-convex-admin-key-0123456789';
+    process.env.TEMPORAL_API_KEY = 'worker-temporal-api-key-0123456789';
+    try {
+      const seen = (name: string): Record<string, string> => JSON.parse(fs.readFileSync(path.join(envDir, name), 'utf8')) as Record<string, string>;
+      const stated = { ...replay, env: { MIX_ENV: 'drill' }, reprojectRun: [process.execPath, '-e', script, path.join(envDir, 'reproject.json'), '{id}'], seedFixtures: [process.execPath, '-e', script, path.join(envDir, 'seed.json'), '{runId}', '{workerId}'] };
+      await activities.reprojectEntity({ replay: stated, scope: 'run', entityId: 'r_env' });
+      await activities.seedReplayFixtures({ replay: stated, runId: 'r_env', workerId: 'w_env' });
+      for (const name of ['reproject.json', 'seed.json']) {
+        const env = seen(name);
+        assert.equal(env.CONVEX_ADMIN_KEY, undefined, `${name}: CONVEX_ADMIN_KEY leaked`);
+        assert.equal(env.TEMPORAL_API_KEY, undefined, `${name}: TEMPORAL_API_KEY leaked`);
+        assert.equal(env.REPLAY_TEST_ADMIN_KEY, undefined, `${name}: the projections key leaked`);
+        assert.ok(!JSON.stringify(env).includes('0123456789'), `${name}: a worker secret's value leaked`);
+        assert.equal(env.MIX_ENV, 'drill', 'replay.env is passed');
+        assert.equal(env.PATH, process.env.PATH, 'PATH is passed');
+      }
+    } finally {
+      for (const [name, value] of [['CONVEX_ADMIN_KEY', saved.convex], ['TEMPORAL_API_KEY', saved.temporal]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      fs.rmSync(envDir, { recursive: true, force: true });
+    }
   });
 
   it('names a missing binary and a slow runtime past the command timeout', async () => {

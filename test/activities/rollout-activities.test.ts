@@ -70,6 +70,19 @@ describe('rollout activities: cohort hooks', () => {
     assert.equal(missing.type, 'SecretUnavailable');
   });
 
+  it('an HTTP hook failure carries only a short, redacted excerpt of the answer', async () => {
+    process.env.ROLLOUT_TEST_FLAG_TOKEN = 'Bearer s3cret-token-0123456789';
+    // An error page that echoes the request's headers, with the token past and across the cut.
+    const page = `<html><body><h1>Internal error</h1><pre>authorization: Bearer s3cret-token-0123456789\n${'trace line\n'.repeat(400)}authorization: Bearer s3cret-token-0123456789</pre></body></html>`;
+    flags.answer = () => ({ status: 500, body: page });
+    const failed = await failure(inActivity(runCohortHook, hook(http({ secretHeaders: { authorization: 'env:ROLLOUT_TEST_FLAG_TOKEN' } }))));
+    assert.match(failed.message, /answered HTTP 500: <html><body><h1>Internal error<\/h1><pre>authorization: \[redacted\] trace line/);
+    assert.match(failed.message, /… \(\d+ more characters\); retrying$/);
+    assert.doesNotMatch(failed.message, /s3cret/);
+    assert.ok(failed.message.length < 400, `${failed.message.length} characters`);
+    assert.doesNotMatch(failed.message, /\n/);
+  });
+
   it('runs a command without a shell: argv reaches the program literally, secrets come as environment, the worker\'s environment does not leak', async () => {
     const dir = tempDir('hook-cmd');
     const out = path.join(dir, 'seen.json');
@@ -102,8 +115,8 @@ describe('rollout activities: analysis readings', () => {
   let metrics: TestEndpoint;
   const { readAnalysis } = createAnalysisActivities();
   before(async () => {
-    stable = await startRevisionServer({ revision: 'b-00011', kind: 'backend' });
-    candidate = await startRevisionServer({ revision: 'b-00012', kind: 'backend' });
+    stable = await startRevisionServer({ revision: 'b-00011', kind: 'backend', identityHeader: 'x-serving-revision' });
+    candidate = await startRevisionServer({ revision: 'b-00012', kind: 'backend', identityHeader: 'x-serving-revision' });
     metrics = await startTestEndpoint((c) => {
       if (c.path === '/lag') return { status: 200, body: '{"lag":{"p95":17}}' };
       if (c.path === '/plain') return { status: 200, body: '0.004\n' };
@@ -182,6 +195,16 @@ describe('rollout activities: notifications', () => {
     assert.equal(hook.calls[0]!.idempotencyKey, 'traffic-nonprod-convex#1:awaiting-approval');
     await createNotifyActivities({ dataDir }).notifyRollout({ webhook: `${hook.url}/x`, notification: note('traffic-nonprod-convex#2:finished') });
     assert.equal(hook.calls.length, 2, 'a new change is a new message');
+  });
+
+  it('a webhook failure says why in a short, redacted excerpt, never echoing the secret URL', async () => {
+    const dataDir = tempDir('notify-excerpt');
+    process.env.ROLLOUT_TEST_WEBHOOK = `${hook.url}/services/T000/B000/SECRETPATH`;
+    hook.answer = () => ({ status: 403, body: `invalid_token for /services/T000/B000/SECRETPATH ${'x'.repeat(5000)}` });
+    const refused = await failure(createNotifyActivities({ dataDir }).notifyRollout({ webhook: 'env:ROLLOUT_TEST_WEBHOOK', notification: note('k-excerpt') }));
+    assert.match(refused.message, /^webhook env:ROLLOUT_TEST_WEBHOOK answered HTTP 403: invalid_token for \[redacted\] x+… \(\d+ more characters\)$/);
+    assert.doesNotMatch(refused.message, /SECRETPATH/);
+    assert.ok(refused.message.length < 300, `${refused.message.length} characters`);
   });
 
   it('resolves a webhook from a secret reference and never names the secret URL in a failure', async () => {

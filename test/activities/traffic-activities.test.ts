@@ -97,7 +97,7 @@ describe('probeServingRevision (data plane)', () => {
   let sandbox: CloudRunSandbox;
   let url: string;
   beforeEach(async () => {
-    sandbox = await startCloudRunSandbox({ groups: [seedServiceGroup()], propagationDelayMs: 600, operationDelayMs: 50 });
+    sandbox = await startCloudRunSandbox({ groups: [seedServiceGroup()], propagationDelayMs: 600, operationDelayMs: 50, identityHeader: 'x-serving-revision', migrationWindowMs: 0 });
     url = sandbox.group('convex').services[0]!.url;
   });
   afterEach(() => sandbox.stop());

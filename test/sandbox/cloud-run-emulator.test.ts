@@ -24,7 +24,7 @@ describe('Cloud Run Admin API emulator (unmodified @google-cloud/run clients)', 
   let name: string;
 
   beforeEach(async () => {
-    sandbox = await startCloudRunSandbox({ groups: [seedServiceGroup()], propagationDelayMs: 200, operationDelayMs: 200 });
+    sandbox = await startCloudRunSandbox({ groups: [seedServiceGroup()], propagationDelayMs: 200, operationDelayMs: 200, identityHeader: 'x-serving-revision', migrationWindowMs: 0 });
     const opts = cloudRunClientOptions({ project: sandbox.project, region: sandbox.region, apiEndpoint: sandbox.grpcAddress, sandbox: true });
     services = new ServicesClient(opts);
     revisions = new RevisionsClient(opts);
@@ -128,7 +128,7 @@ describe('Cloud Run Admin API emulator (unmodified @google-cloud/run clients)', 
 
 describe('Cloud Run sandbox with many service groups', () => {
   it('starts 50 seed groups on one emulator, each with its own routers and revisions', async () => {
-    const sandbox = await startCloudRunSandbox({ groups: seedServiceGroups(50), propagationDelayMs: 0, operationDelayMs: 0 });
+    const sandbox = await startCloudRunSandbox({ groups: seedServiceGroups(50), propagationDelayMs: 0, operationDelayMs: 0, identityHeader: 'x-serving-revision' });
     try {
       assert.equal(sandbox.groups.length, 50);
       const urls = new Set(sandbox.groups.flatMap((g) => g.services.map((s) => s.url)));
@@ -139,6 +139,57 @@ describe('Cloud Run sandbox with many service groups', () => {
       assert.equal(res.headers.get('x-serving-revision'), 'oa-convex-dashboard-sandbox-49-00002-hwm');
     } finally {
       await sandbox.stop();
+    }
+  });
+});
+
+describe('Cloud Run sandbox defaults (as Cloud Run behaves)', () => {
+  let sandbox: CloudRunSandbox;
+  afterEach(() => sandbox?.stop());
+
+  const versionOf = async (url: string): Promise<string> => (await fetch(`${url}/version`)).text();
+
+  it('revisions name themselves in no response header unless the identity sidecar mode is on', async () => {
+    sandbox = await startCloudRunSandbox({ groups: [seedServiceGroup()] });
+    const res = await fetch(sandbox.group('convex').services[0]!.url);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-serving-revision'), null);
+    assert.ok(![...res.headers.values()].some((v) => v.includes(`${BACKEND}-0001`)), 'no header carries the revision name');
+    await sandbox.stop();
+    sandbox = await startCloudRunSandbox({ groups: [seedServiceGroup()], identityHeader: 'x-k-revision' });
+    assert.equal((await fetch(sandbox.group('convex').services[0]!.url)).headers.get('x-k-revision'), `${BACKEND}-00011-v4r`);
+  });
+
+  it('migrates gradually: the operation finishes first, then old and new answer at random, the new ever more often, then only the new', async () => {
+    sandbox = await startCloudRunSandbox({ groups: [seedServiceGroup()], propagationDelayMs: 0, operationDelayMs: 50, migrationWindowMs: 3000 });
+    const opts = cloudRunClientOptions({ project: sandbox.project, region: sandbox.region, apiEndpoint: sandbox.grpcAddress, sandbox: true });
+    const services = new ServicesClient(opts);
+    const url = sandbox.group('convex').services[0]!.url;
+    try {
+      const name = services.servicePath(sandbox.project, sandbox.region, BACKEND);
+      const [svc] = await services.getService({ name }, NO_RETRY);
+      const [op] = await services.updateService({ service: { name, etag: svc.etag, traffic: [{ type: 2, revision: `${BACKEND}-00010-kpf`, percent: 100 }] }, updateMask: { paths: ['traffic'] } }, NO_RETRY);
+      await op.promise();
+      const [after] = await services.getService({ name }, NO_RETRY);
+      assert.equal(after.trafficStatuses?.[0]?.revision?.endsWith(`${BACKEND}-00010-kpf`), true, 'the API reports the new traffic in force');
+      const early: string[] = [];
+      const late: string[] = [];
+      const t0 = Date.now();
+      while (Date.now() - t0 < 2600) {
+        const v = await versionOf(url);
+        (Date.now() - t0 < 1000 ? early : late).push(v);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const share = (xs: string[]) => xs.filter((v) => v === `sandbox-${BACKEND}-00010-kpf`).length / xs.length;
+      assert.ok(early.includes(`sandbox-${BACKEND}-00011-v4r`), 'the old revision still answers after the operation is done');
+      assert.ok(late.includes(`sandbox-${BACKEND}-00010-kpf`), 'the new revision answers during the window');
+      assert.ok(share(late) > share(early), `the new share grows (${share(early).toFixed(2)} -> ${share(late).toFixed(2)})`);
+      const sw = await sandbox.waitForSwitch(BACKEND, (r) => r.routing.weights[0]?.revision === `${BACKEND}-00010-kpf`, { timeoutMs: 10_000 });
+      const inForce = sandbox.inForce(BACKEND).at(-1)!;
+      assert.ok(sw.atMs - inForce.atMs >= 2900, 'the data plane finished about one window after the API said done');
+      for (let i = 0; i < 20; i++) assert.equal(await versionOf(url), `sandbox-${BACKEND}-00010-kpf`);
+    } finally {
+      await services.close();
     }
   });
 });

@@ -1,6 +1,8 @@
 // Records the rollback drill histories that test/replay replays. Run after a deliberate change to
 // src/workflows/rollback.ts (with a patched() guard for running workflows):
 //   npx tsx test/support/record-rollback-histories.ts
+// `--identity` records only the drills measured under the revision identity strategies (none on the
+// Cloud Run-faithful sandbox, and a versionEndpoint that falls back), beside the earlier histories.
 // File names are the workflow ids: an applied drill checks that it runs under its traffic lock id.
 import { grpc } from 'google-gax';
 import { closeCloudRunClients } from '../../src/activities/traffic';
@@ -21,6 +23,13 @@ async function main(): Promise<void> {
     console.log(await saveHistory(env.client, workflowId, workflowId));
   };
   await worker.runUntil(async () => {
+    if (process.argv.includes('--identity')) {
+      const none = rollbackInputFor(sandbox, { mode: 'apply', environment: 'recordnone' });
+      await record(none, rollbackWorkflowId(none.environment, none.group, 'apply', new Date()));
+      const version = rollbackInputFor(sandbox, { mode: 'apply', environment: 'recordversion', identity: { backend: { versionEndpoint: { path: '/version' } }, dashboard: 'none' } });
+      await record(version, rollbackWorkflowId(version.environment, version.group, 'apply', new Date()));
+      return;
+    }
     await record(rollbackInputFor(sandbox, { mode: 'dry-run', environment: 'record' }), 'rollback-plan-record-convex');
     const pass = rollbackInputFor(sandbox, { mode: 'apply', environment: 'record' });
     await record(pass, rollbackWorkflowId(pass.environment, pass.group, 'apply', new Date()));

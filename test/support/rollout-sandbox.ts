@@ -128,7 +128,7 @@ export function rolloutInputFor(sandbox: CloudRunSandbox, environment: string, p
     cloudRun,
     production: false,
     productionApprovers: [],
-    services: group.services.map((s) => ({ role: s.role, service: s.service, probe: { path: '/', revisionHeader: 'x-serving-revision' } })),
+    services: group.services.map((s) => ({ role: s.role, service: s.service, probe: { path: '/' } })),
     traffic: { probeIntervalMs: 100, consecutiveHealthy: 3, switchTimeoutSeconds: 60 },
     preflightHealth: { workflowType: HEALTH_WORKFLOW, input: health },
     gates: {

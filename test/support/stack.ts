@@ -1,5 +1,5 @@
 import type { Worker } from '@temporalio/worker';
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox';
 import { runDrillctl, type CliRun } from './drillctl';
 import { devServer, testEnv } from './temporal';
 import { createTestWorker, tempDir } from './worker';
@@ -14,9 +14,9 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(name: string): Promise<Stack> {
+export async function startStack(name: string, sandboxOptions: Omit<SandboxOptions, 'dataDir'> = {}): Promise<Stack> {
   const address = (await devServer()).address;
-  const sandbox = await startSandbox({ dataDir: tempDir(`${name}-sandbox`) });
+  const sandbox = await startSandbox({ dataDir: tempDir(`${name}-sandbox`), ...sandboxOptions });
   const home = tempDir(`${name}-home`);
   const worker: Worker = await createTestWorker(await testEnv(), { dataDir: home });
   const running = worker.run();

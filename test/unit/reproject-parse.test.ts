@@ -81,6 +81,34 @@ describe('parseReprojectLine', () => {
   });
 });
 
+describe('parseReprojectLine: lines behind a logger, bare results, error logs', () => {
+  it('reads an entity line behind an Elixir Logger prefix or a logfmt prefix', () => {
+    for (const prefix of ['12:00:00.123 [error] ', '12:00:00.123 request_id=F1x [error] ', 'time=2026-01-01T12:00:00Z level=error msg=reproject ', '2026-01-01 12:00:00 ERROR ']) {
+      const parsed = parseReprojectLine(`${prefix}${RUN_SINK_ERROR}`);
+      assert.equal(parsed?.kind, 'entity', prefix);
+      if (parsed?.kind === 'entity') {
+        assert.deepEqual([parsed.line.entity, parsed.line.result, parsed.line.reason], ['g7_drill_run_8130', 'error', 'sink_write_failed'], prefix);
+        assert.equal(parsed.line.raw, `${prefix}${RUN_SINK_ERROR}`, 'the whole line is kept for quoting');
+      }
+    }
+  });
+
+  it('calls any other line carrying result= malformed, never noise', () => {
+    for (const line of ['result=error', 'result=ok', '12:00:00.123 [error] result=error reason=timeout', 'level=error result=error scope=run entity=r1 duration_ms=1', 'entity=r1 scope=run result=ok write=applied duration_ms=1']) {
+      assert.equal(parseReprojectLine(line)?.kind, 'malformed', line);
+    }
+  });
+
+  it('tells error-level log lines from noise', () => {
+    for (const line of ['12:00:00.124 [error] Reprojection of r1 crashed', 'level=error msg="projector down"', 'FATAL projector down', '** (RuntimeError) boom']) {
+      assert.equal(parseReprojectLine(line)?.kind, 'error-log', line);
+    }
+    for (const line of ['12:00:00.124 [info] reproject scope=run entity=r1 starting', '[warning] convex projection drift projection=x entity=r1', 'no error here', 'error_handler loaded']) {
+      assert.equal(parseReprojectLine(line), null, line);
+    }
+  });
+});
+
 describe('parseReprojectOutput and evaluateReprojectOutput', () => {
   it('passes a single success on stdout among compile noise', () => {
     const out = parseReprojectOutput({ stdout: `Compiling 1 file (.ex)\n${RUN_OK}\n`, stderr: 'warning: something deprecated\n' });
@@ -134,6 +162,28 @@ describe('parseReprojectOutput and evaluateReprojectOutput', () => {
     const verdict = evaluateReprojectOutput(parseReprojectOutput({ stdout: RUN_OK, stderr: '** (Mix) could not start app' }), single('run', 'g7_drill_run_8130'), 1);
     assert.deepEqual(verdict.failures.map((f) => f.kind), ['command-failed']);
     assert.deepEqual(evaluateReprojectOutput(parseReprojectOutput({ stdout: RUN_OK, stderr: '' }), single('run', 'g7_drill_run_8130'), null).failures.map((f) => f.kind), ['command-failed']);
+  });
+
+  it('fails on an error logged about the reprojection or the entity, quoting it; other errors stay noise', () => {
+    const stderr = '12:00:00.1 [error] Postgrex.Protocol disconnected\n12:00:00.2 [error] Reprojection of g7_drill_run_8130 crashed: :timeout\n';
+    const verdict = evaluateReprojectOutput(parseReprojectOutput({ stdout: RUN_OK, stderr }), single('run', 'g7_drill_run_8130'), 0);
+    assert.deepEqual(verdict.failures.map((f) => f.kind), ['error-line']);
+    assert.equal(verdict.failures[0]!.message, 'the command logged an error on stderr: "12:00:00.2 [error] Reprojection of g7_drill_run_8130 crashed: :timeout"');
+    const unrelated = evaluateReprojectOutput(parseReprojectOutput({ stdout: RUN_OK, stderr: '12:00:00.1 [error] Postgrex.Protocol disconnected\n' }), single('run', 'g7_drill_run_8130'), 0);
+    assert.equal(unrelated.ok, true);
+  });
+
+  it('fails on a logger-prefixed result=error for the entity, quoting the line as printed', () => {
+    const line = `12:00:00.123 [error] ${RUN_SINK_ERROR}`;
+    const verdict = evaluateReprojectOutput(parseReprojectOutput({ stdout: '', stderr: line }), single('run', 'g7_drill_run_8130'), 0);
+    assert.deepEqual(verdict.failures.map((f) => f.kind), ['entity-error']);
+    assert.ok(verdict.failures[0]!.message.endsWith(`: "${line}"`), verdict.failures[0]!.message);
+  });
+
+  it('fails on a bare result=error next to a success line', () => {
+    const verdict = evaluateReprojectOutput(parseReprojectOutput({ stdout: RUN_OK, stderr: 'result=error\n' }), single('run', 'g7_drill_run_8130'), 0);
+    assert.deepEqual(verdict.failures.map((f) => f.kind), ['malformed-line']);
+    assert.match(verdict.failures[0]!.message, /on stderr .*: "result=error"$/);
   });
 
   describe('--all', () => {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { effectiveIdentity, imageServesVersion, versionFallbackReason, versionFromBody } from '../../src/domain/traffic/revision-identity';
+import { rtoMeaning } from '../../src/domain/traffic/rto-measurement';
 import {
   planRollback,
   planServiceRollback,
@@ -173,13 +175,13 @@ describe('rollback plan', () => {
   it('keeps the original allocation and etag to restore, and probes the service URL unless the config overrides it', () => {
     const group = seedGroup();
     const plans = planRollback(resolveRollbackTargets('convex', group), group, {
-      backend: { path: '/version', revisionHeader: 'x-serving-revision' },
-      dashboard: { url: 'https://dash.example', path: '/', revisionHeader: 'x-rev' },
+      backend: { path: '/version' },
+      dashboard: { url: 'https://dash.example', path: '/', identity: { header: 'x-rev' } },
     });
     assert.deepEqual(plans[0]?.original, [{ type: 'LATEST', percent: 100 }]);
     assert.equal(plans[0]?.originalEtag, '"oa-backend"');
-    assert.deepEqual(plans[0]?.probe, { url: 'https://oa-backend.a.run.app', path: '/version', revisionHeader: 'x-serving-revision' });
-    assert.deepEqual(plans[1]?.probe, { url: 'https://dash.example', path: '/', revisionHeader: 'x-rev' });
+    assert.deepEqual(plans[0]?.probe, { url: 'https://oa-backend.a.run.app', path: '/version', identity: 'none' }, 'Cloud Run names no revision: none by default');
+    assert.deepEqual(plans[1]?.probe, { url: 'https://dash.example', path: '/', identity: { header: 'x-rev' } });
     assert.deepEqual(plans[0]?.restoreRevisions, ['oa-backend-00011-v4r']);
     assert.equal(plans[0]?.probeAlongsideChange, true);
     assert.equal(plans[0]?.rollbackSummary, 'oa-backend-00010-kpf 100%');
@@ -236,5 +238,36 @@ describe('production guard', () => {
     assert.equal(productionGuardProblem({ ...base, confirmation }), undefined);
     assert.equal(productionGuardProblem({ ...base, confirmation, approvers: ['alice', 'bob'] }), undefined);
     assert.equal(productionGuardProblem({ ...base, confirmation, approvers: ['bob'] }), 'environment prod is production and alice is not one of its approvers (bob)');
+  });
+});
+
+describe('revision identity', () => {
+  it('reads the earlier revisionHeader spelling as the header strategy, and nothing as none', () => {
+    assert.deepEqual(effectiveIdentity({ revisionHeader: 'x-serving-revision' }), { header: 'x-serving-revision' });
+    assert.equal(effectiveIdentity({}), 'none');
+    assert.deepEqual(effectiveIdentity({ identity: { versionEndpoint: { path: '/version' } } }), { versionEndpoint: { path: '/version' } });
+  });
+
+  it('maps a version to the revisions whose image carries it, and falls back when images cannot tell revisions apart', () => {
+    assert.equal(imageServesVersion('us-docker.pkg.dev/p/r/convex-backend:1.17.4', '1.17.4'), true);
+    assert.equal(imageServesVersion('us-docker.pkg.dev/p/r/convex-backend:1.17.4', '1.16.0'), false);
+    assert.equal(imageServesVersion('convex-backend:1.17.4', ''), false);
+    const images: Record<string, string> = { a: 'img:1', b: 'img:1', c: 'img:2' };
+    assert.match(versionFallbackReason(['a'], ['b'], (r) => images[r]) ?? '', /revisions a and b run the same image \(img:1\)/);
+    assert.equal(versionFallbackReason(['a'], ['c'], (r) => images[r]), undefined);
+    assert.match(versionFallbackReason(['z'], ['c'], (r) => images[r]) ?? '', /image of revision z is unknown/);
+  });
+
+  it('reads a version from a JSON field or the whole body', () => {
+    assert.equal(versionFromBody('{"build":{"version":"1.17.4"}}', 'build.version'), '1.17.4');
+    assert.equal(versionFromBody(' 1.17.4\n', undefined), '1.17.4');
+    assert.equal(versionFromBody('not json', 'version'), undefined);
+  });
+
+  it('says which strategy measured an RTO and what it means, per service when they differ', () => {
+    assert.deepEqual(rtoMeaning([{ service: 's', identityStrategy: 'none' }]).rtoStrategy, 'none');
+    const mixed = rtoMeaning([{ service: 'b', identityStrategy: 'header' }, { service: 'd', identityStrategy: 'none' }]);
+    assert.equal(mixed.rtoStrategy, 'header+none');
+    assert.match(mixed.rtoMeaning ?? '', /b \(header\): .*d \(none\): until the Cloud Run API reported/);
   });
 });

@@ -92,9 +92,9 @@ describe('rollbackDrill workflow (real dev server, real activities, Cloud Run sa
     assert.deepEqual(sandbox.calls({ method: 'UpdateService' }), []);
   });
 
-  it('apply: RTO matches the routers\' recorded switch within one probe interval, and traffic ends exactly as it started', async () => {
-    await startWith();
-    const input = rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment() });
+  it('apply with a revision header (sidecar mode, instant switch): RTO matches the routers\' recorded switch within one probe interval, and traffic ends exactly as it started', async () => {
+    await startWith({ identityHeader: 'x-serving-revision', migrationWindowMs: 0 });
+    const input = rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment(), identity: { header: 'x-serving-revision' } });
     const originals = [sandbox.view(BACKEND).traffic, sandbox.view(DASHBOARD).traffic];
     const result = await run(input);
     assert.equal(result.verdict, 'PASS', result.reasons.join('; '));
@@ -115,6 +115,93 @@ describe('rollbackDrill workflow (real dev server, real activities, Cloud Run sa
     const routerRtoMs = Math.max(...switchedAt) - shiftStart;
     assert.ok(Math.abs(result.rtoSeconds! * 1000 - routerRtoMs) <= interval + 50, `RTO ${result.rtoSeconds} s vs router ${routerRtoMs} ms`);
     assert.ok(result.restoreSeconds! > 0 && result.totalSeconds! >= result.rtoSeconds! + result.restoreSeconds! - 0.001);
+  });
+
+  describe('revision identity strategies on the Cloud Run-faithful sandbox (no identity header, gradual migration)', () => {
+    /** Every service: RTO seen no earlier than the API showed the shift's generation in force. */
+    const assertNotBeforeApi = (result: RollbackDrillResult): void => {
+      for (const s of result.services) {
+        const shift = sandbox.inForce(s.service).find((r) => r.atMs >= Date.parse(result.shiftStartedAt ?? ''));
+        assert.ok(shift, `${s.service}: the API showed the shift in force`);
+        const seen = Date.parse(s.servingTargetAt ?? '');
+        assert.ok(seen >= shift.atMs, `${s.service}: RTO ends ${shift.atMs - seen} ms before the API showed the target in force`);
+        assert.ok(Date.parse(s.apiInForceAt ?? '') >= shift.atMs && Date.parse(s.apiInForceAt ?? '') <= seen, `${s.service}: the probe recorded when it read the target in force`);
+      }
+    };
+
+    it('none: PASS, and the RTO is never reported before the API shows the target traffic in force', async () => {
+      await startWith({ migrationWindowMs: 4000 });
+      const originals = [sandbox.view(BACKEND).traffic, sandbox.view(DASHBOARD).traffic];
+      const result = await run(rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment() }));
+      assert.equal(result.verdict, 'PASS', result.reasons.join('; '));
+      assert.deepEqual([sandbox.view(BACKEND).traffic, sandbox.view(DASHBOARD).traffic], originals);
+      assert.equal(result.rtoStrategy, 'none');
+      assert.match(result.rtoMeaning ?? '', /Cloud Run API reported the target traffic in force.*may still be migrating/);
+      assertNotBeforeApi(result);
+      // What the figure means under none: the API said done, the router had not finished migrating.
+      const seen = Date.parse(result.services.find((x) => x.service === BACKEND)?.servingTargetAt ?? '');
+      assert.ok(!sandbox.switches(BACKEND).some((r) => r.routing.weights[0]?.revision === `${BACKEND}-00010-kpf` && r.atMs <= seen), 'RTO reported while the data plane was still migrating');
+    });
+
+    it('none: a broken target with a tag URL is caught there, before the service URL is asked', async () => {
+      const group = seedServiceGroup();
+      const tagged = [
+        { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST' as const, revision: '', percent: 100, tag: '' },
+        { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION' as const, revision: `${BACKEND}-00010-kpf`, percent: 0, tag: 'previous' },
+      ];
+      await startWith({ groups: [{ ...group, services: group.services.map((x) => (x.service === BACKEND ? { ...x, traffic: tagged } : x)) }] });
+      sandbox.setRevisionFault(BACKEND, `${BACKEND}-00010-kpf`, { kind: 'http-error', status: 500 });
+      const { types, messages } = await runFailing(rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment(), rollback: { switchTimeoutSeconds: 4 } }));
+      assert.ok(types.includes('ServingRevisionNotSeen'), types.join(','));
+      assert.match(messages, new RegExp(`${sandbox.view(BACKEND).trafficStatuses.find((t) => t.tag === 'previous')?.uri}/ never gave 3 consecutive healthy answers .*last answer HTTP 500`));
+      assert.deepEqual(sandbox.view(BACKEND).traffic, tagged);
+    });
+
+    it('header with the identity sidecar on: PASS, measured on the data plane after the migration began', async () => {
+      await startWith({ identityHeader: 'x-k-revision' });
+      const result = await run(rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment(), identity: { header: 'x-k-revision' } }));
+      assert.equal(result.verdict, 'PASS', result.reasons.join('; '));
+      assert.equal(result.rtoStrategy, 'header');
+      for (const s of result.services) {
+        const sw = sandbox.switches(s.service).find((r) => r.routing.weights[0]?.revision === s.target);
+        assert.ok(sw && Date.parse(s.servingTargetAt ?? '') >= sw.startedAtMs - 50, `${s.service}: the target answered only once the router began to move`);
+      }
+    });
+
+    it('header without the sidecar: the drill fails naming the missing header, and the original traffic is restored', async () => {
+      await startWith();
+      const { types, messages } = await runFailing(rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment(), identity: { header: 'x-k-revision' }, rollback: { switchTimeoutSeconds: 3 } }));
+      assert.ok(types.includes('ServingRevisionNotSeen'), types.join(','));
+      assert.match(messages, /from an unnamed revision/);
+      assert.deepEqual(sandbox.view(BACKEND).traffic, [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', revision: '', percent: 100, tag: '' }]);
+    });
+
+    const withImages = (images: Record<string, string>) => {
+      const group = seedServiceGroup();
+      return { groups: [{ ...group, services: group.services.map((s) => ({ ...s, revisions: s.revisions.map((r) => (images[r.name] ? { ...r, image: `registry.example/convex-backend:${images[r.name]}`, version: images[r.name] } : r)) })) }] };
+    };
+
+    it('versionEndpoint with two images: PASS, the backend measured by the version its image serves', async () => {
+      await startWith(withImages({ [`${BACKEND}-00010-kpf`]: '1.16.0', [`${BACKEND}-00011-v4r`]: '1.17.4' }));
+      const result = await run(rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment(), identity: { backend: { versionEndpoint: { path: '/version' } } } }));
+      assert.equal(result.verdict, 'PASS', result.reasons.join('; '));
+      const backend = result.services.find((s) => s.role === 'backend');
+      assert.equal(backend?.identityStrategy, 'versionEndpoint');
+      assert.equal(backend?.identityFallback, undefined);
+      assert.equal(result.rtoStrategy, 'versionEndpoint+none');
+      assert.match(result.rtoMeaning ?? '', /served the version of the target revision's image/);
+    });
+
+    it('versionEndpoint with identical images falls back to none and says why', async () => {
+      await startWith(withImages({ [`${BACKEND}-00010-kpf`]: '1.17.4', [`${BACKEND}-00011-v4r`]: '1.17.4' }));
+      const result = await run(rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment(), identity: { backend: { versionEndpoint: { path: '/version' } } } }));
+      assert.equal(result.verdict, 'PASS', result.reasons.join('; '));
+      const backend = result.services.find((s) => s.role === 'backend');
+      assert.equal(backend?.identityStrategy, 'none');
+      assert.match(backend?.identityFallback ?? '', /run the same image \(registry\.example\/convex-backend:1\.17\.4\), so the version endpoint cannot tell them apart/);
+      assert.equal(result.rtoStrategy, 'none');
+      assertNotBeforeApi(result);
+    });
   });
 
   it('restores a split allocation with LATEST and tags exactly (types, percents, tags)', async () => {
@@ -138,7 +225,8 @@ describe('rollbackDrill workflow (real dev server, real activities, Cloud Run sa
   });
 
   it('the second service\'s switch fails: the first is restored and the drill fails with the cause', async () => {
-    await startWith();
+    // An instant data plane, so the backend's short-lived switch completes and is recorded.
+    await startWith({ migrationWindowMs: 0 });
     sandbox.failUpdates(DASHBOARD, { code: grpc.status.FAILED_PRECONDITION, message: 'dashboard update refused by policy' });
     const original = sandbox.view(BACKEND).traffic;
     const { types, messages } = await runFailing(rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment() }));
@@ -162,10 +250,10 @@ describe('rollbackDrill workflow (real dev server, real activities, Cloud Run sa
     assert.deepEqual([sandbox.view(BACKEND).traffic, sandbox.view(DASHBOARD).traffic], originals);
   });
 
-  it('fails when the data plane never serves the target healthily, and restores the original traffic', async () => {
-    await startWith();
+  it('fails when the data plane never serves the target healthily (revision header), and restores the original traffic', async () => {
+    await startWith({ identityHeader: 'x-serving-revision' });
     sandbox.setRevisionFault(BACKEND, `${BACKEND}-00010-kpf`, { kind: 'http-error', status: 500 });
-    const { types, messages } = await runFailing(rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment(), rollback: { switchTimeoutSeconds: 4 } }));
+    const { types, messages } = await runFailing(rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment(), identity: { header: 'x-serving-revision' }, rollback: { switchTimeoutSeconds: 4 } }));
     assert.ok(types.includes('ServingRevisionNotSeen'), types.join(','));
     assert.match(messages, /never gave 3 consecutive healthy answers from oa-convex-backend-sandbox-00010-kpf .*last answer HTTP 500/);
     for (const s of [BACKEND, DASHBOARD]) {

@@ -216,6 +216,8 @@ describe('stagedRollout workflow (time-skipping test server, real activities, Cl
     const result = await drive(h, { staff: 'alice', limited: 'bob', 'ramp-50': 'alice', full: 'alice' });
     assert.equal(result.outcome, 'promoted');
     assert.equal(result.verdict, 'PASS');
+    // Measured as against Cloud Run: no revision header, every shift probed after the API showed it in force.
+    assert.deepEqual(result.services.map((s) => s.identity), ['none', 'none']);
     // Finish policy pinned (the default): 100 % on the candidate by name, the staff tag kept on it.
     assert.deepEqual(trafficOf(sandbox, BACKEND), [{ type: 'REVISION', revision: CANDIDATE[BACKEND], percent: 100, tag: 'staff' }]);
     assert.deepEqual(trafficOf(sandbox, DASHBOARD), [{ type: 'REVISION', revision: CANDIDATE[DASHBOARD], percent: 100, tag: 'staff' }]);

@@ -34,7 +34,7 @@ async function readProbe(req: ProbeRequest): Promise<ProbeReading> {
       const res = await fetch(req.url, { redirect: 'manual', signal: AbortSignal.timeout(req.timeoutMs), headers: { 'cache-control': 'no-cache' } });
       await res.arrayBuffer();
       latencies.push(performance.now() - t0);
-      const revision = res.headers.get(req.revisionHeader) ?? undefined;
+      const revision = req.revisionHeader ? (res.headers.get(req.revisionHeader) ?? undefined) : undefined;
       if (res.status >= 400) reading.lastError = `HTTP ${res.status}${revision ? ` from ${revision}` : ''}`;
       else if (expected && (!revision || !expected.has(revision))) {
         reading.wrongRevision++;

@@ -1,11 +1,10 @@
-import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stripAnsi } from '../../domain/snapshot/convex-cli-output';
+import { childEnvironment, runChildProcess, type SpawnProcess } from '../child-process';
 
-/** How the adapter starts processes; tests wrap it to see every argv and environment. */
-export type SpawnProcess = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+export type { SpawnProcess };
 
 /** A deployment with its admin key already resolved (inside the activity, never passed further). */
 export interface ResolvedDeployment {
@@ -33,14 +32,14 @@ export interface ConvexCliRequest {
 
 const WORK_DIR_PREFIX = 'drillctl-convex-';
 const MAX_OUTPUT_CHARS = 1 << 20;
+// An export or import may run for hours; the activity's own timeouts bound it.
+const NO_TIMEOUT_MS = 2 ** 31 - 1;
+// SIGTERM lets the CLI stop its upload or download cleanly before SIGKILL.
+const KILL_GRACE_MS = 5000;
 
 /** The pinned CLI inside this installation's node_modules. */
 export function defaultConvexCliPath(): string {
   return path.join(path.dirname(require.resolve('convex/package.json')), 'bin', 'main.js');
-}
-
-export function redact(text: string, secret: string): string {
-  return secret ? text.split(secret).join('[redacted]') : text;
 }
 
 /**
@@ -70,13 +69,11 @@ function isLoopback(url: string): boolean {
  * CONVEX_DEPLOY_KEY that would win over the env file. CI=1 turns off Sentry reporting and
  * spinners, NO_COLOR the ANSI codes (reference section 2.3).
  */
-export function cliEnvironment(deploymentUrl: string, parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const pass = ['PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'LANG', 'LC_ALL', 'SYSTEMROOT', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR'];
+export function cliEnvironment(deploymentUrl: string, parent: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const inherit = ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR'];
   // A proxy would also carry loopback requests (the CLI's undici ProxyAgent ignores NO_PROXY).
-  if (!isLoopback(deploymentUrl)) pass.push('HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy');
-  const env: NodeJS.ProcessEnv = {};
-  for (const name of pass) if (parent[name] !== undefined) env[name] = parent[name];
-  return { ...env, CI: '1', NO_COLOR: '1' };
+  if (!isLoopback(deploymentUrl)) inherit.push('HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy');
+  return childEnvironment({ inherit, set: { CI: '1', NO_COLOR: '1' } }, parent);
 }
 
 function processAlive(pid: number): boolean {
@@ -107,7 +104,8 @@ export function sweepStaleWorkDirs(tmp = os.tmpdir()): string[] {
  * Runs the real `convex` CLI as operators do, against a self-hosted deployment. The URL and admin
  * key go into a private env file (0600, in a 0700 folder) passed with `--env-file`: never argv,
  * never the child's environment. The file is deleted as soon as the CLI prints its first line
- * (it reads the file before any output) and in any case when it exits.
+ * (it reads the file before any output) and in any case when it exits. The key is redacted from
+ * the CLI's assembled output before any of it is parsed, heartbeated or put in a failure.
  */
 export async function runConvexCli(req: ConvexCliRequest): Promise<ConvexCliRun> {
   sweepStaleWorkDirs();
@@ -119,37 +117,24 @@ export async function runConvexCli(req: ConvexCliRequest): Promise<ConvexCliRun>
     // The CLI refuses to run in a folder whose package.json does not list convex (reference 2.2).
     fs.writeFileSync(path.join(dir, 'package.json'), '{"private":true,"dependencies":{"convex":"1.48.0"}}\n');
     fs.writeFileSync(envFile, `${envFileLine('CONVEX_SELF_HOSTED_URL', req.deployment.url)}\n${envFileLine('CONVEX_SELF_HOSTED_ADMIN_KEY', req.deployment.adminKey)}\n`, { mode: 0o600, flag: 'wx' });
-    const spawnProcess = req.spawnProcess ?? nodeSpawn;
-    const child = spawnProcess(process.execPath, [req.cliPath, ...req.args, '--env-file', envFile], {
+    const run = await runChildProcess({
+      argv: [process.execPath, req.cliPath, ...req.args, '--env-file', envFile],
       cwd: dir,
       env: cliEnvironment(req.deployment.url),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      secrets: [req.deployment.adminKey],
+      timeoutMs: NO_TIMEOUT_MS,
+      killGraceMs: KILL_GRACE_MS,
+      signal: req.signal,
+      maxOutputChars: MAX_OUTPUT_CHARS,
+      spawnProcess: req.spawnProcess,
+      onLine(line) {
+        removeEnvFile();
+        const shown = stripAnsi(line).trim();
+        if (shown) req.onLine?.(shown);
+      },
     });
-    let output = '';
-    let partial = '';
-    const onData = (d: Buffer): void => {
-      removeEnvFile();
-      const text = redact(stripAnsi(d.toString('utf8')), req.deployment.adminKey);
-      if (output.length < MAX_OUTPUT_CHARS) output += text;
-      partial += text;
-      const lines = partial.split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) req.onLine?.(line.trim());
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    const kill = (): void => {
-      child.kill('SIGTERM');
-      setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 5000).unref();
-    };
-    req.signal?.addEventListener('abort', kill, { once: true });
-    const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code, sig) => resolve([code, sig]));
-    });
-    req.signal?.removeEventListener('abort', kill);
-    if (partial.trim()) req.onLine?.(partial.trim());
-    return { exitCode, signal, output };
+    if (run.spawnError) throw new Error(`cannot start the convex CLI ${req.cliPath}: ${run.spawnError.message}`);
+    return { exitCode: run.exitCode, signal: run.signal, output: stripAnsi(run.output) };
   } finally {
     removeEnvFile();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
 import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { durationMs } from '../../domain/rollout/duration';
 import type { CommandCall, HookAction, HttpCall } from '../../domain/rollout/plan-schema';
 import type { SecretRef } from '../../domain/secret-ref';
+import { childEnvironment, runChildProcess } from '../child-process';
+import { knownSecrets, redactedExcerpt } from '../redaction';
 import { resolveSecret } from '../secrets';
 
 export interface CohortHookRequest {
@@ -33,10 +34,7 @@ export interface CohortActivityDeps {
   resolveSecret?: (ref: SecretRef) => Promise<string>;
 }
 
-// The hook command sees only these from the worker's environment: a worker may hold credentials
-// (admin keys, cloud tokens) that a flag-switching script has no business reading.
-const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR'];
-const OUTPUT_LIMIT = 4000;
+const OUTPUT_LIMIT = 64 * 1024;
 
 function inActivity(): boolean {
   try {
@@ -55,19 +53,16 @@ function abortSignal(): AbortSignal | undefined {
   return inActivity() ? Context.current().cancellationSignal : undefined;
 }
 
-function redact(text: string, secrets: string[]): string {
-  return secrets.filter((s) => s.length >= 4).reduce((t, s) => t.split(s).join('[redacted]'), text);
-}
-
 async function resolveAll(refs: Record<string, SecretRef>, resolve: (ref: SecretRef) => Promise<string>): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [name, ref] of Object.entries(refs)) out[name] = await resolve(ref);
   return out;
 }
 
+/** The last line a hook printed (already redacted), shortened for a message. */
 function lastLine(text: string): string {
   const lines = text.trim().split(/\r?\n/);
-  return (lines[lines.length - 1] ?? '').slice(0, 300);
+  return redactedExcerpt(lines[lines.length - 1] ?? '', []);
 }
 
 async function runHttp(req: CohortHookRequest, call: HttpCall, resolve: (ref: SecretRef) => Promise<string>): Promise<string> {
@@ -83,10 +78,12 @@ async function runHttp(req: CohortHookRequest, call: HttpCall, resolve: (ref: Se
     const why = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
     throw ApplicationFailure.retryable(`cohort hook ${req.hook} (${req.direction}): ${call.method} ${call.url} failed: ${why}; retrying`, CohortHookFailure.failed);
   }
-  const body = redact(await res.text(), Object.values(secretHeaders));
+  const body = await res.text();
   const ok = call.expectStatus ? call.expectStatus.includes(res.status) : res.status >= 200 && res.status < 300;
   if (ok) return `${call.method} ${call.url}: HTTP ${res.status}`;
-  const said = `${call.method} ${call.url} answered HTTP ${res.status}${body ? `: ${body.slice(0, 200)}` : ''}`;
+  // Only a short excerpt: a hook's error page may echo headers, tokens or user data.
+  const excerpt = redactedExcerpt(body, knownSecrets(Object.values(secretHeaders)));
+  const said = `${call.method} ${call.url} answered HTTP ${res.status}${excerpt ? `: ${excerpt}` : ''}`;
   // A 4xx (other than timeouts and rate limits) is the hook's configuration: retrying repeats it.
   if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
     throw ApplicationFailure.nonRetryable(`cohort hook ${req.hook} (${req.direction}): ${said}; fix the hook in the plan`, CohortHookFailure.rejected);
@@ -96,39 +93,26 @@ async function runHttp(req: CohortHookRequest, call: HttpCall, resolve: (ref: Se
 
 async function runCommand(req: CohortHookRequest, cmd: CommandCall, resolve: (ref: SecretRef) => Promise<string>): Promise<string> {
   const secretEnv = await resolveAll(cmd.secretEnv, resolve);
-  const env: NodeJS.ProcessEnv = {};
-  for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name];
-  Object.assign(env, cmd.env, secretEnv, { DRILLCTL_HOOK: req.hook, DRILLCTL_HOOK_DIRECTION: req.direction, DRILLCTL_HOOK_KEY: req.idempotencyKey, DRILLCTL_ROLLOUT_STEP: req.step });
-  const [program, ...args] = cmd.argv;
-  const timeoutMs = durationMs(cmd.timeout);
-  // No shell: argv goes to the program as written, so nothing in the plan is ever interpreted.
-  const child = spawn(program!, args, { cwd: cmd.cwd, env, shell: false, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const collect = (d: Buffer): void => {
-    output = (output + d.toString()).slice(-OUTPUT_LIMIT);
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  const ticker = setInterval(() => beat({ hook: req.hook, direction: req.direction }), 2000);
+  const env = childEnvironment({ set: { ...cmd.env, ...secretEnv, DRILLCTL_HOOK: req.hook, DRILLCTL_HOOK_DIRECTION: req.direction, DRILLCTL_HOOK_KEY: req.idempotencyKey, DRILLCTL_ROLLOUT_STEP: req.step } });
+  const [program] = cmd.argv;
   const cancel = abortSignal();
-  const kill = (): void => {
-    child.kill('SIGKILL');
-  };
-  cancel?.addEventListener('abort', kill);
-  const timer = setTimeout(kill, timeoutMs);
-  const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolveExit) => {
-    child.once('error', (error: NodeJS.ErrnoException) => resolveExit({ code: null, signal: null, error }));
-    child.once('close', (code, signal) => resolveExit({ code, signal }));
+  const result = await runChildProcess({
+    argv: cmd.argv,
+    cwd: cmd.cwd,
+    env,
+    secrets: Object.values(secretEnv),
+    timeoutMs: durationMs(cmd.timeout),
+    signal: cancel,
+    maxOutputChars: OUTPUT_LIMIT,
+    onProgress: () => beat({ hook: req.hook, direction: req.direction }),
+    progressIntervalMs: 2000,
   });
-  clearTimeout(timer);
-  clearInterval(ticker);
-  cancel?.removeEventListener('abort', kill);
-  const shown = redact(output, Object.values(secretEnv));
+  const shown = result.output;
   const what = `cohort hook ${req.hook} (${req.direction}): ${cmd.argv.join(' ')}`;
-  if (result.error?.code === 'ENOENT') throw ApplicationFailure.nonRetryable(`${what}: program ${program} not found${cmd.cwd ? ` (cwd ${cmd.cwd})` : ''}; fix argv in the plan`, CohortHookFailure.notFound);
-  if (result.error) throw ApplicationFailure.retryable(`${what}: could not start: ${result.error.message}`, CohortHookFailure.failed);
-  if (result.code === 0) return `${cmd.argv[0]}: exit 0${shown.trim() ? `: ${lastLine(shown)}` : ''}`;
-  const how = result.signal ? `was killed (${result.signal}${result.signal === 'SIGKILL' && !cancel?.aborted ? `, over its ${cmd.timeout} timeout` : ''})` : `exited with ${result.code}`;
+  if (result.spawnError?.code === 'ENOENT') throw ApplicationFailure.nonRetryable(`${what}: program ${program} not found${cmd.cwd ? ` (cwd ${cmd.cwd})` : ''}; fix argv in the plan`, CohortHookFailure.notFound);
+  if (result.spawnError) throw ApplicationFailure.retryable(`${what}: could not start: ${result.spawnError.message}`, CohortHookFailure.failed);
+  if (result.exitCode === 0) return `${cmd.argv[0]}: exit 0${shown.trim() ? `: ${lastLine(shown)}` : ''}`;
+  const how = result.timedOut ? `was killed (${result.signal ?? 'SIGKILL'}, over its ${cmd.timeout} timeout)` : result.signal ? `was killed (${result.signal})` : `exited with ${result.exitCode}`;
   throw ApplicationFailure.retryable(`${what} ${how}${shown.trim() ? `: ${lastLine(shown)}` : ''}`, CohortHookFailure.failed);
 }
 

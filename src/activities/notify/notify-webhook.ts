@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { webhookPayload, type RolloutNotification } from '../../domain/rollout/notification';
+import { knownSecrets, redactedExcerpt } from '../redaction';
 import { resolveSecret } from '../secrets';
 
 export interface NotifyRequest {
@@ -64,11 +65,15 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
         const shown = url === req.webhook ? new URL(url).origin : req.webhook;
         throw ApplicationFailure.retryable(`webhook ${shown} unreachable: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`, 'NotificationFailed');
       }
-      await res.arrayBuffer();
+      const body = await res.text();
       if (!res.ok) {
         const shown = url === req.webhook ? new URL(url).origin : req.webhook;
         const permanent = res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429;
-        throw ApplicationFailure.create({ message: `webhook ${shown} answered HTTP ${res.status}`, type: 'NotificationFailed', nonRetryable: permanent });
+        // A short excerpt says why (Slack answers `invalid_token`, `channel_not_found`); a whole
+        // error page may echo the webhook URL or its path, which are the credential.
+        const { pathname } = new URL(url);
+        const excerpt = redactedExcerpt(body, knownSecrets([url, ...(pathname.length >= 8 ? [pathname] : [])]));
+        throw ApplicationFailure.create({ message: `webhook ${shown} answered HTTP ${res.status}${excerpt ? `: ${excerpt}` : ''}`, type: 'NotificationFailed', nonRetryable: permanent });
       }
       await fs.mkdir(path.dirname(marker), { recursive: true });
       await fs.writeFile(marker, JSON.stringify({ key, notice: req.notification.notice, at: new Date().toISOString() }) + '\n');

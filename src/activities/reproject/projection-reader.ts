@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { knownSecrets, redactedExcerpt } from '../redaction';
 import { ReplayFailureType } from './failures';
 
 export interface ProjectionReadRequest {
@@ -40,7 +41,7 @@ export async function readProjectionDocument(fetchFn: typeof fetch, req: Project
   } catch {
     // Reported with the status below.
   }
-  const said = body.errorMessage ?? (body.code ? `${body.code}: ${body.message ?? ''}` : text.slice(0, 160));
+  const said = redactedExcerpt(body.errorMessage ?? (body.code ? `${body.code}: ${body.message ?? ''}` : text), knownSecrets([req.adminKey]));
   if (res.status === 401 || res.status === 403) {
     throw ApplicationFailure.create({ type: ReplayFailureType.projectionReadRefused, nonRetryable: true, message: `Convex at ${req.url} refused the admin key from ${req.adminKeyRef} (HTTP ${res.status} ${said}); check replay.projections.adminKey` });
   }

@@ -13,6 +13,7 @@ function nextStep(failures: ReprojectFailure[], field: string): string {
   if (reasons.includes('sink_write_failed')) return "the runtime could not write the projection to Convex: check its Convex sink (URL, admin key, Convex health) and run the drill again";
   if (reasons.includes('run_not_found') || reasons.includes('worker_not_found')) return 'the runtime has no history for it: check that replay.seedFixtures and the reproject command use the same runtime database';
   if (reasons.length) return "see the runtime's logs for this entity and run the drill again";
+  if (failures.some((f) => f.kind === 'error-line')) return "the runtime logged an error while reprojecting (quoted above): fix what it says and run the drill again";
   if (failures.some((f) => f.kind === 'command-failed')) return `the command itself failed: fix what its output says and check ${field}`;
   return `the command did not report the entity the way the runtime's reproject task does: check that ${field} runs that task`;
 }
@@ -45,7 +46,7 @@ export async function reprojectEntity(deps: ReprojectDeps, req: ReprojectRequest
     };
     const exitNote = result.exitCode === 0 ? ' (the command exited 0)' : '';
     // With an entity error, the runtime's own log lines (not the reproject line) say why.
-    const runtimeLog = result.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !parseReprojectLine(l)).slice(-2).join(' | ');
+    const runtimeLog = result.stderr.split('\n').map((l) => l.trim()).filter((l) => l && (parseReprojectLine(l)?.kind ?? 'error-log') === 'error-log').slice(-2).join(' | ');
     const tail = entityError ? (runtimeLog ? `; runtime log: ${runtimeLog}` : '') : `; output: ${outputTail(result) || '(none)'}`;
     throw ApplicationFailure.create({
       type: ReplayFailureType.reprojectFailed,

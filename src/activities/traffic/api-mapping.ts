@@ -51,5 +51,6 @@ export function toServiceSnapshot(s: IService): ServiceSnapshot {
 
 export function toRevisionInfo(r: IRevision): RevisionInfo {
   const readiness = readinessOf(r.conditions as RawCondition[] | null | undefined);
-  return { name: shortRevisionName(r.name ?? ''), createTimeMs: timestampMs(r.createTime), ready: readiness.ready, readyDetail: readiness.detail };
+  const image = r.containers?.find((c) => c.ports?.length)?.image ?? r.containers?.[0]?.image;
+  return { name: shortRevisionName(r.name ?? ''), createTimeMs: timestampMs(r.createTime), ready: readiness.ready, readyDetail: readiness.detail, ...(image ? { image } : {}) };
 }

@@ -6,7 +6,7 @@ import { BACKUP_RESTORE_WORKFLOW, backupRestoreWorkflowId, type BackupRestoreInp
 import { loadEnvironment, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
-import { seconds, table } from '../output';
+import { seconds, table, verdictText } from '../output';
 import { runDrill } from '../run-drill';
 
 const RESTORE_MODES: RestoreMode[] = ['scratch', 'append', 'replace', 'replace-all'];
@@ -32,7 +32,7 @@ export function renderBackupRestore(r: BackupRestoreResult): string {
       (r.comparison ? (r.comparison.equal ? '; the export of the target equals the snapshot' : '; the export of the target DIFFERS from the snapshot') : '');
   const rows = r.tables.map((t) => [t.name, t.documents, t.restoredDocuments ?? '-', t.match === null ? '-' : t.match ? 'yes' : 'NO']);
   return [
-    `Backup/restore drill on ${r.environment}: ${r.verdict}${r.verdict === 'PASS' && !r.dataProven ? ' (path works; no data proven)' : ''}`,
+    `Backup/restore drill on ${r.environment}: ${verdictText(r.verdict)}${r.verdict === 'PASS' && !r.dataProven ? ' (path works; no data proven)' : ''}`,
     `Snapshot: ${r.snapshot ?? 'none'}${r.snapshot ? ` (${kib(r.snapshotBytes)}, ${r.totalDocuments} documents, sha256 ${r.snapshotSha256?.slice(0, 12)}…)` : ''}`,
     ...(r.manifest ? [`Manifest: ${r.manifest}`] : []),
     restoreLine,

@@ -3,13 +3,13 @@ import { DrillEnvironment, DrillKind } from '../../temporal/search-attributes';
 import { HEALTH_WORKFLOW, healthWorkflowId, type HealthDrillInput, type HealthDrillResult } from '../../shared/health';
 import { loadEnvironment, type GlobalOptions } from '../context';
 import { CliError } from '../errors';
-import { seconds, table } from '../output';
+import { seconds, table, verdictText } from '../output';
 import { runDrill } from '../run-drill';
 
 export function renderHealth(r: HealthDrillResult): string {
   const rows = r.checks.map((c) => [c.ok ? 'ok' : 'FAIL', c.name, c.attempts, seconds(c.durationMs), c.servingRevision ?? '', c.detail]);
   return [
-    `Health drill on ${r.environment}: ${r.verdict}`,
+    `Health drill on ${r.environment}: ${verdictText(r.verdict)}`,
     table(['', 'check', 'attempts', 'time', 'revision', 'detail'], rows),
     `Total: ${seconds(r.durationMs)}`,
   ].join('\n');

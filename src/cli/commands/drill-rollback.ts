@@ -8,7 +8,7 @@ import { workflowHistoryUrl } from '../../temporal/web-ui';
 import { loadEnvironment, withClient, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
-import { emit, table } from '../output';
+import { emit, table, verdictText } from '../output';
 
 export interface RollbackOptions {
   apply?: boolean;
@@ -90,9 +90,11 @@ export function renderRollback(r: RollbackDrillResult): string {
   const yes = (b: boolean | undefined) => (b === undefined ? '-' : b ? 'yes' : 'NO');
   const secs = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(2));
   return [
-    `Rollback drill on ${scope}: ${r.verdict}`,
+    `Rollback drill on ${scope}: ${verdictText(r.verdict)}`,
     table(['role', 'service', 'current', 'rollback', 'RTO s', 'restore s', 'restored'], r.services.map((s) => [s.role, s.service, s.current, s.target, secs(s.rtoSeconds), secs(s.restoreSeconds), yes(s.trafficRestored)])),
-    `Rollback RTO seconds: ${secs(r.rtoSeconds)} (target ${r.rtoTargetSeconds})`,
+    `Rollback RTO seconds: ${secs(r.rtoSeconds)} (target ${r.rtoTargetSeconds})${r.rtoStrategy ? `, measured with revision identity ${r.rtoStrategy}` : ''}`,
+    ...(r.rtoMeaning ? [`What it means: ${r.rtoMeaning}`] : []),
+    ...r.services.flatMap((s) => (s.identityFallback ? [`${s.service}: versionEndpoint fell back to none: ${s.identityFallback}`] : [])),
     `Restore seconds: ${secs(r.restoreSeconds)}`,
     `Total drill seconds: ${secs(r.totalSeconds)}`,
     `Traffic restored: ${yes(r.trafficRestored)}${r.restoreFailures ? ` (after ${r.restoreFailures} failed restore attempts)` : ''}`,
@@ -127,10 +129,10 @@ export async function runRollbackDrill(g: GlobalOptions, opts: RollbackOptions =
         ? await startUnderTrafficLock(client.workflow, ROLLBACK_WORKFLOW, { ...start, environment: input.environment, group: input.group })
         : await client.workflow.start(ROLLBACK_WORKFLOW, { ...start, workflowId: rollbackWorkflowId(input.environment, input.group, input.mode, new Date()), workflowIdConflictPolicy: 'FAIL' });
     } catch (err) {
-      if (err instanceof TrafficLockHeldError) throw new CliError(err.message, ExitCode.failed, `see it with \`drillctl list\` or in the Web UI: ${workflowHistoryUrl(target.address, target.namespace, err.workflowId)}`);
+      if (err instanceof TrafficLockHeldError) throw new CliError(err.message, ExitCode.failed, `see it with \`drillctl list\` or in the Web UI: ${workflowHistoryUrl(target, err.workflowId)}`);
       throw err;
     }
-    const link = workflowHistoryUrl(target.address, target.namespace, handle.workflowId, handle.firstExecutionRunId);
+    const link = workflowHistoryUrl(target, handle.workflowId, handle.firstExecutionRunId);
     if (!g.json) process.stderr.write(`started ${handle.workflowId}\n  ${link}\n`);
     const result = (await handle.result()) as RollbackDrillResult;
     emit({ ...result, webUiUrl: link }, { json: !!g.json }, (r) => `${renderRollback(r)}\nHistory: ${link}`);

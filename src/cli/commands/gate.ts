@@ -69,7 +69,7 @@ export async function runGate(g: GlobalOptions, initiator: string, whileRunning?
       typedSearchAttributes: drillSearchAttributes('readiness-gate', input.environment, input.group),
       workflowIdConflictPolicy: 'FAIL',
     });
-    const webUiUrl = workflowHistoryUrl(target.address, target.namespace, handle.workflowId, handle.firstExecutionRunId);
+    const webUiUrl = workflowHistoryUrl(target, handle.workflowId, handle.firstExecutionRunId);
     if (!g.json) process.stderr.write(`started ${handle.workflowId}\n  ${webUiUrl}\n`);
     if (whileRunning) await whileRunning(client, handle.workflowId);
     const result = (await handle.result()) as ReadinessGateResult;

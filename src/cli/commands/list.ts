@@ -34,7 +34,7 @@ export async function listRuns(client: Client, target: TemporalTarget, query: st
       kind: get('DrillKind'),
       step: get('DrillStep'),
       outcome: get('DrillOutcome'),
-      webUiUrl: workflowHistoryUrl(target.address, target.namespace, wf.workflowId, wf.runId),
+      webUiUrl: workflowHistoryUrl(target, wf.workflowId, wf.runId),
     });
     if (out.length >= limit) break;
   }

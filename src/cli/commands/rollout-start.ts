@@ -58,7 +58,7 @@ export function registerRolloutStart(rollout: Command, global: () => GlobalOptio
       const g = global();
       const target = temporalTarget(g);
       const { planTimeline, renderPlanTimeline } = timelines();
-      const input = inputs().rolloutInput(g, { file: o.file, as: actingIdentity(o.as), confirm: o.confirm, ticket: o.ticket, reason: o.reason }, (id) => workflowHistoryUrl(target.address, target.namespace, id));
+      const input = inputs().rolloutInput(g, { file: o.file, as: actingIdentity(o.as), confirm: o.confirm, ticket: o.ticket, reason: o.reason }, (id) => workflowHistoryUrl(target, id));
       process.exitCode = await withClient(g, async (client) => {
         let handle;
         try {
@@ -72,7 +72,7 @@ export function registerRolloutStart(rollout: Command, global: () => GlobalOptio
             typedSearchAttributes: drillSearchAttributes('rollout', input.environment, input.group),
           });
         } catch (err) {
-          if (err instanceof TrafficLockHeldError) throw new CliError(err.message, ExitCode.failed, `see it with \`drillctl rollout status --group ${input.group}\` or in the Web UI: ${workflowHistoryUrl(target.address, target.namespace, err.workflowId)}`);
+          if (err instanceof TrafficLockHeldError) throw new CliError(err.message, ExitCode.failed, `see it with \`drillctl rollout status --group ${input.group}\` or in the Web UI: ${workflowHistoryUrl(target, err.workflowId)}`);
           throw err;
         }
         const started = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, environment: input.environment, group: input.group, initiator: input.initiator, steps: input.plan.steps.map((s) => s.name), webUiUrl: input.webUiUrl };

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { dataDir } from '../data-dir';
+import { ensureDataDir } from '../data-dir';
 import type { GlobalOptions } from '../context';
+import type * as WorkerModule from '../../worker';
 
 export function registerWorker(program: Command, global: () => GlobalOptions): void {
   program
@@ -8,7 +9,9 @@ export function registerWorker(program: Command, global: () => GlobalOptions): v
     .description('run a worker for every drillctl workflow and activity (foreground)')
     .action(async () => {
       const g = global();
-      const { runWorker } = await import('../../worker');
-      await runWorker({ address: g.address, namespace: g.namespace, dataDir: dataDir() });
+      // require, not import(): from a never-built checkout tsx hooks require only (bin/drillctl.js).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { runWorker } = require('../../worker') as typeof WorkerModule;
+      await runWorker({ address: g.address, namespace: g.namespace, dataDir: ensureDataDir() });
     });
 }

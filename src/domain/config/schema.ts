@@ -15,18 +15,47 @@ export const HealthConfigSchema = z.object({
   attempts: z.number().int().min(1).max(20).default(3),
 });
 
-export const ProbeSchema = z.object({
-  /** URL that identifies the serving revision; defaults to the service's URL (Cloud Run status.url). */
-  url: Url.optional(),
-  path: z.string().startsWith('/').default('/'),
-  /** Response header that names the revision that answered. */
-  revisionHeader: z.string().min(1).default('x-serving-revision'),
-});
+const HeaderName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { message: 'expected an HTTP header name' });
+
+/** How probes tell which revision answered (src/domain/traffic/revision-identity.ts). */
+export const RevisionIdentitySchema = z.union(
+  [
+    z.literal('none'),
+    z.strictObject({ header: HeaderName }),
+    z.strictObject({
+      versionEndpoint: z.strictObject({
+        path: z.string().startsWith('/', { message: 'expected a path starting with /' }),
+        /** Dotted JSON field holding the version; without it the whole body is the version. */
+        field: z.string().min(1).optional(),
+      }),
+    }),
+  ],
+  { message: 'expected identity: none, { header: NAME } or { versionEndpoint: { path, field } }' },
+);
+
+export const ProbeSchema = z
+  .object({
+    /** URL the probes ask; defaults to the service's URL (Cloud Run status.url). */
+    url: Url.optional(),
+    path: z.string().startsWith('/').default('/'),
+    /**
+     * How a probe tells which revision answered. Cloud Run sends no revision header, so the default
+     * is `none`: the API must show the target traffic in force, then the service URL answer healthily.
+     */
+    identity: RevisionIdentitySchema.default('none'),
+    /** Earlier spelling of `identity: { header: NAME }`. */
+    revisionHeader: HeaderName.optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.revisionHeader && p.identity !== 'none') {
+      ctx.addIssue({ code: 'custom', path: ['revisionHeader'], message: 'give either identity or revisionHeader, not both; write identity: { header: NAME }' });
+    }
+  });
 
 export const ServiceSchema = z.object({
   /** Cloud Run service id (not the full resource name). */
   service: z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'expected a Cloud Run service id (lowercase letters, digits, dashes)' }),
-  probe: ProbeSchema.default({ path: '/', revisionHeader: 'x-serving-revision' }),
+  probe: ProbeSchema.default({ path: '/', identity: 'none' }),
 });
 
 export const ServiceGroupSchema = z.object({
@@ -80,13 +109,22 @@ export const ReplayConfigSchema = z.object({
   seedFixtures: ArgvTemplate.optional(),
   /** Removes the fixtures `{runId}` and `{workerId}`: history, checkpoints and their Convex projections. */
   cleanupFixtures: ArgvTemplate.optional(),
-  /** Print an entity's durable history as JSON (src/domain/reproject/history.ts), for the parity check. */
+  /**
+   * The history source for replay level 3: print an entity's durable history as JSON
+   * (src/domain/reproject/history.ts). The runtime has no such command out of the box; set both
+   * only where one is deployed (README, "Using the real runtime and Convex").
+   */
   historyRun: ArgvTemplate.optional(),
   historyWorker: ArgvTemplate.optional(),
-  /** Convex deployment that holds the projections (read back for parity). */
+  /** Convex deployment the runtime's sink writes projections to; read back for replay level 2. */
   projections: ConvexDeploymentSchema.optional(),
-  /** Convex query that returns one projection document: args `{table, key}` (key = entity id). */
-  projectionQuery: z.string().regex(/^[A-Za-z0-9_/]+:[A-Za-z0-9_]+$/, { message: 'expected a Convex function path like module:function' }).default('drillProjections:get'),
+  /**
+   * How level 2 reads a projection back: unset, with the real `convex data <table>` command
+   * (nothing to deploy); set, with this Convex query, called with args `{table, key}` (key = entity id).
+   */
+  projectionQuery: z.string().regex(/^[A-Za-z0-9_/]+:[A-Za-z0-9_]+$/, { message: 'expected a Convex function path like module:function' }).optional(),
+  /** `convex data` reads this many of a projection table's newest documents to find a fixture's projection. */
+  projectionReadLimit: z.number().int().min(1).max(10_000).default(1000),
   projectionTables: z.object({ run: z.string().min(1), codexWorker: z.string().min(1) }).default({ run: 'run_summaries', codexWorker: 'codex_worker_summaries' }),
   /** Fixture ids are `<prefix>_run_<hash of the workflow id>` (and `_worker_`), so they read as drill data. */
   fixturePrefix: z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'expected lowercase letters, digits and underscores' }).default('drillctl_drill'),
@@ -135,8 +173,14 @@ export const EnvironmentSchema = z
     }
   });
 
+/** How operators reach Temporal's Web UI: links the CLI prints are built on `uiUrl`. */
+export const TemporalSectionSchema = z.object({
+  uiUrl: Url.optional(),
+});
+
 export const ConfigSchema = z.object({
   defaultEnvironment: z.string().optional(),
+  temporal: TemporalSectionSchema.optional(),
   environments: z.record(z.string().min(1), EnvironmentSchema).refine((e) => Object.keys(e).length > 0, { message: 'define at least one environment' }),
 });
 

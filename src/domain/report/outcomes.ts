@@ -19,13 +19,16 @@ const renderers: Partial<Record<GateStep['drill'], OutcomeRenderer>> = {
     ...(r.failure ? [`Failure: ${r.failure.message}`] : []),
   ],
   replay: (r: ReplayDrillResult) => [
-    ...r.scopes.map((s) => `Reproject ${s.scope} result: ${code(`scope=${s.scope} entity=${s.entity} result=${s.result} write=${s.write ?? '?'} duration_ms=${s.durationMs ?? '?'}`)}, parity ${s.parity}${s.parityDetail ? ` (${s.parityDetail})` : ''}`),
+    ...(r.level ? [`Replay level proven: ${r.level.proven} of ${r.level.allowed} the config allows${r.level.meaning.length ? ` (${r.level.meaning[r.level.meaning.length - 1]})` : ''}.${r.level.next ? ` Next: ${r.level.next}.` : ''}`] : []),
+    ...r.scopes.map((s) => `Reproject ${s.scope} result: ${code(`scope=${s.scope} entity=${s.entity} result=${s.result} write=${s.write ?? '?'} duration_ms=${s.durationMs ?? '?'}`)}${s.projection ? `, in Convex ${s.projection}${s.projectionDetail ? ` (${s.projectionDetail})` : ''}` : ''}, parity ${s.parity}${s.parityDetail ? ` (${s.parityDetail})` : ''}`),
     ...r.failures.map((f) => `Failure: ${f}`),
     `Drill duration: ${secondsText(r.durationMs / 1000)}.`,
   ],
   rollback: (r: RollbackDrillResult) => [
     ...r.services.map((s) => `${s.role}: current ${code(s.current)}, rollback target ${code(s.target)}`),
-    `Measured rollback RTO: ${secondsText(r.rtoSeconds ?? NaN)} (target <= ${r.rtoTargetSeconds} s).`,
+    `Measured rollback RTO: ${secondsText(r.rtoSeconds ?? NaN)} (target <= ${r.rtoTargetSeconds} s)${r.rtoStrategy ? `, revision identity ${code(r.rtoStrategy)}` : ''}.`,
+    ...(r.rtoMeaning ? [`${r.rtoMeaning}.`] : []),
+    ...r.services.flatMap((s) => (s.identityFallback ? [`${s.service}: versionEndpoint fell back to none: ${s.identityFallback}.`] : [])),
     `Measured restore duration: ${secondsText(r.restoreSeconds ?? NaN)}.`,
     `Total rollback drill time: ${secondsText(r.totalSeconds ?? NaN)}.`,
     r.trafficRestored ? 'Post-drill traffic restored exactly to the original allocation on every service.' : 'Post-drill traffic NOT restored to the original allocation.',

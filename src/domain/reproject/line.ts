@@ -18,28 +18,50 @@ export interface ReprojectLine {
 
 export type ParsedLine =
   | { kind: 'entity'; line: ReprojectLine }
-  /** Looks like an entity line (it has scope= and entity=) but cannot be trusted; a failure, never skipped. */
-  | { kind: 'malformed'; raw: string; problem: string };
+  /** Carries a result (or starts like an entity line) but cannot be trusted; a failure, never skipped. */
+  | { kind: 'malformed'; raw: string; problem: string }
+  /** An error-level log line or an exception with no result in it; it counts when it names reprojection or an expected entity. */
+  | { kind: 'error-log'; raw: string };
 
 // Mix colours stderr when it believes it has a terminal; never let colour codes defeat the parser.
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g');
 // `--all` prints `reason=` and `write=` on every line; an inapplicable one is empty or nil.
 const NO_REASON = new Set(['', 'nil', 'none', 'null']);
 
+// Elixir's Logger (`12:00:00.123 [error] ...`), logfmt (`level=error`), and plain `ERROR`/`FATAL`.
+const ERROR_LEVEL = /\[(?:error|critical|alert|emergency|fatal)\]|\blevel=["']?(?:error|critical|alert|emergency|fatal)\b/i;
+const ERROR_WORD = /\b(?:ERROR|FATAL|CRITICAL)\b/;
+// An exception the task did not catch (`** (RuntimeError) ...`, `** (Mix) ...`).
+const EXCEPTION = /^\*\* \(/;
+const RESULT_FIELD = /\bresult=/;
+
 export function stripTerminalCodes(text: string): string {
   return text.replace(ANSI, '').replace(/\r$/, '');
 }
 
+/** Whether a line is an error-level log line or an uncaught exception. */
+export function isErrorLogLine(raw: string): boolean {
+  return EXCEPTION.test(raw) || ERROR_LEVEL.test(raw) || ERROR_WORD.test(raw);
+}
+
 /**
- * Parses one output line. Returns null for lines that are not entity lines (log noise, the
- * `--all` header and counters), `malformed` for lines that claim to be one but are broken.
- * Accepts the optional `reproject` prefix (absent on `--all` entity lines) and leading indentation.
+ * Parses one output line. The entity line may come bare (`reproject scope=... result=...`, the
+ * `--all` form without `reproject`) or behind whatever a logger puts in front of it (a time,
+ * `[error]`, `level=error msg=...`): the record starts at its `scope=` field. Any other line
+ * that carries `result=` is `malformed`, never noise: a bare `result=error` must fail the drill.
+ * Error-level lines without a result are `error-log`; everything else is noise (null).
  */
 export function parseReprojectLine(input: string): ParsedLine | null {
   const raw = stripTerminalCodes(input).trim();
-  const tokens = raw.split(/\s+/).filter(Boolean);
-  if (tokens[0] === 'reproject') tokens.shift();
-  if (!tokens[0]?.startsWith('scope=')) return null;
+  const all = raw.split(/\s+/).filter(Boolean);
+  const scopeAt = all.findIndex((t) => t.startsWith('scope='));
+  const bare = scopeAt === 0 || (scopeAt === 1 && all[0] === 'reproject');
+  const hasResult = RESULT_FIELD.test(raw);
+  if (!bare && !(scopeAt > 0 && hasResult)) {
+    if (hasResult) return { kind: 'malformed', raw, problem: 'result= without scope= and entity= before it' };
+    return isErrorLogLine(raw) ? { kind: 'error-log', raw } : null;
+  }
+  const tokens = all.slice(scopeAt);
 
   const fields = new Map<string, string>();
   let lastKey: string | undefined;

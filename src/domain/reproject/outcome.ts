@@ -19,6 +19,7 @@ export type ReprojectFailureKind =
   | 'unexpected-entity'
   | 'duplicate-line'
   | 'malformed-line'
+  | 'error-line'
   | 'summary-mismatch'
   | 'command-failed';
 
@@ -39,11 +40,16 @@ export interface ReprojectEvaluation {
 }
 
 const keyOf = (t: { scope: string; entity: string }): string => `${t.scope}\u0000${t.entity}`;
+// A quoted line stays readable in a one-line failure message even when a runtime prints a novel.
+const MAX_QUOTED_CHARS = 300;
+const quote = (raw: string): string => `"${raw.length > MAX_QUOTED_CHARS ? `${raw.slice(0, MAX_QUOTED_CHARS)}…` : raw}"`;
 
 /**
  * Decides whether a reproject command succeeded from what it printed, never from its exit code
- * alone: the runtime's task prints `result=error` on stderr and still exits 0 (seed-context.md
- * section 2.3). A non-zero exit is a failure too.
+ * alone: the runtime's task prints `result=error` on stderr and still exits 0 (it reports with
+ * Mix.shell().error and returns normally). A non-zero exit is a failure too, and so is an error the runtime logged about
+ * the reprojection or an expected entity. Every failure quotes the line it is about; the
+ * caller redacts the output before it gets here.
  */
 export function evaluateReprojectOutput(output: ReprojectOutput, expectation: ReprojectExpectation, exitCode: number | null): ReprojectEvaluation {
   const failures: ReprojectFailure[] = [];
@@ -56,18 +62,27 @@ export function evaluateReprojectOutput(output: ReprojectOutput, expectation: Re
   }
 
   for (const m of output.malformed) {
-    failures.push({ kind: 'malformed-line', message: `unreadable reproject line on ${m.stream} (${m.problem}): ${m.raw}` });
+    failures.push({ kind: 'malformed-line', message: `unreadable reproject line on ${m.stream} (${m.problem}): ${quote(m.raw)}` });
   }
   if (expectation.mode === 'single') {
     for (const entry of output.entries) {
       if (!expectedKeys.has(keyOf(entry))) {
-        failures.push({ kind: 'unexpected-entity', scope: entry.scope, entity: entry.entity, message: `the command reported scope=${entry.scope} entity=${entry.entity}, which it was not asked to reproject` });
+        failures.push({ kind: 'unexpected-entity', scope: entry.scope, entity: entry.entity, message: `the command reported scope=${entry.scope} entity=${entry.entity}, which it was not asked to reproject: ${quote(entry.raw)}` });
       }
     }
   }
   for (const entry of output.entries) {
     if (entry.result === 'error' && (expectation.mode === 'all' || expectedKeys.has(keyOf(entry)))) {
-      failures.push({ kind: 'entity-error', scope: entry.scope, entity: entry.entity, reason: entry.reason, message: `scope=${entry.scope} entity=${entry.entity} result=error reason=${entry.reason}` });
+      failures.push({ kind: 'entity-error', scope: entry.scope, entity: entry.entity, reason: entry.reason, message: `scope=${entry.scope} entity=${entry.entity} result=error reason=${entry.reason}: ${quote(entry.raw)}` });
+    }
+  }
+
+  // An error logged next to an entity's result=error is its detail (the caller shows the runtime's
+  // log); on its own, beside an `ok` or no line at all, it is a failure of its own.
+  if (!failures.some((f) => f.kind === 'entity-error')) {
+    const concernsReprojection = (raw: string): boolean => /reproject/i.test(raw) || expected.some((t) => raw.includes(t.entity));
+    for (const e of output.errorLogs.filter((l) => concernsReprojection(l.raw))) {
+      failures.push({ kind: 'error-line', message: `the command logged an error on ${e.stream}: ${quote(e.raw)}` });
     }
   }
 

@@ -12,10 +12,12 @@ export interface ReprojectAllSummary {
 export interface ReprojectOutput {
   entries: (ReprojectLine & { stream: OutputStream })[];
   malformed: { stream: OutputStream; raw: string; problem: string }[];
+  /** Error-level log lines and exceptions; the evaluation decides which concern the reprojection. */
+  errorLogs: { stream: OutputStream; raw: string }[];
   summary?: ReprojectAllSummary;
   /** Set when the summary header was printed but its counters were not all readable. */
   summaryProblem?: string;
-  /** Lines that are neither entity lines nor the summary (compile output, logs). */
+  /** Lines that are none of the above nor the summary (compile output, logs). */
   noiseLines: number;
 }
 
@@ -24,7 +26,7 @@ const COUNTERS = { total_entities: 'totalEntities', succeeded_entities: 'succeed
 
 /** Parses everything a reproject command printed, on both streams (errors go to stderr). */
 export function parseReprojectOutput(streams: { stdout: string; stderr: string }): ReprojectOutput {
-  const out: ReprojectOutput = { entries: [], malformed: [], noiseLines: 0 };
+  const out: ReprojectOutput = { entries: [], malformed: [], errorLogs: [], noiseLines: 0 };
   let counters: Partial<Record<keyof ReprojectAllSummary, number>> | undefined;
   for (const stream of ['stdout', 'stderr'] as const) {
     for (const text of streams[stream].split('\n')) {
@@ -44,6 +46,7 @@ export function parseReprojectOutput(streams: { stdout: string; stderr: string }
       const parsed = parseReprojectLine(line);
       if (!parsed) out.noiseLines++;
       else if (parsed.kind === 'entity') out.entries.push({ ...parsed.line, stream });
+      else if (parsed.kind === 'error-log') out.errorLogs.push({ stream, raw: parsed.raw });
       else out.malformed.push({ stream, raw: parsed.raw, problem: parsed.problem });
     }
   }

@@ -10,8 +10,9 @@ export interface ProbeRequest {
   /** Absent when Cloud Run has not reported the tag's URL: the reading fails. */
   url?: string;
   samples: number;
-  revisionHeader: string;
-  /** On a tag URL, only the candidate counts as a success. */
+  /** Names the revision that answered (the header identity strategy); without it answers are not attributed. */
+  revisionHeader?: string;
+  /** On a tag URL with a revision header, only the candidate counts as a success. */
   expectRevisions?: string[];
   timeoutMs: number;
   minSuccessRate: number;
@@ -70,8 +71,9 @@ export function analysisRequest(policy: AnalysisPolicy, services: RolloutService
         target: p.target,
         url: base ? new URL(p.path, base).href : undefined,
         samples: p.samples,
-        revisionHeader: s.revisionHeader,
-        expectRevisions: p.target === 'tag' ? [s.candidate] : undefined,
+        ...(s.revisionHeader ? { revisionHeader: s.revisionHeader } : {}),
+        // A tag URL routes to the candidate alone; only a revision header can show it did.
+        expectRevisions: p.target === 'tag' && s.revisionHeader ? [s.candidate] : undefined,
         timeoutMs: 5000,
         minSuccessRate: p.minSuccessRate,
         maxP95LatencyMs: p.maxP95LatencyMs,

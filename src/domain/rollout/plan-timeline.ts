@@ -1,3 +1,4 @@
+import { plural } from '../plural';
 import { durationMs, formatDuration } from './duration';
 import { effectiveTags, type RolloutPlan } from './plan-schema';
 
@@ -81,14 +82,14 @@ export function planTimeline(plan: RolloutPlan): PlanTimeline {
 
 /** The timeline as text for people. */
 export function renderPlanTimeline(t: PlanTimeline): string {
-  const lines = [`Rollout plan for ${t.environment} / ${t.serviceGroup} (${t.steps.length} steps; at the end ${t.finish})`, ''];
+  const lines = [`Rollout plan for ${t.environment} / ${t.serviceGroup} (${plural(t.steps.length, 'step')}; at the end ${t.finish})`, ''];
   for (const s of t.steps) {
     lines.push(`${s.index + 1}. ${s.name}: ${s.percent}% to the candidate${s.tag ? `, tag ${s.tag}` : ''}  [T+${formatDuration(s.startsAfterMs)} .. T+${formatDuration(s.endsAfterMs)}]`);
     lines.push(`   gates: ${s.gates.join(', ') || 'none'}; approval: ${s.approval}`);
-    lines.push(`   bake: ${formatDuration(s.bakeMs)}${s.readings ? ` with ${s.readings} analysis reading(s)` : ''}${s.hooks.length ? `; cohort hooks: ${s.hooks.join(', ')}` : ''}`);
+    lines.push(`   bake: ${formatDuration(s.bakeMs)}${s.readings ? ` with ${plural(s.readings, 'analysis reading')}` : ''}${s.hooks.length ? `; cohort hooks: ${s.hooks.join(', ')}` : ''}`);
   }
   lines.push('');
-  lines.push(`Expected total: ${formatDuration(t.expectedTotalMs)} of bakes, plus gates and the time ${t.approvals} approval(s) take.`);
+  lines.push(`Expected total: ${formatDuration(t.expectedTotalMs)} of bakes, plus gates${t.approvals === 0 ? '' : t.approvals === 1 ? ' and the time the approval takes' : ` and the time ${t.approvals} approvals take`}.`);
   lines.push(t.longestWithApprovalsMs !== undefined ? `Longest, if every approval waits until its timeout: ${formatDuration(t.longestWithApprovalsMs)}.` : 'No upper bound: at least one approval waits without a timeout or holds on timeout.');
   return lines.join('\n');
 }

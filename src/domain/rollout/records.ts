@@ -1,5 +1,6 @@
 import type { TrafficAllocation } from '../traffic/allocation';
 import type { RolloutGate } from './plan-schema';
+import type { RevisionIdentity } from '../traffic/revision-identity';
 
 /** Where a rollout is; the controls accept or refuse by it. */
 export type RolloutPhase =
@@ -27,7 +28,10 @@ export interface RolloutService {
   /** Service URL the probes ask (Cloud Run `uri`, or the config's probe URL). */
   url: string;
   probePath: string;
-  revisionHeader: string;
+  /** How probes tell which revision answered; absent in runs recorded before strategies (then `revisionHeader`). */
+  identity?: RevisionIdentity;
+  /** The header strategy's header: the analysis attributes answers to revisions only with it. */
+  revisionHeader?: string;
 }
 
 export type GateStatus = 'passed' | 'failed';

@@ -2,6 +2,8 @@ import type { TrafficAllocation } from '../traffic/allocation';
 import { describeServing, newestFirst, servingShares, type RevisionInfo, type ServiceSnapshot } from '../traffic/service-state';
 import type { FinishPolicy } from './plan-schema';
 import type { RolloutService } from './records';
+import type { ProbeConfig } from '../traffic/rollback-plan';
+import { effectiveIdentity, type RevisionIdentity } from '../traffic/revision-identity';
 
 export type PreflightErrorCode = 'ServiceNotReady' | 'NotOneStableRevision' | 'CandidateNotFound' | 'CandidateNotReady' | 'NoReadyCandidate' | 'CandidateIsStable' | 'FinishLatestNotCandidate';
 
@@ -24,7 +26,7 @@ export interface DescribedGroupService {
   snapshot: ServiceSnapshot;
   revisions: RevisionInfo[];
   /** The config's probe settings for the service. */
-  probe: { url?: string; path: string; revisionHeader: string };
+  probe: ProbeConfig;
 }
 
 function candidateFor(s: DescribedGroupService, requested: string): { candidate: string; reason: string } {
@@ -77,7 +79,13 @@ export function resolveRolloutServices(services: DescribedGroupService[], candid
       original,
       url: s.probe.url ?? s.snapshot.uri,
       probePath: s.probe.path,
-      revisionHeader: s.probe.revisionHeader,
+      ...servingIdentity(s.probe),
     };
   });
+}
+
+/** The identity strategy of a service's probes; `revisionHeader` kept for the analysis of the header strategy. */
+export function servingIdentity(probe: ProbeConfig): { identity: RevisionIdentity; revisionHeader?: string } {
+  const identity = effectiveIdentity(probe);
+  return typeof identity === 'object' && 'header' in identity ? { identity, revisionHeader: identity.header } : { identity };
 }

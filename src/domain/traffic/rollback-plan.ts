@@ -1,4 +1,6 @@
 import { describeAllocation, type TrafficAllocation } from './allocation';
+import type { CloudRunTarget } from './cloud-run-target';
+import { effectiveIdentity, type RevisionIdentity } from './revision-identity';
 import { RollbackTargetError, type DrillService, type RollbackTarget } from './rollback-targets';
 import type { ServingShare } from './service-state';
 
@@ -6,14 +8,16 @@ import type { ServingShare } from './service-state';
 export interface ProbeSpec {
   url: string;
   path: string;
-  revisionHeader: string;
+  identity: RevisionIdentity;
 }
 
 export interface ProbeConfig {
   /** Overrides the service's own URL (Cloud Run `uri`). */
   url?: string;
   path: string;
-  revisionHeader: string;
+  identity?: RevisionIdentity;
+  /** Earlier spelling of `identity: { header }` (workflow inputs recorded before `identity`). */
+  revisionHeader?: string;
 }
 
 /** Everything the drill will do to one service, decided before anything changes. */
@@ -73,7 +77,7 @@ export function planServiceRollback(target: RollbackTarget, service: DrillServic
     targetReason: target.targetReason,
     rollbackAllocation: rollback,
     rollbackSummary: describeAllocation(rollback),
-    probe: { url, path: probe.path, revisionHeader: probe.revisionHeader },
+    probe: { url, path: probe.path, identity: effectiveIdentity(probe) },
     restoreRevisions,
     probeAlongsideChange: !restoreRevisions.includes(target.target),
   };
@@ -89,13 +93,27 @@ export function planRollback(targets: RollbackTarget[], services: DrillService[]
   });
 }
 
-/** The data-plane probe of one planned service: its URL, the revisions that count, the pace and the deadline. */
-export function servingProbeRequest(p: ServiceRollbackPlan, cfg: { consecutiveHealthy: number; probeIntervalMs: number }, expectedRevisions: string[], deadlineMs: number) {
+/**
+ * The data-plane probe of one planned service: its URL, the revisions that count, the pace and the
+ * deadline; `inForce` is the allocation Cloud Run must report in force first (for strategies that
+ * cannot name the revision that answered) and the revisions a version endpoint must tell apart.
+ */
+export function servingProbeRequest(
+  p: ServiceRollbackPlan,
+  cfg: { consecutiveHealthy: number; probeIntervalMs: number },
+  expectedRevisions: string[],
+  deadlineMs: number,
+  inForce?: { cloudRun: CloudRunTarget; allocation: TrafficAllocation; otherRevisions: string[] },
+) {
+  const identity = p.probe.identity;
   return {
     service: p.service,
     url: p.probe.url,
     path: p.probe.path,
-    revisionHeader: p.probe.revisionHeader,
+    identity,
+    // Workers from before `identity` read the header from here.
+    ...(typeof identity === 'object' && 'header' in identity ? { revisionHeader: identity.header } : {}),
+    ...(inForce ? { inForce: { cloudRun: inForce.cloudRun, allocation: inForce.allocation }, otherRevisions: inForce.otherRevisions } : {}),
     expectedRevisions,
     consecutive: cfg.consecutiveHealthy,
     intervalMs: cfg.probeIntervalMs,

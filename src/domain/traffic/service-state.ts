@@ -34,6 +34,8 @@ export interface RevisionInfo {
   createTimeMs: number;
   ready: boolean;
   readyDetail: string;
+  /** The image of its first (ingress) container, when the API returned one. */
+  image?: string;
 }
 
 export interface ServingShare {

@@ -65,7 +65,7 @@ export function revisionMessage(world: CloudRunWorld, s: ServiceState, r: Revisi
     updateTime: timestamp(r.createTimeMs),
     launchStage: 'GA',
     service: s.name,
-    containers: (s.template as { containers: object[] }).containers,
+    containers: (s.template as { containers: object[] }).containers.map((c) => ({ ...c, image: r.image })),
     maxInstanceRequestConcurrency: 160,
     reconciling: false,
     conditions: [

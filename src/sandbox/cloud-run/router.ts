@@ -2,10 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RoutingTable } from './traffic-rules';
 
-/** The instant a new allocation really started to route requests. */
+/** A new allocation taking over the data plane. */
 export interface SwitchRecord {
-  /** Epoch milliseconds on this machine's clock. */
+  /** Epoch ms (this machine's clock) when the new allocation served every request: migration done. */
   atMs: number;
+  /** Epoch ms when the first request could reach the new allocation (migration began). */
+  startedAtMs: number;
   /** Service generation whose traffic this is. */
   generation: number;
   routing: RoutingTable;
@@ -16,6 +18,16 @@ export interface ServiceRouterOptions {
   /** The local URL of a revision's HTTP server, or undefined if it has none. */
   revisionUrl(revision: string): string | undefined;
   propagationDelayMs: number;
+  /** How long a new allocation takes to take over every request once it starts (0: at once). */
+  migrationWindowMs: number;
+}
+
+/** A migration in progress: requests go to `from` or to the new table at random, the new one ever more often. */
+interface Migration {
+  from: RoutingTable;
+  fromWrr: number[];
+  startedAtMs: number;
+  windowMs: number;
 }
 
 /** Host-name prefix that selects a tag, as Cloud Run tag URLs do: `<tag>---<service>...`. */
@@ -26,8 +38,12 @@ export const TAG_HOST_SEPARATOR = '---';
  * between revisions by the live allocation (smooth weighted round-robin, so a 90/10 split is exactly
  * 90/10 over every 10 requests), and serves tags either on a URL of their own (one extra port per
  * tag, the `uri` of the tag's traffic status) or on the service URL with a `Host: <tag>---anything`
- * header. A new allocation goes live only after the propagation delay; the instant it does is
- * recorded, so tests and the benchmark can compare probe measurements with the real switch.
+ * header. A new allocation starts to take over only after the propagation delay, and then
+ * gradually: during the migration window each request goes to the new allocation with a probability
+ * that grows linearly from 0 to 1, otherwise to the old one (Cloud Run documents that a traffic
+ * change can take a while to reach every request, not how; this curve is the emulator's guess, see
+ * ../README.md). The start and end of each migration are recorded, so tests and the benchmark can
+ * compare probe measurements with the real switch.
  */
 export class ServiceRouter {
   private routing: RoutingTable = { weights: [], tags: {} };
@@ -38,10 +54,14 @@ export class ServiceRouter {
   private readonly tagUrls = new Map<string, Promise<string>>();
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private propagationDelayMs: number;
+  private migrationWindowMs: number;
+  private migration: Migration | undefined;
+  private generation = 0;
   url = '';
 
   constructor(private readonly opts: ServiceRouterOptions) {
     this.propagationDelayMs = opts.propagationDelayMs;
+    this.migrationWindowMs = opts.migrationWindowMs;
   }
 
   async start(): Promise<string> {
@@ -63,18 +83,44 @@ export class ServiceRouter {
     this.propagationDelayMs = ms;
   }
 
-  /** Makes `routing` live now (service creation) without waiting for propagation. */
-  applyNow(routing: RoutingTable, generation: number): void {
-    this.switchTo(routing, generation);
+  setMigrationWindow(ms: number): void {
+    this.migrationWindowMs = ms;
   }
 
-  /** Makes `routing` live after the propagation delay. */
+  /** Makes `routing` live now (service creation) without waiting for propagation or migration. */
+  applyNow(routing: RoutingTable, generation: number): void {
+    this.switchTo(routing, generation, Date.now());
+  }
+
+  /** Starts migrating to `routing` after the propagation delay; it serves every request one migration window later. */
   schedule(routing: RoutingTable, generation: number): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      this.switchTo(routing, generation);
+      const windowMs = this.migrationWindowMs;
+      if (windowMs <= 0) {
+        this.switchTo(routing, generation, Date.now());
+        return;
+      }
+      // A migration still running when the next one starts is cut short: the old side of the new one is what served last.
+      const startedAtMs = Date.now();
+      this.migration = { from: this.routing, fromWrr: this.wrrCurrent, startedAtMs, windowMs };
+      this.routing = structuredClone(routing);
+      this.wrrCurrent = routing.weights.map(() => 0);
+      this.generation = generation;
+      const done = setTimeout(() => {
+        this.timers.delete(done);
+        if (this.generation !== generation) return;
+        this.migration = undefined;
+        this.records.push({ atMs: Date.now(), startedAtMs, generation, routing: structuredClone(routing) });
+      }, windowMs);
+      this.timers.add(done);
     }, this.propagationDelayMs);
     this.timers.add(timer);
+  }
+
+  /** True while a migration window is open (requests may reach either allocation). */
+  migrating(): boolean {
+    return this.migration !== undefined;
   }
 
   current(): RoutingTable {
@@ -87,16 +133,16 @@ export class ServiceRouter {
 
   /** Which revision the next untagged request goes to (advances the round-robin like a request). */
   pickRevision(): string | undefined {
-    const { weights } = this.routing;
-    if (weights.length === 0) return undefined;
-    const total = weights.reduce((s, w) => s + w.percent, 0);
-    let best = 0;
-    for (let i = 0; i < weights.length; i++) {
-      this.wrrCurrent[i] = (this.wrrCurrent[i] ?? 0) + (weights[i]?.percent ?? 0);
-      if ((this.wrrCurrent[i] ?? 0) > (this.wrrCurrent[best] ?? 0)) best = i;
-    }
-    this.wrrCurrent[best] = (this.wrrCurrent[best] ?? 0) - total;
-    return weights[best]?.revision;
+    const m = this.migration;
+    if (m && Math.random() >= (Date.now() - m.startedAtMs) / m.windowMs) return nextByWeight(m.from, m.fromWrr);
+    return nextByWeight(this.routing, this.wrrCurrent);
+  }
+
+  /** The revision a tag routes to; during a migration the old mapping may still answer. */
+  private tagRevision(tag: string): string | undefined {
+    const m = this.migration;
+    if (m && Math.random() >= (Date.now() - m.startedAtMs) / m.windowMs && tag in m.from.tags) return m.from.tags[tag];
+    return this.routing.tags[tag];
   }
 
   async stop(): Promise<void> {
@@ -111,10 +157,12 @@ export class ServiceRouter {
     );
   }
 
-  private switchTo(routing: RoutingTable, generation: number): void {
+  private switchTo(routing: RoutingTable, generation: number, atMs: number): void {
+    this.migration = undefined;
+    this.generation = generation;
     this.routing = structuredClone(routing);
     this.wrrCurrent = routing.weights.map(() => 0);
-    this.records.push({ atMs: Date.now(), generation, routing: structuredClone(routing) });
+    this.records.push({ atMs, startedAtMs: atMs, generation, routing: structuredClone(routing) });
   }
 
   private async listen(tag: string | undefined): Promise<string> {
@@ -131,7 +179,7 @@ export class ServiceRouter {
     const host = req.headers.host ?? '';
     const hostTag = host.includes(TAG_HOST_SEPARATOR) ? host.slice(0, host.indexOf(TAG_HOST_SEPARATOR)) : undefined;
     const tag = portTag ?? hostTag;
-    const revision = tag !== undefined ? this.routing.tags[tag] : this.pickRevision();
+    const revision = tag !== undefined ? this.tagRevision(tag) : this.pickRevision();
     const target = revision ? this.opts.revisionUrl(revision) : undefined;
     if (!revision || !target) {
       const why = tag !== undefined ? `tag "${tag}" is not assigned` : 'no revision receives traffic';
@@ -152,4 +200,18 @@ export class ServiceRouter {
     });
     req.pipe(upstream);
   }
+}
+
+/** Smooth weighted round-robin over a routing table's weights (`wrr` is its running state). */
+function nextByWeight(routing: RoutingTable, wrr: number[]): string | undefined {
+  const { weights } = routing;
+  if (weights.length === 0) return undefined;
+  const total = weights.reduce((s, w) => s + w.percent, 0);
+  let best = 0;
+  for (let i = 0; i < weights.length; i++) {
+    wrr[i] = (wrr[i] ?? 0) + (weights[i]?.percent ?? 0);
+    if ((wrr[i] ?? 0) > (wrr[best] ?? 0)) best = i;
+  }
+  wrr[best] = (wrr[best] ?? 0) - total;
+  return weights[best]?.revision;
 }

@@ -25,8 +25,18 @@ export interface CloudRunSandboxSpec {
   project?: string;
   region?: string;
   groups: ServiceGroupSpec[];
-  /** Time between an operation finishing and the router really switching. Default 300 ms. */
+  /** Time between an operation finishing and the router starting to migrate. Default 300 ms. */
   propagationDelayMs?: number;
+  /**
+   * How long the router takes, once it starts, to move every request to the new allocation; in
+   * between, requests reach the old or the new one at random. Default 1500 ms; 0 switches at once.
+   */
+  migrationWindowMs?: number;
+  /**
+   * Identity sidecar/middleware mode: every revision names itself in this response header, as an
+   * app that echoes `K_REVISION` would. Off by default, because Cloud Run sends no such header.
+   */
+  identityHeader?: string;
   /** Time an UpdateService operation stays open (reconciling). Default 200 ms. */
   operationDelayMs?: number;
   /** gRPC port; 0 (default) picks a free one. */
@@ -68,6 +78,8 @@ export interface CloudRunSandbox {
   // Observation
   view(service: string): ServiceView;
   switches(service: string): SwitchRecord[];
+  /** When the API started to report each generation's traffic in force (epoch ms; its operation finished). */
+  inForce(service: string): { atMs: number; generation: number }[];
   /** Resolves with the first switch after `afterMs` that `match`es; rejects after `timeoutMs`. */
   waitForSwitch(service: string, match: (r: SwitchRecord) => boolean, opts?: { afterMs?: number; timeoutMs?: number }): Promise<SwitchRecord>;
   calls(filter?: { method?: string; service?: string }): AuditedCall[];
@@ -82,10 +94,13 @@ export interface CloudRunSandbox {
   /** Makes one revision (or every revision, '*') of a service answer badly; null clears it. */
   setRevisionFault(service: string, revision: string | '*', fault: RevisionFault | null): void;
   setPropagationDelay(ms: number): void;
+  setMigrationWindow(ms: number): void;
   clearFaults(): void;
 
   stop(): Promise<void>;
 }
+
+export const DEFAULT_MIGRATION_WINDOW_MS = 1500;
 
 /**
  * Starts a local Cloud Run: the Admin API v2 gRPC emulator (which the unmodified @google-cloud/run
@@ -98,6 +113,8 @@ export async function startCloudRunSandbox(spec: CloudRunSandboxSpec): Promise<C
     project: spec.project ?? 'drillctl-sandbox',
     region: spec.region ?? 'us-central1',
     propagationDelayMs: spec.propagationDelayMs ?? 300,
+    migrationWindowMs: spec.migrationWindowMs ?? DEFAULT_MIGRATION_WINDOW_MS,
+    ...(spec.identityHeader ? { identityHeader: spec.identityHeader } : {}),
     operationDelayMs: spec.operationDelayMs ?? 200,
     faults,
   });
@@ -141,6 +158,7 @@ export async function startCloudRunSandbox(spec: CloudRunSandboxSpec): Promise<C
       return structuredClone({ traffic: s.traffic, trafficStatuses: s.trafficStatuses, generation: s.generation, etag: s.etag, reconciling: s.reconciling, routing: s.router.current() });
     },
     switches: (id) => service(id).router.switches(),
+    inForce: (id) => structuredClone(service(id).inForce),
     async waitForSwitch(id, match, opts = {}) {
       const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
       for (;;) {
@@ -177,6 +195,9 @@ export async function startCloudRunSandbox(spec: CloudRunSandboxSpec): Promise<C
     },
     setPropagationDelay(ms) {
       for (const s of world.services.values()) s.router.setPropagationDelay(ms);
+    },
+    setMigrationWindow(ms) {
+      for (const s of world.services.values()) s.router.setMigrationWindow(ms);
     },
     clearFaults: () => faults.clear(),
     async stop() {

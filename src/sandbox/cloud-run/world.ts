@@ -8,6 +8,8 @@ import { effectiveTraffic, routingFor } from './traffic-rules';
 
 export interface RevisionState {
   id: string;
+  /** The container image its template runs. */
+  image: string;
   uid: string;
   createTimeMs: number;
   kind: RevisionKind;
@@ -34,6 +36,8 @@ export interface ServiceState {
   template: object;
   revisions: RevisionState[];
   router: ServiceRouter;
+  /** When each generation's traffic statuses took effect in the API (its operation finished). */
+  inForce: { atMs: number; generation: number }[];
 }
 
 export interface OperationState {
@@ -50,6 +54,10 @@ export interface NewRevision {
   name: string;
   createdAt: Date;
   ready?: boolean;
+  /** Container image; defaults to one image for every revision of the service (a config-only change). */
+  image?: string;
+  /** What the backend's `/version` answers; defaults to `sandbox-<revision>`. */
+  version?: string;
 }
 
 export interface NewService {
@@ -64,9 +72,14 @@ export interface WorldOptions {
   project: string;
   region: string;
   propagationDelayMs: number;
+  migrationWindowMs: number;
   operationDelayMs: number;
   faults: FaultInjector;
+  /** Identity sidecar mode: revisions name themselves in this response header. */
+  identityHeader?: string;
 }
+
+const defaultImage = (kind: RevisionKind): string => `sandbox/convex-${kind}:local`;
 
 const newEtag = (): string => `"${randomBytes(9).toString('base64url')}"`;
 
@@ -110,13 +123,14 @@ export class CloudRunWorld {
     if (this.services.has(spec.service)) throw new Error(`service ${spec.service} already exists in the sandbox`);
     const revisions: RevisionState[] = [];
     for (const r of [...spec.revisions].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())) {
-      const server = await startRevisionServer({ revision: r.name, kind: spec.kind });
-      revisions.push({ id: r.name, uid: randomUUID(), createTimeMs: r.createdAt.getTime(), kind: spec.kind, ready: r.ready ?? true, notReadyMessage: '', server });
+      const server = await startRevisionServer({ revision: r.name, kind: spec.kind, ...(r.version ? { version: r.version } : {}), ...(this.opts.identityHeader ? { identityHeader: this.opts.identityHeader } : {}) });
+      revisions.push({ id: r.name, image: r.image ?? defaultImage(spec.kind), uid: randomUUID(), createTimeMs: r.createdAt.getTime(), kind: spec.kind, ready: r.ready ?? true, notReadyMessage: '', server });
     }
     const router = new ServiceRouter({
       service: spec.service,
       revisionUrl: (rev) => revisions.find((r) => r.id === rev)?.server.url,
       propagationDelayMs: this.opts.propagationDelayMs,
+      migrationWindowMs: this.opts.migrationWindowMs,
     });
     await router.start();
     const created = revisions[0]?.createTimeMs ?? Date.now();
@@ -137,11 +151,12 @@ export class CloudRunWorld {
       terminal: { state: 'CONDITION_SUCCEEDED', message: '', transitionMs: now },
       routesReady: { state: 'CONDITION_SUCCEEDED', message: '', transitionMs: now },
       template: {
-        containers: [{ name: spec.kind === 'backend' ? 'convex-backend' : 'convex-dashboard', image: `sandbox/convex-${spec.kind}:local`, ports: [{ name: 'http1', containerPort: spec.kind === 'backend' ? 3210 : 6791 }] }],
+        containers: [{ name: spec.kind === 'backend' ? 'convex-backend' : 'convex-dashboard', image: revisions[revisions.length - 1]?.image ?? defaultImage(spec.kind), ports: [{ name: 'http1', containerPort: spec.kind === 'backend' ? 3210 : 6791 }] }],
         maxInstanceRequestConcurrency: 160,
       },
       revisions,
       router,
+      inForce: [],
     };
     this.services.set(spec.service, state);
     state.trafficStatuses = await this.statusesFor(state, state.traffic);
@@ -240,6 +255,7 @@ export class CloudRunWorld {
       return;
     }
     service.trafficStatuses = await this.statusesFor(service, traffic);
+    service.inForce.push({ atMs: Date.now(), generation: op.generation });
     service.router.schedule(routingFor(effectiveTraffic(traffic), latest?.id ?? ''), op.generation);
     if (isNewest) {
       service.reconciling = false;

@@ -13,7 +13,16 @@ interface Io {
   err(line: string): void;
 }
 
-const USAGE = 'usage: sandbox-runtime reproject (--run-id ID | --worker-id ID | --all) | seed [--run-id ID] [--worker-id ID] | cleanup [--run-id ID] [--worker-id ID] | history (--run-id ID | --worker-id ID)';
+const USAGE = 'usage: sandbox-runtime reproject (--run-id ID | --worker-id ID | --all) | seed [--run-id ID] [--worker-id ID] | cleanup [--run-id ID] [--worker-id ID]';
+
+/**
+ * A line of Elixir's default console Logger (`$time $metadata[$level] $message`): what the real
+ * runtime's log lines look like around the task's own output, so the drill's parser meets them here.
+ */
+function loggerLine(line: string, now = new Date()): string {
+  const time = [now.getHours(), now.getMinutes(), now.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  return `${time}.${String(now.getMilliseconds()).padStart(3, '0')} ${line}`;
+}
 
 /** Mix.raise: the task stops before doing anything, on stderr, with exit code 1. */
 class MixError extends Error {}
@@ -31,7 +40,7 @@ async function withRuntime<T>(command: RuntimeCommand, io: Io, fn: (store: Histo
   const db = await RuntimeDatabase.open(databasePath(home, settings));
   try {
     const store = new HistoryStore(db);
-    return await fn(store, new Projector(store, sink, settings.projectionVersion, io.err), sink);
+    return await fn(store, new Projector(store, sink, settings.projectionVersion, (line) => io.err(loggerLine(line))), sink);
   } finally {
     db.close();
   }
@@ -113,6 +122,10 @@ async function history(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { 'run-id': { type: 'string' }, 'worker-id': { type: 'string' } }, strict: true });
   const runId = values['run-id'];
   const workerId = values['worker-id'];
+  if (!loadRuntimeSettings(runtimeHome()).historySource) {
+    // What mix prints for a task the runtime does not define.
+    throw new MixError('The task "history" could not be found (this runtime has no history source; the sandbox turns one on with runtimeHistory)');
+  }
   if (!runId === !workerId) throw new MixError('pass exactly one of --run-id or --worker-id');
   return withRuntime('history', io, async (store) => {
     const h = runId ? store.runHistory(runId) : store.workerHistory(workerId!);

@@ -10,13 +10,19 @@ import { databasePath, loadRuntimeSettings, SETTINGS_FILE, type RuntimeSettings 
 /** The runtime's commands as argv templates for drillctl's `replay` config (`{id}`, `{runId}`, `{workerId}`). */
 export interface RuntimeCommands {
   cwd: string;
+  /**
+   * The commands' `replay.env`: drillctl gives runtime commands an allow-listed environment, so a
+   * switch the stand-in reads (run from sources) must be stated, as a real runtime's MIX_ENV is.
+   */
+  env: Record<string, string>;
   reprojectRun: string[];
   reprojectWorker: string[];
   reprojectAll: string[];
   seedFixtures: string[];
   cleanupFixtures: string[];
-  historyRun: string[];
-  historyWorker: string[];
+  /** Only with the history source on (`historySource: true`): the real runtime has no such command. */
+  historyRun?: string[];
+  historyWorker?: string[];
 }
 
 export interface RuntimeStandIn {
@@ -35,7 +41,7 @@ export const RUNTIME_BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'san
  * file holding the admin key the sink uses), an empty durable history, no faults. Nothing runs in
  * the background: each command is a subprocess, like the real mix task.
  */
-export async function startRuntimeStandIn(opts: { dataDir: string; convexUrl: string; adminKey: string; sinkTimeoutMs?: number }): Promise<RuntimeStandIn> {
+export async function startRuntimeStandIn(opts: { dataDir: string; convexUrl: string; adminKey: string; sinkTimeoutMs?: number; historySource?: boolean }): Promise<RuntimeStandIn> {
   const home = path.resolve(opts.dataDir);
   fs.mkdirSync(home, { recursive: true });
   const adminKeyFile = path.join(home, 'convex-admin-key');
@@ -46,6 +52,7 @@ export async function startRuntimeStandIn(opts: { dataDir: string; convexUrl: st
     tables: { run: 'run_summaries', codex_worker: 'codex_worker_summaries' },
     sinkTimeoutMs: opts.sinkTimeoutMs ?? 2500,
     projectionVersion: 'convex_summary_v1',
+    historySource: opts.historySource ?? false,
   };
   fs.writeFileSync(path.join(home, SETTINGS_FILE), JSON.stringify(settings, null, 2) + '\n');
   writeRuntimeFaults(home, {});
@@ -56,13 +63,13 @@ export async function startRuntimeStandIn(opts: { dataDir: string; convexUrl: st
     home,
     commands: {
       cwd: home,
+      env: process.env.DRILLCTL_FROM_SOURCE ? { DRILLCTL_FROM_SOURCE: process.env.DRILLCTL_FROM_SOURCE } : {},
       reprojectRun: [...bin, 'reproject', '--run-id', '{id}'],
       reprojectWorker: [...bin, 'reproject', '--worker-id', '{id}'],
       reprojectAll: [...bin, 'reproject', '--all'],
       seedFixtures: [...bin, 'seed', '--run-id', '{runId}', '--worker-id', '{workerId}'],
       cleanupFixtures: [...bin, 'cleanup', '--run-id', '{runId}', '--worker-id', '{workerId}'],
-      historyRun: [...bin, 'history', '--run-id', '{id}'],
-      historyWorker: [...bin, 'history', '--worker-id', '{id}'],
+      ...(settings.historySource ? { historyRun: [...bin, 'history', '--run-id', '{id}'], historyWorker: [...bin, 'history', '--worker-id', '{id}'] } : {}),
     },
     setSinkFault(fault) {
       writeRuntimeFaults(home, fault ? { sink: fault } : {});

@@ -1,0 +1,4 @@
+/** "1 step", "3 steps", "0 approvals": a count with its noun in the right number. */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : pluralForm}`;
+}
