@@ -13,7 +13,7 @@ import { createTrafficActivities, probeServingRevision, probeServingRevisions } 
 export interface ActivityDeps {
   /** Folder for reports, snapshots and other files the worker writes. */
   dataDir: string;
-  /** The worker's own configuration: the authority for who may sign decisions, and for the production flag. */
+  /** The worker's own configuration: hooks, notification targets and allowed signers are resolved from it by name. */
   config?: Config;
 }
 
@@ -30,9 +30,9 @@ export function createActivities(deps: ActivityDeps) {
     probeServingRevision,
     probeServingRevisions,
     ...createReprojectActivities(),
-    ...createCohortActivities(),
+    ...createCohortActivities({ config: deps.config }),
     ...createAnalysisActivities(),
-    ...createNotifyActivities({ dataDir: deps.dataDir }),
+    ...createNotifyActivities({ dataDir: deps.dataDir, config: deps.config }),
     ...createDecisionActivities(deps),
   };
 }
