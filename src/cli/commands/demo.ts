@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { gateStatusQuery } from '../../shared/readiness-gate';
-import path from 'node:path';
-import { DEMO_SIGNER, DEMO_SIGNING_KEY_FILE } from '../../sandbox/demo-signer';
+import { DEMO_SIGNER } from '../../sandbox/demo-signer';
 import type { GlobalOptions } from '../context';
 import { attest, printGate, runGate } from './gate';
 import { bringUp, renderUp } from './up-down';
@@ -24,9 +23,6 @@ export function registerDemo(program: Command, global: () => GlobalOptions): voi
           if (status.attestation.state === 'waiting' || status.phase === 'done') break;
           await new Promise((r) => setTimeout(r, 250));
         }
-        // Signed with the key the sandbox generated in its folder once the worker reads its config
-        // (it verifies against the sandbox's allowed signers); until then the sandbox accepts it unsigned.
-        void path.join(path.dirname(up.configPath), DEMO_SIGNING_KEY_FILE);
         if (!g.json) process.stderr.write(`attesting the on-call docs as ${DEMO_SIGNER} (automatic, sandbox demo only)\n`);
         await attest(client, workflowId, DEMO_SIGNER, 'automatic attestation for the sandbox demo: no real on-call docs exist here', ['README.md']);
       });
