@@ -53,6 +53,7 @@ import { allocationsEqual, describeAllocation } from '../domain/traffic/allocati
 import { productionGuardProblem } from '../domain/traffic/production-guard';
 import { trafficSettled } from '../domain/traffic/service-state';
 import { DrillEnvironment, DrillKind, DrillOutcome, DrillServiceGroup, DrillStep } from '../temporal/search-attributes';
+import { recordCompensationStuck, recordRolloutPhase } from './metrics';
 import {
   abortSignal,
   abortUpdate,
@@ -478,6 +479,7 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
   };
   let shownStep: string | undefined;
   const setPhase = (phase: RolloutPhase, headline?: string, notes: string[] = []): void => {
+    recordRolloutPhase(input, state.phase, phase, state.stepIndex + 1);
     state.phase = phase;
     const where = phase === 'preflight' || phase === 'finishing' || phase === 'compensating' ? phase : phase === 'completed' || phase === 'aborted' ? 'done' : (state.currentStep ?? phase);
     // An unchanged value costs a history event per phase: about 80 of a 20-step plan's events
@@ -706,7 +708,7 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
       note('bake-started', `${formatDuration(rec.bakeMs)}${step.analysis ? `, analysis every ${step.analysis.interval}, stop after ${step.analysis.stopAfter} failing` : ''}`);
     }
     bakeClockMs = Date.now();
-    const analysis = step.analysis ? analysisRequest(step.analysis, state.services, rec.tagUrls, tag) : undefined;
+    const analysis = step.analysis ? { ...analysisRequest(step.analysis, state.services, rec.tagUrls, tag), environment: input.environment } : undefined;
     const intervalMs = step.analysis ? durationMs(step.analysis.interval) : Infinity;
     const stopAfterMs = step.analysis ? durationMs(step.analysis.stopAfter) : Infinity;
     let nextReadingAtMs = Date.now();
@@ -824,11 +826,15 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
     for (let attempt = 1; ; attempt++) {
       try {
         const out = await action();
-        if (state.compensation === 'stuck') state.compensation = 'running';
+        if (state.compensation === 'stuck') {
+          state.compensation = 'running';
+          recordCompensationStuck(input, false);
+        }
         return out;
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
         state.compensation = 'stuck';
+        recordCompensationStuck(input, true);
         state.compensationDetail = `${what}: attempt ${attempt} failed: ${causeMessage(err)}`;
         log.error(`ROLLOUT COMPENSATION FAILING: ${state.compensationDetail}; retrying until it succeeds`, { workflowId });
         upsertSearchAttributes([{ key: DrillOutcome, value: 'COMPENSATION_STUCK' }]);
