@@ -30,7 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     probeServingRevisions,
     ...createReprojectActivities(),
     ...createCohortActivities({ config: deps.config }),
-    ...createAnalysisActivities(),
+    ...createAnalysisActivities({ config: deps.config }),
     ...createNotifyActivities({ dataDir: deps.dataDir, config: deps.config }),
   };
 }

@@ -608,7 +608,7 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
       note('bake-started', `${formatDuration(rec.bakeMs)}${step.analysis ? `, analysis every ${step.analysis.interval}, stop after ${step.analysis.stopAfter} failing` : ''}`);
     }
     bakeClockMs = Date.now();
-    const analysis = step.analysis ? analysisRequest(step.analysis, state.services, rec.tagUrls, tag) : undefined;
+    const analysis = step.analysis ? { ...analysisRequest(step.analysis, state.services, rec.tagUrls, tag), environment: input.environment } : undefined;
     const intervalMs = step.analysis ? durationMs(step.analysis.interval) : Infinity;
     const stopAfterMs = step.analysis ? durationMs(step.analysis.stopAfter) : Infinity;
     let nextReadingAtMs = Date.now();
