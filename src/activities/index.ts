@@ -2,6 +2,7 @@ import type { Config } from '../domain/config/schema';
 import { createAnalysisActivities } from './analysis';
 import { createBackupActivities } from './backup';
 import { createCohortActivities } from './cohort';
+import { createDecisionActivities } from './decisions/verify-decision';
 import { createNotifyActivities } from './notify';
 import { httpCheck } from './probes/http-check';
 import { createReprojectActivities } from './reproject';
@@ -15,7 +16,7 @@ export interface ActivityDeps {
   dataDir: string;
   /**
    * The worker's own configuration, the authority for every URL, secret reference, command, hook,
-   * webhook and the production flag. Workflow inputs name environments and groups; activities look
+   * webhook, allowed signers and the production flag. Workflow inputs name environments and groups; activities look
    * them up here and refuse names it does not declare.
    */
   config: Config;
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCohortActivities({ config: deps.config }),
     ...createAnalysisActivities({ config: deps.config }),
     ...createNotifyActivities({ dataDir: deps.dataDir, config: deps.config }),
+    ...createDecisionActivities(deps),
   };
 }
 

@@ -57,6 +57,7 @@ function settingsFailure(err: Error): boolean {
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
   if (isNamed(err, 'ConfigError')) return new CliError(err.message, ExitCode.usage, configHint(err));
+  if (isNamed(err, 'SigningError')) return new CliError(err.message, ExitCode.usage, String(err.hint));
   if (isNamed(err, 'SettingsError')) return new CliError(err.message, ExitCode.usage, typeof err.hint === 'string' ? err.hint : 'nothing was started');
   if (isNamed(err, 'WorkflowFailedError') && settingsFailure(err)) {
     return new CliError(`refused by the worker: ${rootCauseMessage(err)}`, ExitCode.usage, "the worker's config is the authority; nothing was started or changed");
