@@ -13,6 +13,7 @@ import { FaultRegistry } from './faults';
 import { releaseServiceGroup, startRolloutStandIns, SANDBOX_ROLLOUT_ENVIRONMENT, type RolloutStandIns } from './rollout';
 import { SinkFaultSchema } from './runtime/faults';
 import { startRuntimeStandIn, type RuntimeStandIn } from './runtime/stand-in';
+import { startSecretManagerSandbox, type SecretManagerSandbox } from './secret-manager/emulator';
 
 /** The config file shape as written (inputs to zod; defaults filled in on load). */
 type ConfigInput = z.input<typeof ConfigSchema>;
@@ -35,6 +36,12 @@ export interface Sandbox {
   /** The scratch deployment the backup/restore drill restores into (true restore test); key in `convexScratchAdminKeyFile`. */
   convexScratch: ConvexStandIn;
   convexScratchAdminKeyFile: string;
+  /**
+   * Secret Manager holding both Convex admin keys (secrets `convex-admin-key` and
+   * `convex-scratch-admin-key`); a worker reads `gcp:` references from it when
+   * DRILLCTL_SECRET_MANAGER_EMULATOR_HOST names `endpoints.secretManager`.
+   */
+  secretManager: SecretManagerSandbox;
   /** The runtime whose history the replay drill replays (commands run as subprocesses). */
   runtime: RuntimeStandIn;
   /** Staged rollouts: environment `sandbox-rollout`, its cohort flag service and metrics. */
@@ -81,6 +88,15 @@ export async function startSandbox(opts: { dataDir: string; identityHeader?: str
   const convexScratch = await startConvexStandIn({ dataDir: path.join(dir, 'convex-scratch'), adminKey: convexScratchAdminKey });
   stops.push(() => convexScratch.stop());
   seedBackupCanaries(convex);
+  const secretManager = await startSecretManagerSandbox({ project: cloudRun.project });
+  stops.push(() => secretManager.stop());
+  secretManager.addSecretVersion('convex-admin-key', convexAdminKey);
+  secretManager.addSecretVersion('convex-scratch-admin-key', convexScratchAdminKey);
+  faults.register('secret-manager-denied', {
+    description: 'Secret Manager refuses the worker every secret (PERMISSION_DENIED), or only `secret`',
+    inject: (params) => secretManager.denyAccess(typeof params.secret === 'string' ? params.secret : '*'),
+    clear: () => secretManager.clearFaults(),
+  });
   registerConvexFaults(faults, { source: convex, scratch: convexScratch });
   const runtime = await startRuntimeStandIn({ dataDir: path.join(dir, 'runtime'), convexUrl: convex.url, adminKey: convexAdminKey });
   faults.register('runtime-sink', {
@@ -134,7 +150,7 @@ export async function startSandbox(opts: { dataDir: string; identityHeader?: str
     dataDir: dir,
     config,
     configPath,
-    endpoints: { backend: backend.url, dashboard: dashboard.url, cloudRunApi: cloudRun.grpcAddress, convex: convex.url, convexScratch: convexScratch.url, runtime: runtime.home, flags: rollout.endpoints.flags, metrics: rollout.endpoints.metrics, control: control.url },
+    endpoints: { secretManager: secretManager.address, backend: backend.url, dashboard: dashboard.url, cloudRunApi: cloudRun.grpcAddress, convex: convex.url, convexScratch: convexScratch.url, runtime: runtime.home, flags: rollout.endpoints.flags, metrics: rollout.endpoints.metrics, control: control.url },
     controlUrl: control.url,
     faults,
     cloudRun,
@@ -142,6 +158,7 @@ export async function startSandbox(opts: { dataDir: string; identityHeader?: str
     convexAdminKeyFile,
     convexScratch,
     convexScratchAdminKeyFile,
+    secretManager,
     runtime,
     rollout,
     async stop() {
