@@ -53,7 +53,18 @@ export interface Sandbox {
  * Starts every stand-in of production on loopback and writes a config that points at them.
  * Each component registers its faults here so tests and the CLI can inject them by name.
  */
-export async function startSandbox(opts: { dataDir: string; identityHeader?: string }): Promise<Sandbox> {
+export interface SandboxOptions {
+  dataDir: string;
+  /** Revisions name themselves in this response header (an app or sidecar echoing K_REVISION). */
+  identityHeader?: string;
+  /**
+   * Gives the runtime stand-in a `history` command, which the real runtime lacks, and puts it in
+   * the config as the replay drill's history source (level 3). Off: the real runtime's commands only (level 2).
+   */
+  runtimeHistory?: boolean;
+}
+
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const dir = path.resolve(opts.dataDir);
   fs.mkdirSync(dir, { recursive: true });
   const faults = new FaultRegistry();
@@ -98,9 +109,9 @@ export async function startSandbox(opts: { dataDir: string; identityHeader?: str
     clear: () => secretManager.clearFaults(),
   });
   registerConvexFaults(faults, { source: convex, scratch: convexScratch });
-  const runtime = await startRuntimeStandIn({ dataDir: path.join(dir, 'runtime'), convexUrl: convex.url, adminKey: convexAdminKey });
+  const runtime = await startRuntimeStandIn({ dataDir: path.join(dir, 'runtime'), convexUrl: convex.url, adminKey: convexAdminKey, historySource: opts.runtimeHistory ?? false });
   faults.register('runtime-sink', {
-    description: "the runtime's projection sink fails (default), writes nothing (mode: noop) or is slow (delayMs); optional commands: [seed, reproject, cleanup, history]",
+    description: "the runtime's projection sink fails (default), writes nothing (mode: noop), writes a drifted status (mode: drift) or is slow (delayMs); optional commands: [seed, reproject, cleanup, history]",
     inject: (params) => runtime.setSinkFault(SinkFaultSchema.parse(params.mode || params.delayMs ? params : { ...params, mode: 'fail' })),
     clear: () => runtime.setSinkFault(null),
   });
@@ -133,8 +144,7 @@ export async function startSandbox(opts: { dataDir: string; identityHeader?: str
           reprojectWorker: runtime.commands.reprojectWorker,
           seedFixtures: runtime.commands.seedFixtures,
           cleanupFixtures: runtime.commands.cleanupFixtures,
-          historyRun: runtime.commands.historyRun,
-          historyWorker: runtime.commands.historyWorker,
+          ...(runtime.commands.historyRun && runtime.commands.historyWorker ? { historyRun: runtime.commands.historyRun, historyWorker: runtime.commands.historyWorker } : {}),
           projections: { url: convex.url, adminKey: `file:${convexAdminKeyFile}` },
           // Worker and runtime share this machine's clock.
           clockSkewToleranceMs: 0,

@@ -1,4 +1,6 @@
 import type { ReplayConfig } from '../domain/config/schema';
+import type { LandingStatus } from '../domain/reproject/landing';
+import type { ReplayLevel } from '../domain/reproject/levels';
 import type { ReprojectWrite } from '../domain/reproject/line';
 import type { ParityStatus, ProjectionParity } from '../domain/reproject/parity';
 import type { ReprojectScope } from '../domain/reproject/scopes';
@@ -71,6 +73,13 @@ export interface ParityRequest {
 
 export type ParityOutcome = ProjectionParity;
 
+/** Replay level 2: one read of an entity's projection (before or after its reprojection). */
+export interface ProjectionSightingRequest {
+  replay: ReplayConfig;
+  scope: ReprojectScope;
+  entityId: string;
+}
+
 // ---- the drill's result ----
 
 export type Verdict = 'PASS' | 'FAIL';
@@ -86,6 +95,13 @@ export interface ReplayScopeResult {
   durationMs?: number;
   /** The reproject command from start to exit, on workflow time. */
   commandDurationMs: number;
+  /** Level 2: the projection read back from Convex before and after the reprojection (absent on histories before levels). */
+  projection?: LandingStatus | 'not-checked';
+  projectionDetail?: string;
+  /** `projected_at` of the document before and after the reprojection. */
+  projectedAtBefore?: string;
+  projectedAtAfter?: string;
+  /** Level 3. */
   parity: ScopeParity;
   /** Why parity is not `match`: the fields that differ, or what was missing. */
   parityDetail?: string;
@@ -102,10 +118,23 @@ export interface ReplayFixturesResult {
   cleanupDetail?: string;
 }
 
+export interface ReplayLevels {
+  /** The highest level the environment's config allows. */
+  allowed: ReplayLevel;
+  /** The highest level whose every check passed (0: not even level 1). */
+  proven: 0 | ReplayLevel;
+  /** What each proven level means, from 1 up. */
+  meaning: string[];
+  /** What the config needs for a higher level; absent at level 3. */
+  next?: string;
+}
+
 export interface ReplayDrillResult {
   workflowId: string;
   environment: string;
   verdict: Verdict;
+  /** Absent on results of drills started before replay levels. */
+  level?: ReplayLevels;
   fixtures: ReplayFixturesResult;
   scopes: ReplayScopeResult[];
   /** Every reason for a FAIL, each with the resource and the next step. */
@@ -118,14 +147,21 @@ export function replayWorkflowId(environment: string, startedAt: Date): string {
   return `replay-${environment}-${startedAt.toISOString().replace(/[:.]/g, '').toLowerCase()}`;
 }
 
-/** The config fields the replay drill cannot run without, by their config path. */
+/** The config fields the replay drill cannot run without, by their config path (every level needs them). */
 export function missingReplayFields(replay: ReplayConfig): string[] {
   const required: [keyof ReplayConfig, string][] = [
     ['seedFixtures', 'replay.seedFixtures'],
     ['cleanupFixtures', 'replay.cleanupFixtures'],
+  ];
+  return required.filter(([k]) => replay[k] === undefined).map(([, path]) => path);
+}
+
+/** What the drill required before replay levels: a history source and a Convex deployment too. */
+export function missingLegacyReplayFields(replay: ReplayConfig): string[] {
+  const extra: [keyof ReplayConfig, string][] = [
     ['historyRun', 'replay.historyRun'],
     ['historyWorker', 'replay.historyWorker'],
     ['projections', 'replay.projections'],
   ];
-  return required.filter(([k]) => replay[k] === undefined).map(([, path]) => path);
+  return [...missingReplayFields(replay), ...extra.filter(([k]) => replay[k] === undefined).map(([, path]) => path)];
 }

@@ -46,7 +46,7 @@ describe('reproject activities (runtime and Convex stand-ins)', function () {
     process.env.REPLAY_TEST_ADMIN_KEY = ADMIN_KEY;
     process.env.DRILLCTL_FROM_SOURCE = '1';
     convex = await startConvexStandIn({ dataDir: path.join(dir, 'convex'), adminKey: ADMIN_KEY });
-    runtime = await startRuntimeStandIn({ dataDir: path.join(dir, 'runtime'), convexUrl: convex.url, adminKey: ADMIN_KEY });
+    runtime = await startRuntimeStandIn({ dataDir: path.join(dir, 'runtime'), convexUrl: convex.url, adminKey: ADMIN_KEY, historySource: true });
     const { cwd, env, reprojectRun, reprojectWorker, seedFixtures, cleanupFixtures, historyRun, historyWorker } = runtime.commands;
     replay = ReplayConfigSchema.parse({
       cwd, env, reprojectRun, reprojectWorker, seedFixtures, cleanupFixtures, historyRun, historyWorker,
@@ -75,6 +75,21 @@ describe('reproject activities (runtime and Convex stand-ins)', function () {
       assert.equal(parity.status, 'match', JSON.stringify(parity));
       assert.deepEqual(parity.differences, []);
     }
+  });
+
+  it('level 2 reads the projection back with the real `convex data` command, or with a configured query', async () => {
+    await activities.seedReplayFixtures({ replay, ...ids });
+    const before = await activities.sightProjection({ replay, scope: 'run', entityId: ids.runId });
+    assert.equal(before.present, true, 'the seed projects as it goes');
+    assert.equal(before.via, 'convex data run_summaries');
+    const out = await activities.reprojectEntity({ replay, scope: 'run', entityId: ids.runId });
+    const after = await activities.sightProjection({ replay, scope: 'run', entityId: ids.runId });
+    assert.ok(Date.parse(after.projectedAt!) >= out.startedAtMs, `${after.projectedAt} is from the reprojection`);
+    assert.notEqual(after.projectedAt, before.projectedAt);
+    const viaQuery = await activities.sightProjection({ replay: { ...replay, projectionQuery: 'drillProjections:get' }, scope: 'run', entityId: ids.runId });
+    assert.deepEqual(viaQuery, { ...after, via: 'query drillProjections:get' });
+    const absent = await activities.sightProjection({ replay, scope: 'codex_worker', entityId: 'no_such_worker' });
+    assert.deepEqual(absent, { present: false, via: 'convex data codex_worker_summaries' });
   });
 
   it('a failing sink fails the reproject with the reason, although the command exited 0', async () => {

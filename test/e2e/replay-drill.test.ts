@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseConfig, selectEnvironment } from '../../src/domain/config/parse';
 import { replayFixtureIds } from '../../src/domain/reproject/fixture-ids';
 import type { ReplayDrillResult } from '../../src/shared/replay';
@@ -50,23 +51,25 @@ describe('drillctl drill replay (subprocess, real server, worker and sandbox)', 
   });
   afterEach(() => stack.sandbox.faults.clear());
 
-  it('PASS: fixtures seeded, reprojected, projections in Convex match history, fixtures gone afterwards', async () => {
+  it("PASS at level 2 with the real runtime's commands only: fixtures seeded, reprojected, read back from Convex updated, gone afterwards", async () => {
+    assert.equal(stack.sandbox.config.environments.sandbox?.replay?.historyRun, undefined, 'the default sandbox offers no history source');
     const mutationsBefore = stack.sandbox.convex.stats().mutations;
     const run = await stack.drillctl(['--json', 'drill', 'replay']);
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     const out = JSON.parse(run.stdout) as ReplayJson;
     assert.equal(out.verdict, 'PASS');
+    assert.deepEqual([out.level?.allowed, out.level?.proven], [2, 2]);
+    assert.match(out.level?.next ?? '', /level 3 needs a history source/);
     assert.match(out.workflowId, /^replay-sandbox-/);
     const ids = replayFixtureIds(out.workflowId);
     assert.deepEqual(out.fixtures, { runId: ids.runId, workerId: ids.workerId, seeded: true, cleanedUp: true });
-    assert.deepEqual(out.scopes.map((s) => [s.scope, s.entity, s.result, s.write, s.parity]), [
-      ['run', ids.runId, 'ok', 'applied', 'match'],
-      ['codex_worker', ids.workerId, 'ok', 'applied', 'match'],
+    assert.deepEqual(out.scopes.map((s) => [s.scope, s.entity, s.result, s.write, s.projection, s.parity]), [
+      ['run', ids.runId, 'ok', 'applied', 'updated', 'not-checked'],
+      ['codex_worker', ids.workerId, 'ok', 'applied', 'updated', 'not-checked'],
     ]);
     for (const s of out.scopes) {
       assert.ok(Number.isInteger(s.durationMs) && s.durationMs! >= 0, 'the runtime\'s duration_ms is reported');
-      assert.match(s.expectedHash ?? '', /^[0-9a-f]{64}$/);
-      assert.equal(s.actualHash, s.expectedHash, 'the document read back from Convex hashes like the summary recomputed from history');
+      assert.ok(s.projectedAtBefore && s.projectedAtAfter && s.projectedAtAfter > s.projectedAtBefore, `${s.projectedAtBefore} -> ${s.projectedAtAfter}`);
     }
     // 6 projections while seeding, 2 by the reprojects, 2 removals by the cleanup: all through the runtime's HTTP sink.
     assert.equal(stack.sandbox.convex.stats().mutations - mutationsBefore, 10);
@@ -74,12 +77,14 @@ describe('drillctl drill replay (subprocess, real server, worker and sandbox)', 
     await assertFixturesGone(ids.runId, ids.workerId);
   });
 
-  it('prints a human table with the per-scope result, write, time and parity', async () => {
+  it('prints a human table with the per-scope result, write, time, Convex read-back and the level', async () => {
     const run = await stack.drillctl(['drill', 'replay']);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /Replay drill on sandbox: PASS/);
-    assert.match(run.stdout, /^run\s+drillctl_drill_run_[0-9a-f]{16}\s+ok\s+applied\s+\d+ms\s+[\d.]+s\s+match/m);
-    assert.match(run.stdout, /^codex_worker\s+drillctl_drill_worker_[0-9a-f]{16}\s+ok\s+applied\s+\d+ms\s+[\d.]+s\s+match/m);
+    assert.match(run.stdout, /Replay drill on sandbox: PASS at level 2 \(config allows 2\)/);
+    assert.match(run.stdout, /^run\s+drillctl_drill_run_[0-9a-f]{16}\s+ok\s+applied\s+\d+ms\s+[\d.]+s\s+updated\s+not-checked/m);
+    assert.match(run.stdout, /^codex_worker\s+drillctl_drill_worker_[0-9a-f]{16}\s+ok\s+applied\s+\d+ms\s+[\d.]+s\s+updated\s+not-checked/m);
+    assert.match(run.stdout, /Proven: level 1, .*; level 2, the projected documents read back from Convex/);
+    assert.match(run.stdout, /Next: level 3 needs a history source/);
     assert.match(run.stdout, /Fixtures: .*: seeded, cleaned up/);
   });
 
@@ -106,12 +111,107 @@ describe('drillctl drill replay (subprocess, real server, worker and sandbox)', 
     const run = await stack.drillctl(['drill', 'replay']);
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stdout, /Replay drill on sandbox: FAIL/);
-    assert.match(run.stdout, /^run\s+\S+\s+ok\s+applied\s+.*MISSING\s+no document run_summaries\/\S+ in Convex although the runtime reported a write/m);
+    assert.match(run.stdout, /^run\s+\S+\s+ok\s+applied\s+.*MISSING\s+not-checked\s+no document run_summaries\/\S+ in Convex \(convex data run_summaries\) although the runtime reported a write/m);
     assert.match(run.stdout, /^codex_worker\s+\S+\s+ok\s+applied\s+.*MISSING/m);
+    assert.match(run.stdout, /FAIL at level 1 \(config allows 2\)/);
     assert.match(run.stdout, /Next: the runtime's projection sink is not writing to this Convex deployment/);
   });
 
-  it('drift: a projection edited behind the runtime\'s back is detected by the parity check', async () => {
+  it('level 2 catches a reproject that prints ok but writes nothing (the seed wrote, the reproject did not): FAIL', async () => {
+    await fetch(`${stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ mode: 'noop', commands: ['reproject'] }) });
+    const run = await stack.drillctl(['--json', 'drill', 'replay']);
+    assert.equal(run.code, 1, run.stderr);
+    const out = JSON.parse(run.stdout) as ReplayJson;
+    assert.equal(out.verdict, 'FAIL');
+    assert.deepEqual(out.scopes.map((s) => [s.result, s.write, s.projection]), [['ok', 'applied', 'unchanged'], ['ok', 'applied', 'unchanged']]);
+    assert.deepEqual([out.level?.allowed, out.level?.proven], [2, 1]);
+    assert.match(out.failures[0]!, /projection of run \S+: unchanged: the document run_summaries\/\S+ still has projected_at \S+ from before the reprojection/);
+    assert.equal(out.fixtures.cleanedUp, true);
+  });
+
+  it('only seed and reproject commands configured: PASS at level 1, the report naming the level and what level 2 needs', async () => {
+    const config = parseYaml(fs.readFileSync(stack.sandbox.configPath, 'utf8')) as { environments: Record<string, { replay: Record<string, unknown> }> };
+    delete config.environments.sandbox!.replay.projections;
+    const level1 = path.join(stack.home, 'replay-level1.yaml');
+    fs.writeFileSync(level1, stringifyYaml(config));
+    const run = await stack.drillctl(['--config', level1, 'drill', 'replay']);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.match(run.stdout, /Replay drill on sandbox: PASS at level 1 \(config allows 1\)/);
+    assert.match(run.stdout, /Proven: level 1, fixtures seeded, both reprojections reported result=ok write=applied/);
+    assert.match(run.stdout, /Next: level 2 needs replay\.projections/);
+  });
+
+  it('refuses an environment without a usable replay section, exit 2, naming the fields', async () => {
+    const bad = path.join(stack.home, 'replay-incomplete.yaml');
+    fs.writeFileSync(bad, 'environments:\n  nonprod:\n    production: false\n    replay:\n      seedFixtures: [mix, run, seed.exs]\n      reprojectRun: [mix, runtime.convex.reproject, --run-id, "{runid}"]\n');
+    const run = await stack.drillctl(['--config', bad, 'drill', 'replay']);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /replay\.cleanupFixtures is required/);
+    assert.doesNotMatch(run.stderr, /replay\.projections is required/, 'level 1 needs no Convex deployment');
+    assert.match(run.stderr, /replay\.reprojectRun must pass \{id\}/);
+    assert.match(run.stderr, /replay\.reprojectRun uses \{runid\}/);
+    assert.match(run.stderr, /replay\.seedFixtures must pass \{runId\}/);
+    assert.doesNotMatch(run.stderr, /^\s+at /m);
+  });
+});
+
+// Level 3 needs a history source, which the real runtime lacks: the sandbox turns one on only when asked.
+describe('drillctl drill replay at level 3 (sandbox runtime with its history source on)', function () {
+  this.timeout(240_000);
+  let stack: Stack;
+  let adminKey: string;
+  let fromSource: string | undefined;
+
+  async function convexCall(kind: 'query' | 'mutation', fn: string, args: Record<string, unknown>): Promise<unknown> {
+    const res = await fetch(`${stack.sandbox.convex.url}/api/${kind}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Convex ${adminKey}` },
+      body: JSON.stringify({ path: fn, args, format: 'json' }),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    return ((await res.json()) as { value: unknown }).value;
+  }
+
+  before(async () => {
+    fromSource = process.env.DRILLCTL_FROM_SOURCE;
+    process.env.DRILLCTL_FROM_SOURCE = '1';
+    stack = await startStack('e2e-replay-l3', { runtimeHistory: true });
+    adminKey = fs.readFileSync(stack.sandbox.convexAdminKeyFile, 'utf8').trim();
+  });
+  after(async () => {
+    await stack.stop();
+    if (fromSource === undefined) delete process.env.DRILLCTL_FROM_SOURCE;
+    else process.env.DRILLCTL_FROM_SOURCE = fromSource;
+  });
+  afterEach(() => stack.sandbox.faults.clear());
+
+  it('PASS at level 3: the projections read back from Convex hash like the summaries recomputed from history', async () => {
+    const run = await stack.drillctl(['--json', 'drill', 'replay']);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const out = JSON.parse(run.stdout) as ReplayJson;
+    assert.equal(out.verdict, 'PASS');
+    assert.deepEqual([out.level?.allowed, out.level?.proven, out.level?.next], [3, 3, undefined]);
+    assert.deepEqual(out.scopes.map((s) => [s.projection, s.parity]), [['updated', 'match'], ['updated', 'match']]);
+    for (const s of out.scopes) {
+      assert.match(s.expectedHash ?? '', /^[0-9a-f]{64}$/);
+      assert.equal(s.actualHash, s.expectedHash);
+    }
+  });
+
+  it('drift injected (the runtime writes a status history does not say): FAIL at level 3 naming the field, level 2 proven', async () => {
+    await fetch(`${stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ mode: 'drift', commands: ['reproject'] }) });
+    const run = await stack.drillctl(['--json', 'drill', 'replay']);
+    assert.equal(run.code, 1, run.stderr);
+    const out = JSON.parse(run.stdout) as ReplayJson;
+    assert.equal(out.verdict, 'FAIL');
+    assert.deepEqual([out.level?.allowed, out.level?.proven], [3, 2]);
+    assert.deepEqual(out.scopes.map((s) => [s.projection, s.parity]), [['updated', 'drift'], ['updated', 'drift']]);
+    assert.deepEqual(out.scopes[0]!.differences, [{ field: 'status', history: '"succeeded"', convex: '"drifted"' }]);
+    assert.match(out.failures[0]!, /parity of run \S+: drift: 1 field\(s\) differ from history: status \(history "succeeded", Convex "drifted"\)/);
+    assert.equal(out.fixtures.cleanedUp, true);
+  });
+
+  it('drift injected: a projection edited behind the runtime\'s back fails level 3, naming the field', async () => {
     // The drill's fixture ids derive from its workflow id, so the edit can be made before it starts:
     // someone "corrects" the read model by hand, and the runtime's writes do not land (NoopSink).
     const workflowId = `replay-sandbox-drift-${Date.now()}`;
@@ -125,6 +225,7 @@ describe('drillctl drill replay (subprocess, real server, worker and sandbox)', 
     const env = await testEnv();
     const result = await env.client.workflow.execute(replayDrill, { args: [{ environment: 'sandbox', replay: config.replay! }], workflowId, taskQueue: TASK_QUEUE });
     assert.equal(result.verdict, 'FAIL');
+    assert.equal(result.level?.allowed, 3);
     const runScope = result.scopes.find((s) => s.scope === 'run')!;
     assert.equal(runScope.write, 'applied', 'the runtime claims it wrote');
     assert.equal(runScope.parity, 'drift');
@@ -134,16 +235,4 @@ describe('drillctl drill replay (subprocess, real server, worker and sandbox)', 
     assert.equal(result.scopes.find((s) => s.scope === 'codex_worker')?.parity, 'missing');
   });
 
-  it('refuses an environment without a usable replay section, exit 2, naming the fields', async () => {
-    const bad = path.join(stack.home, 'replay-incomplete.yaml');
-    fs.writeFileSync(bad, 'environments:\n  nonprod:\n    replay:\n      seedFixtures: [mix, run, seed.exs]\n      reprojectRun: [mix, runtime.convex.reproject, --run-id, "{runid}"]\n');
-    const run = await stack.drillctl(['--config', bad, 'drill', 'replay']);
-    assert.equal(run.code, 2, run.stderr);
-    assert.match(run.stderr, /replay\.cleanupFixtures is required/);
-    assert.match(run.stderr, /replay\.projections is required/);
-    assert.match(run.stderr, /replay\.reprojectRun must pass \{id\}/);
-    assert.match(run.stderr, /replay\.reprojectRun uses \{runid\}/);
-    assert.match(run.stderr, /replay\.seedFixtures must pass \{runId\}/);
-    assert.doesNotMatch(run.stderr, /^\s+at /m);
-  });
 });

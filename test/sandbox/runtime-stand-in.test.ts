@@ -39,7 +39,7 @@ describe('runtime stand-in (sandbox-runtime subprocess)', function () {
   before(async () => {
     convex = await startContractServer();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runtime-stand-in-'));
-    rt = await startRuntimeStandIn({ dataDir: dir, convexUrl: convex.url, adminKey: convex.adminKey });
+    rt = await startRuntimeStandIn({ dataDir: dir, convexUrl: convex.url, adminKey: convex.adminKey, historySource: true });
   });
   after(async () => {
     await convex.stop();
@@ -149,7 +149,17 @@ describe('runtime stand-in (sandbox-runtime subprocess)', function () {
     assert.match(out.stderr, /\*\* \(Mix\) Missing required option/);
   });
 
-  it('prints history as JSON, and a not-found error', async () => {
+  it('offers only the real runtime\'s commands by default: no history command, no history templates', async () => {
+    const plain = await startRuntimeStandIn({ dataDir: path.join(dir, 'plain'), convexUrl: convex.url, adminKey: convex.adminKey });
+    assert.equal(plain.commands.historyRun, undefined);
+    assert.equal(plain.commands.historyWorker, undefined);
+    const out = await runRuntime(plain, ['history', '--run-id', ids.run]);
+    assert.equal(out.code, 1);
+    assert.match(out.stderr, /\*\* \(Mix\) The task "history" could not be found/);
+    assert.equal(out.stdout, '');
+  });
+
+  it('with the history source on, prints history as JSON, and a not-found error', async () => {
     const out = await runRuntime(rt, ['history', '--worker-id', ids.worker]);
     assert.equal((JSON.parse(out.stdout) as { worker: { adapter: string } }).worker.adapter, 'desktop_bridge');
     const missing = await runRuntime(rt, ['history', '--run-id', 'nope']);

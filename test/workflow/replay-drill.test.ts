@@ -6,7 +6,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ReplayConfigSchema } from '../../src/domain/config/schema';
 import { replayFixtureIds } from '../../src/domain/reproject/fixture-ids';
 import type { ReprojectActivities } from '../../src/activities/reproject';
-import type { ParityOutcome, ReplayDrillInput, ReplayFixtureRequest, ReprojectOutcome, ReprojectRequest } from '../../src/shared/replay';
+import type { ProjectionSighting } from '../../src/domain/reproject/landing';
+import type { ParityOutcome, ProjectionSightingRequest, ReplayDrillInput, ReplayFixtureRequest, ReprojectOutcome, ReprojectRequest } from '../../src/shared/replay';
 import { replayDrill } from '../../src/workflows/replay';
 import { testEnv } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
@@ -25,7 +26,14 @@ const input: ReplayDrillInput = { environment: 'test', replay };
 /** Hand-written fakes of the replay activities, recording every call: workflow logic only. */
 function fakeActivities(over: Partial<ReprojectActivities> = {}) {
   const calls: string[] = [];
+  const sighted = new Set<string>();
   const defaults: ReprojectActivities = {
+    // The seed's automatic projection before the reprojection, the reprojection's own write after it.
+    async sightProjection(req: ProjectionSightingRequest): Promise<ProjectionSighting> {
+      const first = !sighted.has(req.entityId);
+      sighted.add(req.entityId);
+      return { present: true, projectedAt: first ? '2026-01-01T00:00:00.000Z' : new Date().toISOString(), via: 'convex data' };
+    },
     async seedReplayFixtures(req: ReplayFixtureRequest) {
       return { runId: req.runId, workerId: req.workerId, commandDurationMs: 5 };
     },
@@ -39,7 +47,7 @@ function fakeActivities(over: Partial<ReprojectActivities> = {}) {
       return { lines: [], commandDurationMs: 5 };
     },
   };
-  const label = { seedReplayFixtures: 'seed', reprojectEntity: 'reproject', checkProjectionParity: 'parity', cleanupReplayFixtures: 'cleanup' } as const;
+  const label = { seedReplayFixtures: 'seed', reprojectEntity: 'reproject', sightProjection: 'read', checkProjectionParity: 'parity', cleanupReplayFixtures: 'cleanup' } as const;
   const recorded = (name: keyof ReprojectActivities) => async (req: ReplayFixtureRequest & ReprojectRequest) => {
     calls.push(req.scope ? `${label[name]} ${req.scope} ${req.entityId}` : `${label[name]} ${req.runId} ${req.workerId}`);
     const fn = (over[name] ?? defaults[name]) as (r: typeof req) => Promise<unknown>;
@@ -55,32 +63,87 @@ describe('replayDrill workflow (real dev server, fake activities)', () => {
     env = await testEnv();
   });
 
-  const run = async (activities: object, workflowId = `replay-wf-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`) => {
+  const run = async (activities: object, workflowId = `replay-wf-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`, args: ReplayDrillInput = input) => {
     const taskQueue = `replay-drill-${workflowId}`;
     const worker = await createTestWorker(env, { activities, taskQueue });
-    const result = await worker.runUntil(env.client.workflow.execute(replayDrill, { args: [input], workflowId, taskQueue }));
+    const result = await worker.runUntil(env.client.workflow.execute(replayDrill, { args: [args], workflowId, taskQueue }));
     return { result, workflowId };
   };
 
-  it('seeds ids derived from the workflow, reprojects and checks each scope, cleans up: PASS', async () => {
+  it('seeds ids derived from the workflow, reprojects and checks each scope, cleans up: PASS at level 3', async () => {
     const { calls, activities } = fakeActivities();
     const { result, workflowId } = await run(activities);
     const ids = replayFixtureIds(workflowId);
     assert.equal(result.verdict, 'PASS', result.failures.join('\n'));
     assert.deepEqual(calls, [
       `seed ${ids.runId} ${ids.workerId}`,
+      `read run ${ids.runId}`,
       `reproject run ${ids.runId}`,
+      `read run ${ids.runId}`,
       `parity run ${ids.runId}`,
+      `read codex_worker ${ids.workerId}`,
       `reproject codex_worker ${ids.workerId}`,
+      `read codex_worker ${ids.workerId}`,
       `parity codex_worker ${ids.workerId}`,
       `cleanup ${ids.runId} ${ids.workerId}`,
     ]);
+    assert.deepEqual([result.level?.allowed, result.level?.proven, result.level?.next], [3, 3, undefined]);
+    assert.deepEqual(result.scopes.map((s) => s.projection), ['updated', 'updated']);
     assert.deepEqual(result.scopes.map((s) => [s.scope, s.entity, s.result, s.write, s.durationMs, s.parity]), [
       ['run', ids.runId, 'ok', 'applied', 63, 'match'],
       ['codex_worker', ids.workerId, 'ok', 'applied', 63, 'match'],
     ]);
     assert.deepEqual(result.fixtures, { runId: ids.runId, workerId: ids.workerId, seeded: true, cleanedUp: true });
     assert.deepEqual(result.failures, []);
+  });
+
+  it("only seed and reproject commands configured (the real runtime's own): PASS at level 1, naming what level 2 needs", async () => {
+    const { calls, activities } = fakeActivities();
+    const level1 = ReplayConfigSchema.parse({ seedFixtures: replay.seedFixtures, cleanupFixtures: replay.cleanupFixtures });
+    const { result } = await run(activities, undefined, { environment: 'test', replay: level1 });
+    assert.equal(result.verdict, 'PASS', result.failures.join('\n'));
+    assert.deepEqual(calls.map((c) => c.split(' ')[0]), ['seed', 'reproject', 'reproject', 'cleanup']);
+    assert.deepEqual([result.level?.allowed, result.level?.proven], [1, 1]);
+    assert.match(result.level?.next ?? '', /level 2 needs replay\.projections/);
+    assert.deepEqual(result.scopes.map((s) => [s.projection, s.parity]), [[undefined, 'not-checked'], [undefined, 'not-checked']]);
+  });
+
+  it('with a Convex deployment but no history source: PASS at level 2, no parity check, naming what level 3 needs', async () => {
+    const { calls, activities } = fakeActivities();
+    const level2 = ReplayConfigSchema.parse({ ...replay, historyRun: undefined, historyWorker: undefined });
+    const { result } = await run(activities, undefined, { environment: 'test', replay: level2 });
+    assert.equal(result.verdict, 'PASS', result.failures.join('\n'));
+    assert.ok(!calls.some((c) => c.startsWith('parity')));
+    assert.deepEqual([result.level?.allowed, result.level?.proven], [2, 2]);
+    assert.match(result.level?.next ?? '', /level 3 needs a history source: replay\.historyRun and replay\.historyWorker/);
+    assert.deepEqual(result.scopes.map((s) => s.projection), ['updated', 'updated']);
+  });
+
+  it('level 2: a reproject that prints ok but writes nothing leaves the document unchanged: FAIL, level 1 proven', async () => {
+    const { activities } = fakeActivities({
+      async sightProjection(): Promise<ProjectionSighting> {
+        return { present: true, projectedAt: '2026-01-01T00:00:00.000Z', via: 'convex data run_summaries' };
+      },
+    });
+    const level2 = ReplayConfigSchema.parse({ ...replay, historyRun: undefined, historyWorker: undefined });
+    const { result } = await run(activities, undefined, { environment: 'test', replay: level2 });
+    assert.equal(result.verdict, 'FAIL');
+    assert.deepEqual([result.level?.allowed, result.level?.proven], [2, 1]);
+    assert.deepEqual(result.scopes.map((s) => s.projection), ['unchanged', 'unchanged']);
+    assert.match(result.failures[0]!, /projection of run \S+: unchanged: the document run_summaries\/\S+ still has projected_at 2026-01-01T00:00:00.000Z from before the reprojection/);
+  });
+
+  it('level 1: a reproject that reports write=skipped fails the drill', async () => {
+    const { activities } = fakeActivities({
+      async reprojectEntity(req: ReprojectRequest): Promise<ReprojectOutcome> {
+        return { scope: req.scope, entity: req.entityId, result: 'ok', write: 'skipped', durationMs: 3, commandDurationMs: 300, exitCode: 0, startedAtMs: Date.now() };
+      },
+    });
+    const level1 = ReplayConfigSchema.parse({ seedFixtures: replay.seedFixtures, cleanupFixtures: replay.cleanupFixtures });
+    const { result } = await run(activities, undefined, { environment: 'test', replay: level1 });
+    assert.equal(result.verdict, 'FAIL');
+    assert.equal(result.level?.proven, 0);
+    assert.match(result.failures[0]!, /reported write=skipped/);
   });
 
   it('a failed reproject fails the drill with its reason, the other scope still runs, fixtures are cleaned up', async () => {
@@ -117,6 +180,7 @@ describe('replayDrill workflow (real dev server, fake activities)', () => {
     });
     const { result } = await run(activities);
     assert.equal(result.verdict, 'FAIL');
+    assert.deepEqual([result.level?.allowed, result.level?.proven], [3, 2], 'levels 1 and 2 hold; parity with history does not');
     assert.deepEqual(result.scopes.map((s) => s.parity), ['drift', 'stale']);
     assert.match(result.failures[0]!, /parity of run .*: drift: 1 field\(s\) differ from history: status \(history "succeeded", Convex "failed"\)\. Next: history is the source of truth/);
     assert.match(result.failures[1]!, /stale: .*projected at 2026-02-19T15:44:00.000Z, before this replay started/);
@@ -189,7 +253,7 @@ describe('replayDrill workflow (real dev server, fake activities)', () => {
     await worker.runUntil(async () => {
       await assert.rejects(
         env.client.workflow.execute(replayDrill, { args: [{ environment: 'test', replay: incomplete }], workflowId, taskQueue }),
-        (err: unknown) => err instanceof WorkflowFailedError && /replay.cleanupFixtures, replay.historyRun, replay.historyWorker, replay.projections/.test(err.cause?.message ?? ''),
+        (err: unknown) => err instanceof WorkflowFailedError && /needs replay\.cleanupFixtures in the environment's config/.test(err.cause?.message ?? ''),
       );
     });
   });

@@ -7,4 +7,6 @@ export interface ReprojectDeps {
   /** Resolves the Convex admin-key reference; the value stays inside the activity. */
   resolveSecret: (ref: SecretRef) => Promise<string>;
   fetch: typeof fetch;
+  /** The pinned `convex` CLI entry, for reading projections back with `convex data`. */
+  convexCliPath: string;
 }

@@ -7,9 +7,7 @@ import type { ParityOutcome, ParityRequest } from '../../shared/replay';
 import type { ReprojectDeps } from './deps';
 import { readEntityHistory } from './entity-history';
 import { ReplayFailureType } from './failures';
-import { readProjectionDocument } from './projection-reader';
-
-const READ_TIMEOUT_MS = 10_000;
+import { readProjection } from './projection-source';
 
 /**
  * Proves the projection reached Convex and says what history says: recomputes the summary
@@ -18,22 +16,12 @@ const READ_TIMEOUT_MS = 10_000;
  * Drift is an answer, not an error; only an unreadable side throws.
  */
 export async function checkProjectionParity(deps: ReprojectDeps, req: ParityRequest): Promise<ParityOutcome> {
-  const projections = req.replay.projections;
-  if (!projections) {
+  if (!req.replay.projections) {
     throw ApplicationFailure.create({ type: ReplayFailureType.configIncomplete, nonRetryable: true, message: 'replay.projections (Convex url and adminKey reference) is not configured; the parity check needs it' });
   }
   const history = await readEntityHistory(deps, req.replay, req.scope, req.entityId);
   const expected = summarizeHistory(history, { projectedAt: '' });
-  const adminKey = await deps.resolveSecret(projections.adminKey);
-  const doc = await readProjectionDocument(deps.fetch, {
-    url: projections.url,
-    adminKey,
-    adminKeyRef: projections.adminKey,
-    query: req.replay.projectionQuery,
-    table: req.scope === 'run' ? req.replay.projectionTables.run : req.replay.projectionTables.codexWorker,
-    key: req.entityId,
-    timeoutMs: READ_TIMEOUT_MS,
-  });
+  const { doc } = await readProjection(deps, req.replay, req.scope, req.entityId);
   const same = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
   return decideParity({
     expectedHash: summaryHash(expected),

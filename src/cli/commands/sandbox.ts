@@ -31,12 +31,13 @@ export function registerSandbox(program: Command, global: () => GlobalOptions): 
     .command('up')
     .description('start the sandbox in the foreground; prints its endpoints and the config that points drillctl at it')
     .option('--identity-sidecar [header]', 'revisions name themselves in a response header, as an app or sidecar echoing K_REVISION would (Cloud Run itself does not); the config then uses identity { header }')
-    .action(async (opts: { identitySidecar?: string | boolean }) => {
+    .option('--runtime-history', "give the runtime stand-in a history command (the real runtime has none), so the replay drill runs at level 3")
+    .action(async (opts: { identitySidecar?: string | boolean; runtimeHistory?: boolean }) => {
       // require, not import(): from a never-built checkout tsx hooks require only (bin/drillctl.js).
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { startSandbox } = require('../../sandbox/sandbox') as typeof SandboxModule;
       const identityHeader = opts.identitySidecar === true ? 'x-serving-revision' : opts.identitySidecar || undefined;
-      const sb = await startSandbox({ dataDir: sandboxDir(), ...(identityHeader ? { identityHeader } : {}) });
+      const sb = await startSandbox({ dataDir: sandboxDir(), ...(identityHeader ? { identityHeader } : {}), runtimeHistory: !!opts.runtimeHistory });
       const state: SandboxState = { pid: process.pid, configPath: sb.configPath, controlUrl: sb.controlUrl, endpoints: sb.endpoints };
       fs.writeFileSync(stateFile(), JSON.stringify(state, null, 2) + '\n');
       emit(state, { json: !!global().json }, (s) =>

@@ -19,7 +19,8 @@ const renderers: Partial<Record<GateStep['drill'], OutcomeRenderer>> = {
     ...(r.failure ? [`Failure: ${r.failure.message}`] : []),
   ],
   replay: (r: ReplayDrillResult) => [
-    ...r.scopes.map((s) => `Reproject ${s.scope} result: ${code(`scope=${s.scope} entity=${s.entity} result=${s.result} write=${s.write ?? '?'} duration_ms=${s.durationMs ?? '?'}`)}, parity ${s.parity}${s.parityDetail ? ` (${s.parityDetail})` : ''}`),
+    ...(r.level ? [`Replay level proven: ${r.level.proven} of ${r.level.allowed} the config allows${r.level.meaning.length ? ` (${r.level.meaning[r.level.meaning.length - 1]})` : ''}.${r.level.next ? ` Next: ${r.level.next}.` : ''}`] : []),
+    ...r.scopes.map((s) => `Reproject ${s.scope} result: ${code(`scope=${s.scope} entity=${s.entity} result=${s.result} write=${s.write ?? '?'} duration_ms=${s.durationMs ?? '?'}`)}${s.projection ? `, in Convex ${s.projection}${s.projectionDetail ? ` (${s.projectionDetail})` : ''}` : ''}, parity ${s.parity}${s.parityDetail ? ` (${s.parityDetail})` : ''}`),
     ...r.failures.map((f) => `Failure: ${f}`),
     `Drill duration: ${secondsText(r.durationMs / 1000)}.`,
   ],

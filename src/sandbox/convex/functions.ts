@@ -61,6 +61,9 @@ export class StandInFunctions {
         }
         case '_system/cli/queryImport:list':
           return [...this.jobs.imports.values()].reverse().map(importDocument);
+        case '_system/cli/tableData':
+        case '_system/cli/tableData:default':
+          return this.tableData(args);
         case 'drillProjections:get': {
           const doc = this.store.getByKey(tableArg(args), keyArg(args));
           return doc ? withoutSystemFields(doc) : null;
@@ -85,5 +88,22 @@ export class StandInFunctions {
       }
     }
     throw new FunctionError(`Could not find function for '${udfPath}'`, 400);
+  }
+
+  /**
+   * What `convex data <table>` subscribes to: one page of a table's documents, system fields
+   * included, by `_creationTime` (`order`, default desc), with the CLI's pagination options.
+   */
+  private tableData(args: ConvexObject): ConvexValue {
+    const table = args.table;
+    if (typeof table !== 'string') throw new FunctionError('ArgumentValidationError: "table" must be a string', 400);
+    const opts = asObject(args.paginationOpts ?? null) ?? {};
+    const numItems = Math.max(1, Number(opts.numItems ?? 100));
+    const offset = typeof opts.cursor === 'string' ? Number(opts.cursor) : 0;
+    const docs = this.store.list(table).sort((a, b) => Number(a._creationTime) - Number(b._creationTime));
+    if (args.order !== 'asc') docs.reverse();
+    const page = docs.slice(offset, offset + numItems);
+    const end = offset + page.length;
+    return { page, isDone: end >= docs.length, continueCursor: String(end) };
   }
 }

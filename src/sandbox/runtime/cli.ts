@@ -13,7 +13,7 @@ interface Io {
   err(line: string): void;
 }
 
-const USAGE = 'usage: sandbox-runtime reproject (--run-id ID | --worker-id ID | --all) | seed [--run-id ID] [--worker-id ID] | cleanup [--run-id ID] [--worker-id ID] | history (--run-id ID | --worker-id ID)';
+const USAGE = 'usage: sandbox-runtime reproject (--run-id ID | --worker-id ID | --all) | seed [--run-id ID] [--worker-id ID] | cleanup [--run-id ID] [--worker-id ID]';
 
 /**
  * A line of Elixir's default console Logger (`$time $metadata[$level] $message`): what the real
@@ -122,6 +122,10 @@ async function history(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { 'run-id': { type: 'string' }, 'worker-id': { type: 'string' } }, strict: true });
   const runId = values['run-id'];
   const workerId = values['worker-id'];
+  if (!loadRuntimeSettings(runtimeHome()).historySource) {
+    // What mix prints for a task the runtime does not define.
+    throw new MixError('The task "history" could not be found (this runtime has no history source; the sandbox turns one on with runtimeHistory)');
+  }
   if (!runId === !workerId) throw new MixError('pass exactly one of --run-id or --worker-id');
   return withRuntime('history', io, async (store) => {
     const h = runId ? store.runHistory(runId) : store.workerHistory(workerId!);

@@ -33,7 +33,8 @@ export class ConvexProjectionSink {
   ) {}
 
   async upsert(scope: ReprojectScope, entityId: string, doc: Record<string, unknown>): Promise<void> {
-    await this.mutation('drillProjections:upsert', { table: this.settings.tables[scope], key: entityId, doc });
+    const written = this.fault?.mode === 'drift' ? { ...doc, status: 'drifted' } : doc;
+    await this.mutation('drillProjections:upsert', { table: this.settings.tables[scope], key: entityId, doc: written });
   }
 
   async remove(scope: ReprojectScope, entityId: string): Promise<boolean> {

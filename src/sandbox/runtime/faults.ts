@@ -10,11 +10,13 @@ export type RuntimeCommand = (typeof RUNTIME_COMMANDS)[number];
  * What the projection sink does instead of writing:
  * - fail: every call fails like an unreachable Convex (`sink_write_failed`);
  * - noop: every call "succeeds" without reaching Convex (the seed's NoopSink);
+ * - drift: upserts reach Convex with `status` replaced by "drifted" (a projector bug: the
+ *   projection no longer says what history says; only a parity check against history sees it);
  * - delayMs: each call waits first (a slow sink; past the sink timeout it fails).
  * `commands` limits the fault to some runtime commands (e.g. only `reproject`).
  */
 export const SinkFaultSchema = z.object({
-  mode: z.enum(['fail', 'noop']).optional(),
+  mode: z.enum(['fail', 'noop', 'drift']).optional(),
   delayMs: z.number().int().min(0).optional(),
   commands: z.array(z.enum(RUNTIME_COMMANDS)).optional(),
 });

@@ -21,6 +21,11 @@ export const RuntimeSettingsSchema = z.object({
   /** The runtime's HttpSink timeout. */
   sinkTimeoutMs: z.number().int().positive().default(2500),
   projectionVersion: z.string().min(1).default('convex_summary_v1'),
+  /**
+   * The `history` command, which the real runtime does not have: off by default, so the sandbox
+   * offers only the real runtime's commands; on, it is the history source for replay level 3.
+   */
+  historySource: z.boolean().default(false),
 });
 export type RuntimeSettings = z.infer<typeof RuntimeSettingsSchema>;
 

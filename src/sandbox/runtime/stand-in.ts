@@ -20,8 +20,9 @@ export interface RuntimeCommands {
   reprojectAll: string[];
   seedFixtures: string[];
   cleanupFixtures: string[];
-  historyRun: string[];
-  historyWorker: string[];
+  /** Only with the history source on (`historySource: true`): the real runtime has no such command. */
+  historyRun?: string[];
+  historyWorker?: string[];
 }
 
 export interface RuntimeStandIn {
@@ -40,7 +41,7 @@ export const RUNTIME_BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'san
  * file holding the admin key the sink uses), an empty durable history, no faults. Nothing runs in
  * the background: each command is a subprocess, like the real mix task.
  */
-export async function startRuntimeStandIn(opts: { dataDir: string; convexUrl: string; adminKey: string; sinkTimeoutMs?: number }): Promise<RuntimeStandIn> {
+export async function startRuntimeStandIn(opts: { dataDir: string; convexUrl: string; adminKey: string; sinkTimeoutMs?: number; historySource?: boolean }): Promise<RuntimeStandIn> {
   const home = path.resolve(opts.dataDir);
   fs.mkdirSync(home, { recursive: true });
   const adminKeyFile = path.join(home, 'convex-admin-key');
@@ -51,6 +52,7 @@ export async function startRuntimeStandIn(opts: { dataDir: string; convexUrl: st
     tables: { run: 'run_summaries', codex_worker: 'codex_worker_summaries' },
     sinkTimeoutMs: opts.sinkTimeoutMs ?? 2500,
     projectionVersion: 'convex_summary_v1',
+    historySource: opts.historySource ?? false,
   };
   fs.writeFileSync(path.join(home, SETTINGS_FILE), JSON.stringify(settings, null, 2) + '\n');
   writeRuntimeFaults(home, {});
@@ -67,8 +69,7 @@ export async function startRuntimeStandIn(opts: { dataDir: string; convexUrl: st
       reprojectAll: [...bin, 'reproject', '--all'],
       seedFixtures: [...bin, 'seed', '--run-id', '{runId}', '--worker-id', '{workerId}'],
       cleanupFixtures: [...bin, 'cleanup', '--run-id', '{runId}', '--worker-id', '{workerId}'],
-      historyRun: [...bin, 'history', '--run-id', '{id}'],
-      historyWorker: [...bin, 'history', '--worker-id', '{id}'],
+      ...(settings.historySource ? { historyRun: [...bin, 'history', '--run-id', '{id}'], historyWorker: [...bin, 'history', '--worker-id', '{id}'] } : {}),
     },
     setSinkFault(fault) {
       writeRuntimeFaults(home, fault ? { sink: fault } : {});
