@@ -8,7 +8,11 @@ import { cloudRunClientOptions } from '../../src/activities/traffic';
 import { RELEASE_SERVICES } from '../../src/sandbox/rollout';
 import type { ListedRun } from '../../src/cli/commands/list';
 import type { RolloutResult } from '../../src/shared/rollout';
+import { parse } from 'yaml';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import { startCluster, type Cluster } from '../support/cluster/cluster';
+import { DYNAMIC_CONFIG_FILE, NAMESPACE_RETENTION, SCHEMA_STORES, schemaCommands } from '../support/cluster/temporal-server';
+import { repoRoot } from '../support/worker';
 import type { WorkerProcess } from '../support/worker';
 
 const ROLLOUT_ID = 'traffic-sandbox-rollout-convex';
@@ -98,6 +102,40 @@ describe('drillctl on a Temporal cluster: PostgreSQL persistence, SQL visibility
       assert.ok(attributes.customAttributes?.[name] !== undefined, `${name} is registered`);
     }
     assert.equal(cluster.workers.length, 2);
+  });
+
+  it('docker-compose.yml runs what this test proves: the same server release, schema steps, namespace, search attributes and dynamic config', () => {
+    interface Service { image?: string; environment?: Record<string, string>; command?: string[]; volumes?: { source?: string; target?: string }[] }
+    const compose = parse(fs.readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
+    const s = compose.services;
+    // Docker images of a server release are promoted by hand, after its Go module: compose may run
+    // an earlier patch of the release this test builds, never a later one or another release line.
+    const built = cluster.tools.temporalServerVersion.split('.').map(Number);
+    const image = /^temporalio\/server:(\d+)\.(\d+)\.(\d+)$/.exec(s.temporal?.image ?? '');
+    assert.ok(image, `the server image is pinned to a release: ${s.temporal?.image}`);
+    const composed = image.slice(1).map(Number);
+    assert.deepEqual(composed.slice(0, 2), built.slice(0, 2), `compose runs ${s.temporal?.image}; this test proves ${cluster.tools.temporalServerVersion}`);
+    assert.ok(composed[2]! <= built[2]!, `compose runs ${s.temporal?.image}, newer than the ${cluster.tools.temporalServerVersion} this test proves`);
+    const tag = composed.join('.');
+    for (const job of ['temporal-schema', 'temporal-setup']) assert.equal(s[job]?.image, `temporalio/admin-tools:${tag}`, `${job} runs the tools of the server's version`);
+
+    const schemaJob = (s['temporal-schema']?.command ?? []).join(' ');
+    assert.ok(schemaJob.includes(`for store in ${SCHEMA_STORES.map((st) => `${st.dir}:${st.database}`).join(' ')};`), `schema job databases: ${schemaJob}`);
+    for (const args of schemaCommands('/etc/temporal/schema/postgresql/v12/$$dir/versioned')) {
+      assert.ok(schemaJob.includes(`temporal-sql-tool --db $$db ${args.join(' ')};`), `schema job lacks ${args.join(' ')}: ${schemaJob}`);
+    }
+    assert.equal(s['temporal-schema']?.environment?.SQL_PLUGIN, 'postgres12');
+    assert.equal(s.temporal?.environment?.DB, 'postgres12');
+
+    const setupJob = (s['temporal-setup']?.command ?? []).join(' ');
+    assert.ok(setupJob.includes(`temporal operator namespace create -n ${cluster.namespace} --retention ${NAMESPACE_RETENTION}`), setupJob);
+    assert.ok(setupJob.includes(`for name in ${ALL_SEARCH_ATTRIBUTES.map((k) => k.name).join(' ')};`), `setup job attributes: ${setupJob}`);
+    assert.ok(setupJob.includes('temporal operator search-attribute create --name $$name --type Keyword'), setupJob);
+
+    const dynamicConfig = s.temporal?.environment?.DYNAMIC_CONFIG_FILE_PATH;
+    const mount = s.temporal?.volumes?.find((v) => v.target === dynamicConfig);
+    assert.equal(path.resolve(repoRoot, mount?.source ?? ''), DYNAMIC_CONFIG_FILE, 'the server mounts the dynamic config this test runs with');
+    assert.equal(s.worker?.environment?.TEMPORAL_NAMESPACE, cluster.namespace);
   });
 
   it('the readiness gate passes, attested from the CLI, and its report reads back', async () => {

@@ -63,7 +63,7 @@ export async function startCluster(opts: { workers: number; namespace?: string }
     });
     const addWorker = async (): Promise<WorkerProcess> => {
       // Each worker has its own data folder, as it would on its own machine.
-      const worker = startWorkerProcess(server.address, { ...env, DRILLCTL_HOME: tempDir('cluster-worker-home') });
+      const worker = startWorkerProcess(server.address, { ...env, DRILLCTL_CONFIG: sandbox.configPath, DRILLCTL_HOME: tempDir('cluster-worker-home') });
       workers.push(worker);
       await worker.ready;
       return worker;

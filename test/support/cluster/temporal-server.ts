@@ -10,20 +10,25 @@ import type { ClusterTools } from './tools';
 
 export const TEMPORAL_DATABASE = 'temporal';
 export const VISIBILITY_DATABASE = 'temporal_visibility';
+/** How long closed runs stay in the namespace (docker-compose.yml's setup job uses the same). */
+export const NAMESPACE_RETENTION = '30d';
 
 /** The dynamic config docker-compose.yml mounts into the server too. */
 export const DYNAMIC_CONFIG_FILE = path.join(repoRoot, 'deploy', 'temporal', 'dynamicconfig.yaml');
 
-/** The database steps an operator runs once per cluster, in order, with temporal-sql-tool. */
+/** The two databases and their folders under schema/postgresql/v12 (docker-compose.yml loops over the same pairs). */
+export const SCHEMA_STORES = [
+  { dir: 'temporal', database: TEMPORAL_DATABASE },
+  { dir: 'visibility', database: VISIBILITY_DATABASE },
+] as const;
+
+/** What temporal-sql-tool runs on each database, in order: create it, version table at 0.0, then every versioned update. */
+export function schemaCommands(versionedDir: string): string[][] {
+  return [['create-database'], ['setup-schema', '-v', '0.0'], ['update-schema', '-d', versionedDir]];
+}
+
 export function schemaSteps(schemaDir: string): { database: string; args: string[] }[] {
-  return [
-    { database: TEMPORAL_DATABASE, dir: path.join(schemaDir, 'temporal', 'versioned') },
-    { database: VISIBILITY_DATABASE, dir: path.join(schemaDir, 'visibility', 'versioned') },
-  ].flatMap(({ database, dir }) => [
-    { database, args: ['create-database'] },
-    { database, args: ['setup-schema', '-v', '0.0'] },
-    { database, args: ['update-schema', '-d', dir] },
-  ]);
+  return SCHEMA_STORES.flatMap(({ dir, database }) => schemaCommands(path.join(schemaDir, dir, 'versioned')).map((args) => ({ database, args })));
 }
 
 /** Creates both databases and brings their schemas to the version the server module ships. */
@@ -110,7 +115,7 @@ export async function startTemporalServer(tools: ClusterTools, pg: RunningPostgr
  */
 export async function prepareNamespace(address: string, namespace: string): Promise<void> {
   const exists = await temporalCli(address, ['operator', 'namespace', 'describe', '--namespace', namespace]).then(() => true, () => false);
-  if (!exists) await temporalCli(address, ['operator', 'namespace', 'create', '--namespace', namespace, '--retention', '30d']);
+  if (!exists) await temporalCli(address, ['operator', 'namespace', 'create', '--namespace', namespace, '--retention', NAMESPACE_RETENTION]);
   // Each service sees a new namespace, and later its attributes, when its namespace cache
   // refreshes (every 2 s by default), so each step waits until the frontend answers for it.
   await waitUntil(`namespace ${namespace} did not become visible`, async () => {
