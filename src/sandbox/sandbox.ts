@@ -11,6 +11,7 @@ import { startConvexStandIn, type ConvexStandIn } from './convex/convex-stand-in
 import { registerConvexFaults } from './convex/sandbox-faults';
 import { FaultRegistry } from './faults';
 import { releaseServiceGroup, startRolloutStandIns, SANDBOX_ROLLOUT_ENVIRONMENT, type RolloutStandIns } from './rollout';
+import { ensureDemoSigner } from './demo-signer';
 import { SinkFaultSchema } from './runtime/faults';
 import { startRuntimeStandIn, type RuntimeStandIn } from './runtime/stand-in';
 import { startSecretManagerSandbox, type SecretManagerSandbox } from './secret-manager/emulator';
@@ -119,6 +120,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const probe = opts.identityHeader ? { probe: { identity: { header: opts.identityHeader } } } : {};
   const control = await startControlServer(faults);
   stops.push(() => control.stop());
+  const signer = ensureDemoSigner(dir);
 
   const config: ConfigInput = {
     defaultEnvironment: SANDBOX_ENVIRONMENT,
@@ -126,6 +128,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       [SANDBOX_ENVIRONMENT]: {
         sandbox: true,
         production: false,
+        signing: { allowedSignersFile: signer.allowedSignersFile, required: false },
         health: { backendUrl: backend.url, dashboardUrl: dashboard.url, attempts: 3, timeoutMs: 3000 },
         backup: {
           source: { url: convex.url, adminKey: `file:${convexAdminKeyFile}` },
