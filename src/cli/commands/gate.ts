@@ -1,3 +1,4 @@
+import { refuseOnPreflightFailure } from './doctor';
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { renderReadinessMarkdown } from '../../domain/report/readiness';
@@ -59,6 +60,7 @@ export interface GateRun {
 /** Starts the gate; `whileRunning` may act on it (the demo attests) before the result is awaited. */
 export async function runGate(g: GlobalOptions, initiator: string, whileRunning?: (client: Client, workflowId: string) => Promise<void>): Promise<GateRun> {
   const input = gateInput(g, initiator);
+  await refuseOnPreflightFailure(g, undefined, 'gate');
   return withClient(g, async (client, target) => {
     const handle = await client.workflow.start(READINESS_GATE_WORKFLOW, {
       taskQueue: TASK_QUEUE,
