@@ -1,3 +1,4 @@
+import { refuseOnPreflightFailure } from './doctor';
 import type { Command } from 'commander';
 import type { RollbackDrillRequest, RollbackDrillResult } from '../../shared/rollback';
 import { TrafficLockHeldError } from '../../shared/traffic-lock';
@@ -70,6 +71,7 @@ export function renderRollback(r: RollbackDrillResult): string {
 
 /** Starts the drill (an applied one under the group's traffic lock), waits, prints; returns the exit code. */
 export async function runRollbackDrill(g: GlobalOptions, opts: RollbackOptions = {}): Promise<number> {
+  if (opts.apply) await refuseOnPreflightFailure(g, opts.group, 'drill rollback --apply');
   return runDrill<RollbackDrillResult>(
     g,
     async (client, caller) => {

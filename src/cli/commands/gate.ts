@@ -9,6 +9,7 @@ import {
   type ReadinessGateResult,
 } from '../../shared/readiness-gate';
 import { withClient, withDrillClient, type GlobalOptions } from '../context';
+import { refuseOnPreflightFailure } from './doctor';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
 import { proveDecision } from '../../signing/sign-decision';
@@ -22,6 +23,7 @@ export interface GateRun {
 
 /** Starts the gate; `whileRunning` may act on it (the demo attests) before the result is awaited. */
 export async function runGate(g: GlobalOptions, initiator: string, whileRunning?: (client: Client, workflowId: string) => Promise<void>): Promise<GateRun> {
+  await refuseOnPreflightFailure(g, undefined, 'gate');
   return withDrillClient(g, async (client, caller) => {
     const run = await client.startGate({ environment: caller.environment, initiator });
     if (!g.json) process.stderr.write(`started ${run.workflowId}\n  ${run.webUiUrl}\n`);

@@ -6,6 +6,7 @@ import { withDrillClient, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
 import { emit } from '../output';
+import { refuseOnPreflightFailure } from './doctor';
 import { exitCodeOf } from './rollout-handle';
 import type * as RolloutInput from './rollout-input';
 
@@ -54,6 +55,7 @@ export function registerRolloutStart(rollout: Command, global: () => GlobalOptio
       const g = global();
       const { planTimeline, renderPlanTimeline } = timelines();
       const request = inputs().rolloutRequest(g, { file: o.file, as: actingIdentity(o.as), confirm: o.confirm, ticket: o.ticket, reason: o.reason });
+      await refuseOnPreflightFailure({ ...g, env: request.environment }, request.group, 'rollout start');
       process.exitCode = await withDrillClient({ ...g, env: request.environment }, async (client) => {
         let run;
         try {
