@@ -111,7 +111,7 @@ export async function backupRestoreDrill(request: BackupRestoreRequest): Promise
     warnings.push(...snap.warnings);
     const cliMode = cliImportMode(restoreMode);
     imported = await phase('restore', `convex import --${cliMode === 'replaceAll' ? 'replace-all' : cliMode} into ${target.url}`, () =>
-      importSnapshot.executeWithOptions({ ...cliOptions, summary: `convex import (${restoreMode}) into ${target.url}` }, [{ deployment: target, zipPath, mode: cliMode }]),
+      importSnapshot.executeWithOptions({ ...cliOptions, summary: `convex import (${restoreMode}) into ${target.url}` }, [{ deployment: target, zipPath, mode: cliMode, ...(restoreMode === 'scratch' && backup.scratch?.instanceName ? { expectInstanceName: backup.scratch.instanceName } : {}) }]),
     );
     const added = imported.addedDocuments;
     if (added !== snap.totalDocuments) {

@@ -259,6 +259,24 @@ describe('drillctl drill backup-restore (subprocess CLI, worker process, real co
     assert.equal(sandbox.convex.stats().exportsRequested, exportsBefore, 'nothing was exported');
   });
 
+  it('refuses a scratch restore into a backend that is not the declared scratch deployment, however its URL is spelled', async () => {
+    // Another URL of the source deployment (as one Cloud Run service has several): the URL check
+    // cannot tell, the identity the backend reports can.
+    const otherUrlOfSource = configWith((b) => {
+      const source = b.source as { url: string; adminKey: string };
+      Object.assign(b.scratch as Record<string, unknown>, { url: source.url.replace('127.0.0.1', 'localhost'), adminKey: source.adminKey });
+    });
+    const importsBefore = sandbox.convex.stats().importsStarted;
+    const run = await drill(['--json', 'drill', 'backup-restore'], otherUrlOfSource);
+    assert.equal(run.code, 1, run.stderr);
+    const r = json(run);
+    assert.equal(r.verdict, 'FAIL');
+    assert.equal(r.failure?.phase, 'restore');
+    assert.equal(r.failure?.type, 'RestoreRefused');
+    assert.match(r.failure!.message, /the backend at http:\/\/localhost:\d+ reports instance "sandbox-convex", not the scratch deployment "sandbox-convex-scratch" the config declares; nothing was imported/);
+    assert.equal(sandbox.convex.stats().importsStarted, importsBefore, 'nothing was imported into the source');
+  });
+
   it('finishes correctly on a new worker when the worker is killed during the import', async () => {
     const config = configWith((b) => (b.heartbeatTimeoutSeconds = 5));
     const importsBefore = sandbox.convexScratch.stats().importsStarted;

@@ -54,7 +54,7 @@ function input(mode: RestoreMode, over: Partial<BackupRestoreInput> = {}): Backu
     production: false,
     backup: {
       source: { url: 'http://source.example', adminKey: 'env:SOURCE_KEY' },
-      scratch: { url: 'http://scratch.example', adminKey: 'env:SCRATCH_KEY' },
+      scratch: { url: 'http://scratch.example', adminKey: 'env:SCRATCH_KEY', instanceName: 'scratch-test' },
       restoreMode: 'scratch',
       snapshotDir: '/var/snapshots',
       keepSnapshots: 3,

@@ -24,6 +24,8 @@ export interface ImportSnapshotRequest {
   deployment: DeploymentRef;
   zipPath: string;
   mode: CliImportMode;
+  /** A scratch restore: the identity the target's backend must report (`GET /instance_name`) before anything is imported. */
+  expectInstanceName?: string;
 }
 
 export interface ImportSnapshotResult {

@@ -87,6 +87,13 @@ export const RollbackConfigSchema = strictObject({
 export const ConvexDeploymentSchema = strictObject({
   url: Url,
   adminKey: SecretRefSchema,
+  /**
+   * The deployment's identity as its backend reports it (`GET /instance_name`; INSTANCE_NAME of a
+   * self-hosted backend). Required of a scratch deployment: before a scratch restore replaces all of
+   * its data, the worker checks the backend at that URL is the one declared here, not another one a
+   * URL (one Cloud Run service has several) happens to reach.
+   */
+  instanceName: z.string().regex(/^[A-Za-z0-9][-_A-Za-z0-9]{0,127}$/, { message: 'expected the instance name the backend reports at /instance_name (letters, digits, dashes, underscores)' }).optional(),
 });
 
 export const BackupConfigSchema = strictObject({

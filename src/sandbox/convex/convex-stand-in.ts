@@ -16,6 +16,8 @@ export interface ConvexStandInOptions {
   port?: number;
   /** What `/version` answers. */
   version?: string;
+  /** What `/instance_name` answers: the deployment's identity, as a real backend reports it. */
+  instanceName?: string;
 }
 
 export interface ImportSummary {
@@ -154,6 +156,7 @@ export async function startConvexStandIn(opts: ConvexStandInOptions): Promise<Co
     const p = url.pathname;
     const m = req.method ?? 'GET';
     if (m === 'GET' && p === '/version') return void res.writeHead(200, { 'content-type': 'text/plain' }).end(opts.version ?? 'convex-stand-in-1.48.0');
+    if (m === 'GET' && p === '/instance_name') return void res.writeHead(200, { 'content-type': 'text/plain' }).end(opts.instanceName ?? 'convex-stand-in');
     if (m === 'GET' && p === '/') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('This Convex deployment is running. See https://docs.convex.dev/.');
     if (!p.startsWith('/api/')) throw new HttpError(400, { code: 'UnsupportedRoute', message: `${m} ${p} is not supported by the Convex stand-in` });
     requireAdmin(req);
