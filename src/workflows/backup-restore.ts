@@ -75,6 +75,8 @@ export async function backupRestoreDrill(input: BackupRestoreInput): Promise<Bac
   const dir = backup.snapshotDir;
   const zipPath = joinPath(dir, snapshotZipName(base));
 
+  // Only set when configured, so drills recorded before file storage keep their activity inputs.
+  const withStorage = backup.includeFileStorage ? { includeFileStorage: true } : {};
   const phases: PhaseTiming[] = [];
   const warnings: string[] = [];
   let snapshot: SnapshotSummary | undefined;
@@ -99,7 +101,7 @@ export async function backupRestoreDrill(input: BackupRestoreInput): Promise<Bac
 
   try {
     await phase('export', `convex export from ${source.url}`, () =>
-      exportSnapshot.executeWithOptions({ ...cliOptions, summary: `convex export from ${source.url}` }, [{ deployment: source, zipPath }]),
+      exportSnapshot.executeWithOptions({ ...cliOptions, summary: `convex export from ${source.url}` }, [{ deployment: source, zipPath, ...withStorage }]),
     );
     snapshot = await phase('verify', `verifying ${zipPath}`, () =>
       verifySnapshot.executeWithOptions({ ...verifyOptions, summary: `verify ${snapshotZipName(base)}` }, [{ zipPath, manifestPath: joinPath(dir, manifestName(base)) }]),
@@ -111,17 +113,18 @@ export async function backupRestoreDrill(input: BackupRestoreInput): Promise<Bac
       importSnapshot.executeWithOptions({ ...cliOptions, summary: `convex import (${restoreMode}) into ${target.url}` }, [{ deployment: target, zipPath, mode: cliMode }]),
     );
     const added = imported.addedDocuments;
-    if (added !== snap.totalDocuments) {
+    // An import counts restored files as rows of `_storage`, besides the documents.
+    if (added !== snap.totalDocuments && added !== snap.totalDocuments + (snap.storage?.files ?? 0)) {
       throw new PhaseFailed({
         phase: 'restore',
         type: BackupFailureType.importCountMismatch,
-        message: `convex import into ${target.url} reported "Added ${added} documents" but the snapshot holds ${snap.totalDocuments}: the deployment did not restore every document`,
+        message: `convex import into ${target.url} reported "Added ${added} documents" but the snapshot holds ${snap.totalDocuments}${snap.storage ? ` (and ${snap.storage.files} stored files)` : ''}: the deployment did not restore every document`,
       });
     }
     if (restoreMode !== 'append') {
       comparison = await phase('verify-restore', `exporting ${target.url} to compare it with the snapshot`, async () => {
         const backZip = joinPath(dir, restoredZipName(base));
-        await exportSnapshot.executeWithOptions({ ...cliOptions, summary: `convex export from ${target.url} (restore check)` }, [{ deployment: target, zipPath: backZip }]);
+        await exportSnapshot.executeWithOptions({ ...cliOptions, summary: `convex export from ${target.url} (restore check)` }, [{ deployment: target, zipPath: backZip, ...withStorage }]);
         const restored = await verifySnapshot.executeWithOptions({ ...verifyOptions, summary: `verify the export of ${target.url}` }, [
           { zipPath: backZip, manifestPath: joinPath(dir, restoredManifestName(base)), discardZip: true },
         ]);

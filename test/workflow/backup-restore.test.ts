@@ -57,6 +57,7 @@ function input(mode: RestoreMode, over: Partial<BackupRestoreInput> = {}): Backu
       restoreMode: 'scratch',
       snapshotDir: '/var/snapshots',
       keepSnapshots: 3,
+      includeFileStorage: false,
       heartbeatTimeoutSeconds: 30,
     },
     restoreMode: mode,

@@ -11,6 +11,8 @@ export interface ExportSnapshotRequest {
   deployment: DeploymentRef;
   /** Where the snapshot ZIP goes; must not exist yet. */
   zipPath: string;
+  /** `--include-file-storage`: the ZIP holds `_storage/` with every stored file. */
+  includeFileStorage?: boolean;
 }
 
 export interface ExportSnapshotResult {

@@ -92,6 +92,8 @@ export const BackupConfigSchema = z.object({
   restoreMode: z.enum(['append', 'scratch', 'replace', 'replace-all']).default('scratch'),
   snapshotDir: z.string().min(1).default('.drillctl/snapshots'),
   keepSnapshots: z.number().int().min(1).default(5),
+  /** Export Convex file storage too (`convex export --include-file-storage`): files are verified and restored with the documents. */
+  includeFileStorage: z.boolean().default(false),
   /** A worker that stops heartbeating this long during export, verification or import is presumed dead; another resumes. */
   heartbeatTimeoutSeconds: z.number().min(5).max(600).default(30),
 });
