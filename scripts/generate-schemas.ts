@@ -4,11 +4,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { ConfigSchema } from '../src/domain/config/schema';
 import { RolloutPlanSchema } from '../src/domain/rollout/plan-schema';
 
 export const SCHEMAS_DIR = path.resolve(__dirname, '..', 'schemas');
 
 const SCHEMAS: { file: string; title: string; description: string; schema: z.ZodType }[] = [
+  { file: 'config.schema.json', title: 'drillctl config', description: "Environments drillctl's worker and CLI act on: `drillctl --config <file>` or $DRILLCTL_CONFIG.", schema: ConfigSchema },
   { file: 'rollout-plan.schema.json', title: 'drillctl rollout plan', description: 'A staged cohort rollout: `drillctl rollout plan|start -f <file>`.', schema: RolloutPlanSchema },
 ];
 

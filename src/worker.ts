@@ -1,8 +1,10 @@
 import path from 'node:path';
-import { Worker, Runtime, DefaultLogger, type WorkerInterceptors } from '@temporalio/worker';
+import { Worker, type WorkerInterceptors } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { connectWorkerConnection, resolveTemporalTarget } from './temporal/connection';
 import { TASK_QUEUE } from './temporal/task-queue';
+import { installRuntime, telemetryFromEnv, type TelemetryOptions } from './temporal/telemetry';
+import { startWorkerTracing, tracingFromEnv, type WorkerTracing } from './temporal/tracing';
 
 /** Concurrent activities per worker; each drill service holds at most two at once (change + probe). */
 export const ACTIVITY_SLOTS = 1000;
@@ -14,6 +16,8 @@ export interface WorkerOptions {
   taskQueue?: string;
   /** Extra interceptors (the benchmark's activity timing); none in production. */
   interceptors?: WorkerInterceptors;
+  /** OpenTelemetry tracing (src/temporal/tracing.ts); off when absent. */
+  tracing?: WorkerTracing;
 }
 
 /** Builds the worker: every workflow (bundled from ./workflows) and every activity on one task queue. */
@@ -32,20 +36,31 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     maxConcurrentActivityTaskExecutions: ACTIVITY_SLOTS,
     // Compensations and drills may run for a while after a shutdown signal; let them finish a step.
     shutdownGraceTime: '10s',
-    ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),
+    interceptors: {
+      ...opts.interceptors,
+      activity: [...(opts.tracing?.interceptors.activity ?? []), ...(opts.interceptors?.activity ?? [])],
+      // Drill outcome metrics (src/workflows/interceptors.ts); they cost nothing without a metrics endpoint.
+      workflowModules: [require.resolve('./workflows/interceptors'), ...(opts.tracing?.interceptors.workflowModules ?? []), ...(opts.interceptors?.workflowModules ?? [])],
+    },
+    ...(opts.tracing ? { sinks: opts.tracing.sinks } : {}),
   });
 }
 
-export function installQuietRuntime(): void {
-  Runtime.install({ logger: new DefaultLogger((process.env.DRILLCTL_LOG_LEVEL as 'WARN') ?? 'WARN') });
-}
-
 /** Entry point when run directly (tests spawn it as a child process, `drillctl worker` calls runWorker). */
-export async function runWorker(opts: WorkerOptions): Promise<void> {
-  installQuietRuntime();
-  const worker = await createWorker(opts);
+export async function runWorker(opts: WorkerOptions & { telemetry?: TelemetryOptions }): Promise<void> {
+  const telemetry = opts.telemetry ?? telemetryFromEnv();
+  installRuntime(telemetry);
+  const tracingOptions = tracingFromEnv();
+  const tracing = opts.tracing ?? (tracingOptions ? startWorkerTracing(tracingOptions) : undefined);
+  const worker = await createWorker({ ...opts, tracing });
+  if (telemetry.metricsAddress) process.stderr.write(`worker metrics on http://${telemetry.metricsAddress}/metrics\n`);
+  if (tracing) process.stderr.write('worker traces to the OTLP endpoint in OTEL_EXPORTER_OTLP_*\n');
   process.stderr.write(`worker polling task queue ${opts.taskQueue ?? TASK_QUEUE}\n`);
-  await worker.run();
+  try {
+    await worker.run();
+  } finally {
+    await tracing?.shutdown();
+  }
 }
 
 if (require.main === module) {

@@ -94,10 +94,10 @@ export const historyGrowth: Benchmark = {
     // Quick mode lowers the threshold so that the short plan continues as new too.
     const threshold = ctx.quick ? 200 : undefined;
     const { client } = await benchWorker(ctx);
-    const rs = await startRolloutSandbox(ctx, 'history-growth');
     const webhook = await startTestEndpoint();
+    const rs = await startRolloutSandbox(ctx, 'history-growth', { notifyWebhook: webhook.url });
     try {
-      const m = await measure(ctx, rs, client, allGatesPlan({ steps, bake: '1s', interval: '1s', webhook: webhook.url }, rs.sandbox.rollout.endpoints), threshold);
+      const m = await measure(ctx, rs, client, allGatesPlan({ steps, bake: '1s', interval: '1s', notify: true }, rs.sandbox.rollout.endpoints), threshold);
       const r = m.result;
       if (r.outcome !== 'promoted') throw new Error(`the ${steps}-step rollout did not promote: ${r.abortReason}`);
       const completed = r.steps.filter((s) => s.completedAt).length;

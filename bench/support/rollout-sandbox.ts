@@ -18,14 +18,18 @@ export interface RolloutSandbox {
   stop(): Promise<void>;
 }
 
-/** The full sandbox (Cloud Run, Convex, runtime, rollout stand-ins) in the bench's temporary directory. */
-export async function startRolloutSandbox(ctx: BenchContext, name: string): Promise<RolloutSandbox> {
+/**
+ * The full sandbox (Cloud Run, Convex, runtime, rollout stand-ins) in the bench's temporary
+ * directory; `notifyWebhook` becomes the notification target `bench` plans name.
+ */
+export async function startRolloutSandbox(ctx: BenchContext, name: string, opts: { notifyWebhook?: string } = {}): Promise<RolloutSandbox> {
   const dir = fs.mkdtempSync(path.join(ctx.tmpDir, `${name}-`));
   const sandbox = await startSandbox({ dataDir: path.join(dir, 'sandbox') });
   // Traffic settles as fast as in test/support/rollout-sandbox.ts, not at the demo's pace (800 ms, probes every 250 ms).
   sandbox.cloudRun.setPropagationDelay(100);
   const env = sandbox.config.environments[SANDBOX_ROLLOUT_ENVIRONMENT]!;
   env.rollback = { ...env.rollback, probeIntervalMs: 100 };
+  if (opts.notifyWebhook) env.rollout = { ...env.rollout, notifications: { bench: { webhook: opts.notifyWebhook } } };
   fs.writeFileSync(sandbox.configPath, stringify(sandbox.config));
   let plans = 0;
   return {
@@ -50,8 +54,8 @@ export interface PlanOptions {
   steps: number;
   bake: string;
   interval: string;
-  /** Where the plan's notifications go (a Slack-compatible webhook). */
-  webhook?: string;
+  /** Notify the target `bench` (declared by startRolloutSandbox's notifyWebhook). */
+  notify?: boolean;
 }
 
 /**
@@ -59,7 +63,7 @@ export interface PlanOptions {
  * gates, a required approval with approvers and a timeout, a cohort hook, a bake, and analysis with
  * service and tag probes and every sandbox metric.
  */
-export function allGatesPlan(o: PlanOptions, endpoints: { flags: string; metrics: string }): string {
+export function allGatesPlan(o: PlanOptions, endpoints: { metrics: string }): string {
   const steps = Array.from({ length: o.steps }, (_, i) => {
     const percent = i === o.steps - 1 ? 100 : Math.floor((100 * i) / (o.steps - 1));
     return `
@@ -69,9 +73,7 @@ export function allGatesPlan(o: PlanOptions, endpoints: { flags: string; metrics
     approval: { approvers: [alice, bob], timeout: 10m, onTimeout: abort }
     bake: ${o.bake}
     hooks:
-      - name: cohort-${i + 1}
-        do: { http: { method: PUT, url: "${endpoints.flags}/cohorts/c${i + 1}", body: { enabled: true } } }
-        undo: { http: { method: PUT, url: "${endpoints.flags}/cohorts/c${i + 1}", body: { enabled: false } } }
+      - { name: cohort-flag, params: { cohort: c${i + 1} } }
     analysis:
       interval: ${o.interval}
       stopAfter: 30s
@@ -86,7 +88,7 @@ export function allGatesPlan(o: PlanOptions, endpoints: { flags: string; metrics
   });
   return `environment: ${SANDBOX_ROLLOUT_ENVIRONMENT}
 serviceGroup: convex
-${o.webhook ? `notify: { webhook: "${o.webhook}" }\n` : ''}steps:${steps.join('')}
+${o.notify ? 'notify: { target: bench }\n' : ''}steps:${steps.join('')}
 `;
 }
 

@@ -1,3 +1,4 @@
+import type { Config } from '../domain/config/schema';
 import { createAnalysisActivities } from './analysis';
 import { createBackupActivities } from './backup';
 import { createCohortActivities } from './cohort';
@@ -11,6 +12,8 @@ import { createTrafficActivities, probeServingRevision, probeServingRevisions } 
 export interface ActivityDeps {
   /** Folder for reports, snapshots and other files the worker writes. */
   dataDir: string;
+  /** The worker's own configuration: hooks and notification targets are resolved from it by name. */
+  config?: Config;
 }
 
 /**
@@ -26,9 +29,9 @@ export function createActivities(deps: ActivityDeps) {
     probeServingRevision,
     probeServingRevisions,
     ...createReprojectActivities(),
-    ...createCohortActivities(),
+    ...createCohortActivities({ config: deps.config }),
     ...createAnalysisActivities(),
-    ...createNotifyActivities({ dataDir: deps.dataDir }),
+    ...createNotifyActivities({ dataDir: deps.dataDir, config: deps.config }),
   };
 }
 

@@ -39,6 +39,7 @@ import {
   type SkipBakeRequest,
 } from '../domain/rollout/controls';
 import { bakeText, renderCurrentDetails } from '../domain/rollout/details';
+import { DURATION_CAPS_MS } from '../domain/duration-limits';
 import { durationMs, formatDuration } from '../domain/rollout/duration';
 import type { RolloutNotice } from '../domain/rollout/notification';
 import { effectiveTags, type RolloutGate, type RolloutStep } from '../domain/rollout/plan-schema';
@@ -51,6 +52,7 @@ import { allocationsEqual, describeAllocation } from '../domain/traffic/allocati
 import { productionGuardProblem } from '../domain/traffic/production-guard';
 import { trafficSettled } from '../domain/traffic/service-state';
 import { DrillEnvironment, DrillKind, DrillOutcome, DrillServiceGroup, DrillStep } from '../temporal/search-attributes';
+import { recordCompensationStuck, recordRolloutPhase } from './metrics';
 import {
   abortSignal,
   abortUpdate,
@@ -354,11 +356,13 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
   };
   const analysisOptions: ActivityOptions = { startToCloseTimeout: '5 minutes', heartbeatTimeout: '1 minute', retry: { initialInterval: '1s', maximumAttempts: 3 } };
   const notifyOptions: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: { initialInterval: '2s', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: ['SecretUnavailable'] } };
-  const hookOptions = (timeout: string): ActivityOptions => ({
-    startToCloseTimeout: durationMs(timeout) + 30_000,
+  // The hook's own timeout is in the worker's config, which the workflow never reads; the activity
+  // enforces it, and this is the longest any declared hook may take.
+  const hookOptions: ActivityOptions = {
+    startToCloseTimeout: DURATION_CAPS_MS.hook + 30_000,
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
-  });
+  };
   const acts = proxyActivities<Activities>(readOptions);
 
   // --- Web UI, search attributes, notifications
@@ -377,6 +381,7 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
   };
   let shownStep: string | undefined;
   const setPhase = (phase: RolloutPhase, headline?: string, notes: string[] = []): void => {
+    recordRolloutPhase(input, state.phase, phase, state.stepIndex + 1);
     state.phase = phase;
     const where = phase === 'preflight' || phase === 'finishing' || phase === 'compensating' ? phase : phase === 'completed' || phase === 'aborted' ? 'done' : (state.currentStep ?? phase);
     // An unchanged value costs a history event per phase: about 80 of a 20-step plan's events
@@ -391,7 +396,7 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
     const key = `${workflowId}#${state.notifications}:${notice}`;
     try {
       await acts.notifyRollout.executeWithOptions({ ...notifyOptions, summary: `notify: ${notice}` }, [
-        { webhook: plan.notify.webhook, notification: { key, notice, environment: input.environment, group: input.group, workflowId, step: state.currentStep, text, webUiUrl: input.webUiUrl } },
+        { target: plan.notify.target, notification: { key, notice, environment: input.environment, group: input.group, workflowId, step: state.currentStep, text, webUiUrl: input.webUiUrl } },
       ]);
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
@@ -589,8 +594,8 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
       checkStop();
       // Registered as applied before it runs: a hook that half-ran is undone too (undos are idempotent).
       if (!state.hooksApplied.some((h) => h.step === step.name && h.name === hook.name)) state.hooksApplied.push({ step: step.name, name: hook.name });
-      const out = await acts.runCohortHook.executeWithOptions({ ...hookOptions(hook.do.http?.timeout ?? hook.do.command!.timeout), summary: `cohort hook ${hook.name}: do` }, [
-        { workflowId, step: step.name, hook: hook.name, direction: 'do', action: hook.do, idempotencyKey: `${workflowId}/${step.name}/${hook.name}/do` },
+      const out = await acts.runCohortHook.executeWithOptions({ ...hookOptions, summary: `cohort hook ${hook.name}: do` }, [
+        { workflowId, environment: input.environment, step: step.name, hook: hook.name, params: hook.params, direction: 'do', idempotencyKey: `${workflowId}/${step.name}/${hook.name}/do` },
       ]);
       note('hook', `${hook.name} applied: ${out.detail}`);
     }
@@ -721,11 +726,15 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
     for (let attempt = 1; ; attempt++) {
       try {
         const out = await action();
-        if (state.compensation === 'stuck') state.compensation = 'running';
+        if (state.compensation === 'stuck') {
+          state.compensation = 'running';
+          recordCompensationStuck(input, false);
+        }
         return out;
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
         state.compensation = 'stuck';
+        recordCompensationStuck(input, true);
         state.compensationDetail = `${what}: attempt ${attempt} failed: ${causeMessage(err)}`;
         log.error(`ROLLOUT COMPENSATION FAILING: ${state.compensationDetail}; retrying until it succeeds`, { workflowId });
         upsertSearchAttributes([{ key: DrillOutcome, value: 'COMPENSATION_STUCK' }]);
@@ -771,8 +780,8 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
       const hook = plan.steps.find((s) => s.name === applied.step)?.hooks.find((h) => h.name === applied.name);
       if (!hook) continue;
       const out = await untilDone(`undo cohort hook ${hook.name}`, () =>
-        acts.runCohortHook.executeWithOptions({ ...hookOptions(hook.undo.http?.timeout ?? hook.undo.command!.timeout), retry: { initialInterval: '2s', maximumAttempts: 3 }, summary: `compensate: cohort hook ${hook.name}: undo` }, [
-          { workflowId, step: applied.step, hook: hook.name, direction: 'undo', action: hook.undo, idempotencyKey: `${workflowId}/${applied.step}/${hook.name}/undo` },
+        acts.runCohortHook.executeWithOptions({ ...hookOptions, retry: { initialInterval: '2s', maximumAttempts: 3 }, summary: `compensate: cohort hook ${hook.name}: undo` }, [
+          { workflowId, environment: input.environment, step: applied.step, hook: hook.name, params: hook.params, direction: 'undo', idempotencyKey: `${workflowId}/${applied.step}/${hook.name}/undo` },
         ]),
       );
       note('hook', `${hook.name} undone: ${out.detail}`);

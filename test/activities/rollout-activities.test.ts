@@ -7,8 +7,8 @@ import { DefaultLogger } from '@temporalio/worker';
 import { createAnalysisActivities } from '../../src/activities/analysis';
 import { createCohortActivities, type CohortHookRequest } from '../../src/activities/cohort';
 import { createNotifyActivities } from '../../src/activities/notify';
+import { ConfigSchema, type Config } from '../../src/domain/config/schema';
 import type { AnalysisRequest, MetricReading, ProbeReading } from '../../src/domain/rollout/analysis';
-import type { HookAction } from '../../src/domain/rollout/plan-schema';
 import type { RolloutNotification } from '../../src/domain/rollout/notification';
 import { startRevisionServer, type RevisionServer } from '../../src/sandbox/revision-server';
 import { startTestEndpoint, type TestEndpoint } from '../support/rollout-sandbox';
@@ -29,12 +29,20 @@ async function failure(run: Promise<unknown>): Promise<ApplicationFailure> {
   return assert.fail('expected a failure');
 }
 
+/** A worker config whose sandbox environment `e` declares the given rollout section. */
+function workerConfig(rollout: object, environment = 'e'): Config {
+  return ConfigSchema.parse({ environments: { [environment]: { sandbox: true, rollout } } });
+}
+
 describe('rollout activities: cohort hooks', () => {
   let flags: TestEndpoint;
-  const { runCohortHook } = createCohortActivities();
-  const hook = (action: HookAction, direction: 'do' | 'undo' = 'do'): CohortHookRequest => ({ workflowId: 'traffic-e-g', step: 'staff', hook: 'staff-cohort', direction, action, idempotencyKey: `traffic-e-g/staff/staff-cohort/${direction}` });
-  const http = (over: Partial<NonNullable<HookAction['http']>> = {}): HookAction => ({ http: { method: 'PUT', url: `${flags.url}/cohorts/staff`, headers: {}, secretHeaders: {}, body: { enabled: true }, timeout: '5s', ...over } });
-  const command = (argv: string[], over: Partial<NonNullable<HookAction['command']>> = {}): HookAction => ({ command: { argv, env: {}, secretEnv: {}, timeout: '20s', ...over } });
+  type Action = { http?: Record<string, unknown>; command?: Record<string, unknown> };
+  /** Runs hook `staff-cohort`, declared in the worker's config with `action` for both directions. */
+  const runDeclared = (action: Action, direction: 'do' | 'undo' = 'do', request: Partial<CohortHookRequest> = {}, params: string[] = []) =>
+    inActivity(createCohortActivities({ config: workerConfig({ hooks: { 'staff-cohort': { params, do: action, undo: action } } }) }).runCohortHook, hook(direction, request));
+  const hook = (direction: 'do' | 'undo' = 'do', over: Partial<CohortHookRequest> = {}): CohortHookRequest => ({ workflowId: 'traffic-e-g', environment: 'e', step: 'staff', hook: 'staff-cohort', direction, idempotencyKey: `traffic-e-g/staff/staff-cohort/${direction}`, ...over });
+  const http = (over: Record<string, unknown> = {}): Action => ({ http: { method: 'PUT', url: `${flags.url}/cohorts/staff`, body: { enabled: true }, timeout: '5s', ...over } });
+  const command = (argv: string[], over: Record<string, unknown> = {}): Action => ({ command: { argv, timeout: '20s', ...over } });
 
   before(async () => {
     flags = await startTestEndpoint();
@@ -47,26 +55,26 @@ describe('rollout activities: cohort hooks', () => {
 
   it('calls the HTTP hook with its JSON body, the idempotency key and a secret header resolved from a reference', async () => {
     process.env.ROLLOUT_TEST_FLAG_TOKEN = 'Bearer s3cret-token';
-    const out = await inActivity(runCohortHook, hook(http({ secretHeaders: { authorization: 'env:ROLLOUT_TEST_FLAG_TOKEN' } })));
+    const out = await runDeclared(http({ secretHeaders: { authorization: 'env:ROLLOUT_TEST_FLAG_TOKEN' } }));
     assert.equal(out.detail, `PUT ${flags.url}/cohorts/staff: HTTP 200`);
     assert.equal(flags.calls.length, 1);
     assert.deepEqual(flags.calls[0]!.body, { enabled: true });
     assert.equal(flags.calls[0]!.idempotencyKey, 'traffic-e-g/staff/staff-cohort/do');
   });
 
-  it('a 4xx is the plan\'s mistake (not retried); a 5xx is retried; an echoed secret never reaches the message', async () => {
+  it('a 4xx is the config\'s mistake (not retried); a 5xx is retried; an echoed secret never reaches the message', async () => {
     process.env.ROLLOUT_TEST_FLAG_TOKEN = 'Bearer s3cret-token';
     flags.answer = () => ({ status: 403, body: 'token Bearer s3cret-token is not allowed' });
-    const rejected = await failure(inActivity(runCohortHook, hook(http({ secretHeaders: { authorization: 'env:ROLLOUT_TEST_FLAG_TOKEN' } }))));
+    const rejected = await failure(runDeclared(http({ secretHeaders: { authorization: 'env:ROLLOUT_TEST_FLAG_TOKEN' } })));
     assert.equal(rejected.type, 'CohortHookRejected');
     assert.equal(rejected.nonRetryable, true);
-    assert.match(rejected.message, /cohort hook staff-cohort \(do\): PUT .* answered HTTP 403: token \[redacted\] is not allowed; fix the hook in the plan/);
+    assert.match(rejected.message, /cohort hook staff-cohort \(do\): PUT .* answered HTTP 403: token \[redacted\] is not allowed; fix the hook in the worker's config/);
     assert.doesNotMatch(rejected.message, /s3cret/);
     flags.answer = () => ({ status: 503, body: 'maintenance' });
-    const unavailable = await failure(inActivity(runCohortHook, hook(http())));
+    const unavailable = await failure(runDeclared(http()));
     assert.equal(unavailable.type, 'CohortHookFailed');
     assert.equal(unavailable.nonRetryable, false);
-    const missing = await failure(inActivity(runCohortHook, hook(http({ secretHeaders: { authorization: 'env:ROLLOUT_TEST_UNSET_TOKEN' } }))));
+    const missing = await failure(runDeclared(http({ secretHeaders: { authorization: 'env:ROLLOUT_TEST_UNSET_TOKEN' } })));
     assert.equal(missing.type, 'SecretUnavailable');
   });
 
@@ -75,7 +83,7 @@ describe('rollout activities: cohort hooks', () => {
     // An error page that echoes the request's headers, with the token past and across the cut.
     const page = `<html><body><h1>Internal error</h1><pre>authorization: Bearer s3cret-token-0123456789\n${'trace line\n'.repeat(400)}authorization: Bearer s3cret-token-0123456789</pre></body></html>`;
     flags.answer = () => ({ status: 500, body: page });
-    const failed = await failure(inActivity(runCohortHook, hook(http({ secretHeaders: { authorization: 'env:ROLLOUT_TEST_FLAG_TOKEN' } }))));
+    const failed = await failure(runDeclared(http({ secretHeaders: { authorization: 'env:ROLLOUT_TEST_FLAG_TOKEN' } })));
     assert.match(failed.message, /answered HTTP 500: <html><body><h1>Internal error<\/h1><pre>authorization: \[redacted\] trace line/);
     assert.match(failed.message, /… \(\d+ more characters\); retrying$/);
     assert.doesNotMatch(failed.message, /s3cret/);
@@ -89,7 +97,7 @@ describe('rollout activities: cohort hooks', () => {
     const script = "require('fs').writeFileSync(process.argv[1], JSON.stringify({ argv: process.argv.slice(2), token: process.env.FLAG_TOKEN, key: process.env.DRILLCTL_HOOK_KEY, leak: process.env.ROLLOUT_TEST_WORKER_SECRET, mode: process.env.MODE }))";
     process.env.ROLLOUT_TEST_FLAG_TOKEN = 'tok-123';
     process.env.ROLLOUT_TEST_WORKER_SECRET = 'worker-only';
-    const result = await inActivity(runCohortHook, hook(command([process.execPath, '-e', script, out, '$(touch /tmp/pwned); echo `id`', '*'], { env: { MODE: 'staff' }, secretEnv: { FLAG_TOKEN: 'env:ROLLOUT_TEST_FLAG_TOKEN' } })));
+    const result = await runDeclared(command([process.execPath, '-e', script, out, '$(touch /tmp/pwned); echo `id`', '*'], { env: { MODE: 'staff' }, secretEnv: { FLAG_TOKEN: 'env:ROLLOUT_TEST_FLAG_TOKEN' } }));
     assert.match(result.detail, /exit 0/);
     const seen = JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>;
     assert.deepEqual(seen, { argv: ['$(touch /tmp/pwned); echo `id`', '*'], token: 'tok-123', key: 'traffic-e-g/staff/staff-cohort/do', mode: 'staff' });
@@ -97,15 +105,38 @@ describe('rollout activities: cohort hooks', () => {
 
   it('a failing command is retried with its last output line (secrets redacted); a missing program is not retried; a slow one is killed at its timeout', async () => {
     process.env.ROLLOUT_TEST_FLAG_TOKEN = 'tok-456';
-    const failed = await failure(inActivity(runCohortHook, hook(command([process.execPath, '-e', 'console.log("flag service said no to " + process.env.FLAG_TOKEN); process.exit(3)'], { secretEnv: { FLAG_TOKEN: 'env:ROLLOUT_TEST_FLAG_TOKEN' } }), 'undo')));
+    const failed = await failure(runDeclared(command([process.execPath, '-e', 'console.log("flag service said no to " + process.env.FLAG_TOKEN); process.exit(3)'], { secretEnv: { FLAG_TOKEN: 'env:ROLLOUT_TEST_FLAG_TOKEN' } }), 'undo'));
     assert.equal(failed.type, 'CohortHookFailed');
     assert.equal(failed.nonRetryable, false);
     assert.match(failed.message, /cohort hook staff-cohort \(undo\): .* exited with 3: flag service said no to \[redacted\]/);
-    const missing = await failure(inActivity(runCohortHook, hook(command(['definitely-not-a-program-7f3a']))));
+    const missing = await failure(runDeclared(command(['definitely-not-a-program-7f3a'])));
     assert.equal(missing.type, 'CohortHookCommandNotFound');
     assert.equal(missing.nonRetryable, true);
-    const slow = await failure(inActivity(runCohortHook, hook(command([process.execPath, '-e', 'setTimeout(() => {}, 60000)'], { timeout: '1s' }))));
+    const slow = await failure(runDeclared(command([process.execPath, '-e', 'setTimeout(() => {}, 60000)'], { timeout: '1s' })));
     assert.match(slow.message, /was killed \(SIGKILL, over its 1s timeout\)/);
+  });
+
+  it('fills the plan\'s parameters into the declared hook', async () => {
+    const out = await runDeclared(http({ url: `${flags.url}/cohorts/{cohort}`, body: { cohort: '{cohort}' } }), 'do', { params: { cohort: 'limited' } }, ['cohort']);
+    assert.equal(out.detail, `PUT ${flags.url}/cohorts/limited: HTTP 200`);
+    assert.deepEqual(flags.calls.map((c) => [c.path, c.body]), [['/cohorts/limited', { cohort: 'limited' }]]);
+  });
+
+  it('refuses, before any request and without retrying, a hook the worker\'s config lacks, one carried in the request, or bad parameters', async () => {
+    const unknown = await failure(runDeclared(http(), 'do', { hook: 'staff-cohrot' }));
+    assert.equal(unknown.type, 'CohortHookUnknown');
+    assert.equal(unknown.nonRetryable, true);
+    assert.match(unknown.message, /hook "staff-cohrot" is not declared in environments\.e\.rollout\.hooks of the worker's config; did you mean "staff-cohort"\?/);
+    const otherEnv = await failure(runDeclared(http(), 'do', { environment: 'prod' }));
+    assert.match(otherEnv.message, /environment "prod" is not in this worker's config/);
+    const carried = await failure(runDeclared(http(), 'do', { action: { command: { argv: ['/bin/sh', '-c', 'touch /tmp/pwned'] } } } as Partial<CohortHookRequest>));
+    assert.equal(carried.nonRetryable, true);
+    assert.match(carried.message, /the request carries its own action; this worker runs only hooks its config declares/);
+    const badParam = await failure(runDeclared(http({ url: `${flags.url}/cohorts/{cohort}` }), 'do', { params: { cohort: '../admin' } }, ['cohort']));
+    assert.match(badParam.message, /params\.cohort: expected a short value/);
+    const noConfig = await failure(inActivity(createCohortActivities().runCohortHook, hook()));
+    assert.equal(noConfig.type, 'CohortHookUnknown');
+    assert.equal(flags.calls.length, 0, 'nothing was called');
   });
 });
 
@@ -181,19 +212,27 @@ describe('rollout activities: notifications', () => {
     hook.answer = () => ({ status: 200, body: 'ok' });
   });
 
+  const notifyWith = (dataDir: string) =>
+    createNotifyActivities({
+      dataDir,
+      config: workerConfig(
+        { notifications: { chat: { webhook: `${hook.url}/services/T000/B000/XXXX` }, other: { webhook: `${hook.url}/x` }, secret: { webhook: 'env:ROLLOUT_TEST_WEBHOOK' }, plain: { webhook: `${hook.url}/services/T/B/PLAINSECRET` } } },
+        'nonprod',
+      ),
+    });
   const note = (key: string): RolloutNotification => ({ key, notice: 'awaiting-approval', environment: 'nonprod', group: 'convex', workflowId: 'traffic-nonprod-convex', step: 'limited', text: 'Step limited waits for approval by alice, bob.', webUiUrl: 'http://localhost:8233/namespaces/default/workflows/traffic-nonprod-convex' });
 
   it('posts a Slack-compatible message once per key, even across retries and worker restarts', async () => {
     const dataDir = tempDir('notify');
-    const first = await createNotifyActivities({ dataDir }).notifyRollout({ webhook: `${hook.url}/services/T000/B000/XXXX`, notification: note('traffic-nonprod-convex#1:awaiting-approval') });
+    const first = await notifyWith(dataDir).notifyRollout({ target: 'chat', notification: note('traffic-nonprod-convex#1:awaiting-approval') });
     assert.deepEqual(first, { key: 'traffic-nonprod-convex#1:awaiting-approval', sent: true });
-    const again = await createNotifyActivities({ dataDir }).notifyRollout({ webhook: `${hook.url}/services/T000/B000/XXXX`, notification: note('traffic-nonprod-convex#1:awaiting-approval') });
+    const again = await notifyWith(dataDir).notifyRollout({ target: 'chat', notification: note('traffic-nonprod-convex#1:awaiting-approval') });
     assert.deepEqual(again, { key: 'traffic-nonprod-convex#1:awaiting-approval', sent: false });
     assert.equal(hook.calls.length, 1);
     const body = hook.calls[0]!.body as { text: string; blocks: unknown[] };
     assert.match(body.text, /waiting for approval \(nonprod \/ convex, step limited\): Step limited waits for approval by alice, bob\. <http:\/\/localhost:8233\/.*\|Open in Temporal Web UI>/);
     assert.equal(hook.calls[0]!.idempotencyKey, 'traffic-nonprod-convex#1:awaiting-approval');
-    await createNotifyActivities({ dataDir }).notifyRollout({ webhook: `${hook.url}/x`, notification: note('traffic-nonprod-convex#2:finished') });
+    await notifyWith(dataDir).notifyRollout({ target: 'other', notification: note('traffic-nonprod-convex#2:finished') });
     assert.equal(hook.calls.length, 2, 'a new change is a new message');
   });
 
@@ -201,8 +240,8 @@ describe('rollout activities: notifications', () => {
     const dataDir = tempDir('notify-excerpt');
     process.env.ROLLOUT_TEST_WEBHOOK = `${hook.url}/services/T000/B000/SECRETPATH`;
     hook.answer = () => ({ status: 403, body: `invalid_token for /services/T000/B000/SECRETPATH ${'x'.repeat(5000)}` });
-    const refused = await failure(createNotifyActivities({ dataDir }).notifyRollout({ webhook: 'env:ROLLOUT_TEST_WEBHOOK', notification: note('k-excerpt') }));
-    assert.match(refused.message, /^webhook env:ROLLOUT_TEST_WEBHOOK answered HTTP 403: invalid_token for \[redacted\] x+… \(\d+ more characters\)$/);
+    const refused = await failure(notifyWith(dataDir).notifyRollout({ target: 'secret', notification: note('k-excerpt') }));
+    assert.match(refused.message, /^webhook "secret" \(env:ROLLOUT_TEST_WEBHOOK\) answered HTTP 403: invalid_token for \[redacted\] x+… \(\d+ more characters\)$/);
     assert.doesNotMatch(refused.message, /SECRETPATH/);
     assert.ok(refused.message.length < 300, `${refused.message.length} characters`);
   });
@@ -210,19 +249,32 @@ describe('rollout activities: notifications', () => {
   it('resolves a webhook from a secret reference and never names the secret URL in a failure', async () => {
     const dataDir = tempDir('notify-secret');
     process.env.ROLLOUT_TEST_WEBHOOK = `${hook.url}/services/T000/B000/SECRETPATH`;
-    await createNotifyActivities({ dataDir }).notifyRollout({ webhook: 'env:ROLLOUT_TEST_WEBHOOK', notification: note('k1') });
+    await notifyWith(dataDir).notifyRollout({ target: 'secret', notification: note('k1') });
     assert.equal(hook.calls[0]!.path, '/services/T000/B000/SECRETPATH');
     hook.answer = () => ({ status: 404, body: 'no_service' });
-    const gone = await failure(createNotifyActivities({ dataDir }).notifyRollout({ webhook: 'env:ROLLOUT_TEST_WEBHOOK', notification: note('k2') }));
+    const gone = await failure(notifyWith(dataDir).notifyRollout({ target: 'secret', notification: note('k2') }));
     assert.equal(gone.nonRetryable, true);
-    assert.match(gone.message, /webhook env:ROLLOUT_TEST_WEBHOOK answered HTTP 404/);
+    assert.match(gone.message, /webhook "secret" \(env:ROLLOUT_TEST_WEBHOOK\) answered HTTP 404/);
     assert.doesNotMatch(gone.message, /SECRETPATH/);
     hook.answer = () => ({ status: 503, body: '' });
-    const busy = await failure(createNotifyActivities({ dataDir }).notifyRollout({ webhook: `${hook.url}/services/T/B/PLAINSECRET`, notification: note('k3') }));
+    const busy = await failure(notifyWith(dataDir).notifyRollout({ target: 'plain', notification: note('k3') }));
     assert.equal(busy.nonRetryable, false, 'a 5xx is retried');
     assert.doesNotMatch(busy.message, /PLAINSECRET/);
     hook.answer = () => ({ status: 200, body: 'ok' });
-    const retried = await createNotifyActivities({ dataDir }).notifyRollout({ webhook: `${hook.url}/services/T/B/PLAINSECRET`, notification: note('k3') });
+    const retried = await notifyWith(dataDir).notifyRollout({ target: 'plain', notification: note('k3') });
     assert.equal(retried.sent, true, 'nothing was recorded for the failed delivery, so the retry sends');
+  });
+
+  it('sends only to a target the worker\'s config declares: an unknown one, or a webhook in the request, is refused before any request', async () => {
+    const dataDir = tempDir('notify-unknown');
+    const unknown = await failure(notifyWith(dataDir).notifyRollout({ target: 'pager', notification: note('u1') }));
+    assert.equal(unknown.type, 'NotificationTargetUnknown');
+    assert.equal(unknown.nonRetryable, true);
+    assert.match(unknown.message, /notification target "pager" is not declared in environments\.nonprod\.rollout\.notifications of this worker's config \(known: chat, other, secret, plain\)/);
+    const carried = await failure(notifyWith(dataDir).notifyRollout({ target: 'chat', webhook: 'https://evil.example/x', notification: note('u2') } as never));
+    assert.match(carried.message, /the request carries its own webhook/);
+    const noConfig = await failure(createNotifyActivities({ dataDir }).notifyRollout({ target: 'chat', notification: note('u3') }));
+    assert.equal(noConfig.type, 'NotificationTargetUnknown');
+    assert.equal(hook.calls.length, 0);
   });
 });

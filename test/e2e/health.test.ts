@@ -45,7 +45,7 @@ describe('drillctl drill health (subprocess, real server, worker and sandbox)', 
 
   it('rejects an invalid config with exit 2, naming the field, and starts nothing', async () => {
     const bad = path.join(stack.home, 'bad.yaml');
-    fs.writeFileSync(bad, 'environments:\n  nonprod:\n    health:\n      backendUrl: nope\n      dashboardUrl: https://d.example\n');
+    fs.writeFileSync(bad, 'environments:\n  nonprod:\n    production: false\n    health:\n      backendUrl: nope\n      dashboardUrl: https://d.example\n');
     const run = await stack.drillctl(['--config', bad, 'drill', 'health']);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /environments\.nonprod\.health\.backendUrl: expected an absolute http\(s\) URL/);

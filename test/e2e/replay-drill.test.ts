@@ -143,7 +143,7 @@ describe('drillctl drill replay (subprocess, real server, worker and sandbox)', 
 
   it('refuses an environment without a usable replay section, exit 2, naming the fields', async () => {
     const bad = path.join(stack.home, 'replay-incomplete.yaml');
-    fs.writeFileSync(bad, 'environments:\n  nonprod:\n    replay:\n      seedFixtures: [mix, run, seed.exs]\n      reprojectRun: [mix, runtime.convex.reproject, --run-id, "{runid}"]\n');
+    fs.writeFileSync(bad, 'environments:\n  nonprod:\n    production: false\n    replay:\n      seedFixtures: [mix, run, seed.exs]\n      reprojectRun: [mix, runtime.convex.reproject, --run-id, "{runid}"]\n');
     const run = await stack.drillctl(['--config', bad, 'drill', 'replay']);
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /replay\.cleanupFixtures is required/);

@@ -4,19 +4,21 @@
 // A new prefix keeps the earlier histories, so the old and the patched-in paths both replay.
 // File names are the workflow ids: child gates' ids derive from the rollout's.
 import type { WorkflowHandle } from '@temporalio/client';
+import { createActivities } from '../../src/activities';
 import { closeCloudRunClients } from '../../src/activities/traffic';
+import { ConfigSchema } from '../../src/domain/config/schema';
 import { approveUpdate, rejectUpdate, ROLLOUT_WORKFLOW, rolloutStatusQuery, type RolloutInput } from '../../src/shared/rollout';
 import { startUnderTrafficLock } from '../../src/shared/traffic-lock';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { saveHistory } from './histories';
 import { rolloutInputFor, startRolloutCloudRun, startTestEndpoint } from './rollout-sandbox';
 import { stopDevServer, testEnv } from './temporal';
-import { createTestWorker } from './worker';
+import { createTestWorker, tempDir } from './worker';
 
-const plan = (flags: string, webhook: string) => `
+const plan = `
 environment: $ENV
 serviceGroup: convex
-notify: { webhook: "${webhook}" }
+notify: { target: chat }
 steps:
   - name: staff
     percent: 0
@@ -25,9 +27,7 @@ steps:
     approval: { approvers: [alice] }
     bake: 2s
     hooks:
-      - name: staff-cohort
-        do: { http: { method: PUT, url: "${flags}/cohorts/staff", body: { enabled: true } } }
-        undo: { http: { method: PUT, url: "${flags}/cohorts/staff", body: { enabled: false } } }
+      - { name: cohort-flag, params: { cohort: staff } }
     analysis: { interval: 1s, probes: [{ target: tag, samples: 2 }, { samples: 2 }] }
   - name: full
     percent: 100
@@ -42,7 +42,11 @@ async function main(): Promise<void> {
   const sandbox = await startRolloutCloudRun();
   const flags = await startTestEndpoint();
   const hook = await startTestEndpoint();
-  const worker = await createTestWorker(env);
+  // The worker's config declares the hook and the notification target the plan names.
+  const flag = (enabled: boolean) => ({ http: { method: 'PUT', url: `${flags.url}/cohorts/{cohort}`, body: { enabled } } });
+  const rollout = { hooks: { 'cohort-flag': { params: ['cohort'], do: flag(true), undo: flag(false) } }, notifications: { chat: { webhook: hook.url } } };
+  const config = ConfigSchema.parse({ environments: { [prefix]: { sandbox: true, rollout }, [`${prefix}fail`]: { sandbox: true, rollout } } });
+  const worker = await createTestWorker(env, { activities: createActivities({ dataDir: tempDir('record-rollout'), config }) });
   const waiting = async (h: WorkflowHandle, step: string): Promise<void> => {
     for (;;) {
       const s = await h.query(rolloutStatusQuery);
@@ -57,14 +61,14 @@ async function main(): Promise<void> {
     console.log(await saveHistory(env.client, h.workflowId, h.workflowId));
   };
   await worker.runUntil(async () => {
-    await record(rolloutInputFor(sandbox, prefix, plan(flags.url, hook.url)), async (h) => {
+    await record(rolloutInputFor(sandbox, prefix, plan), async (h) => {
       await waiting(h, 'staff');
       await h.executeUpdate(approveUpdate, { args: [{ step: 'staff', approver: 'alice', reason: 'staff cohort ready', ticket: 'CHG-1' }] });
       await waiting(h, 'full');
       await h.executeUpdate(approveUpdate, { args: [{ step: 'full', approver: 'bob', reason: 'metrics clean' }] });
     });
     const again = await startRolloutCloudRun();
-    await record(rolloutInputFor(again, `${prefix}fail`, plan(flags.url, hook.url)), async (h) => {
+    await record(rolloutInputFor(again, `${prefix}fail`, plan), async (h) => {
       await waiting(h, 'staff');
       await h.executeUpdate(approveUpdate, { args: [{ step: 'staff', approver: 'alice', reason: 'staff cohort ready' }] });
       await waiting(h, 'full');

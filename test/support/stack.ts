@@ -1,4 +1,7 @@
+import fs from 'node:fs';
 import type { Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { parseConfig } from '../../src/domain/config/parse';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox';
 import { runDrillctl, type CliRun } from './drillctl';
 import { devServer, testEnv } from './temporal';
@@ -18,7 +21,9 @@ export async function startStack(name: string, sandboxOptions: Omit<SandboxOptio
   const address = (await devServer()).address;
   const sandbox = await startSandbox({ dataDir: tempDir(`${name}-sandbox`), ...sandboxOptions });
   const home = tempDir(`${name}-home`);
-  const worker: Worker = await createTestWorker(await testEnv(), { dataDir: home });
+  // The worker owns its config: the one the sandbox wrote (its cohort hooks, among others).
+  const config = parseConfig(fs.readFileSync(sandbox.configPath, 'utf8'), sandbox.configPath);
+  const worker: Worker = await createTestWorker(await testEnv(), { dataDir: home, activities: createActivities({ dataDir: home, config }) });
   const running = worker.run();
   return {
     address,

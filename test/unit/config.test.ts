@@ -4,6 +4,7 @@ import { ConfigError, parseConfig, selectEnvironment } from '../../src/domain/co
 const valid = `
 environments:
   nonprod:
+    production: false
     cloudRun: { project: openagentsgemini, region: us-central1 }
     health:
       backendUrl: https://backend.example.run.app
@@ -44,7 +45,7 @@ describe('config', () => {
   });
 
   it('refuses a production sandbox', () => {
-    const issues = issuesOf(valid.replace('  nonprod:\n', '  nonprod:\n    production: true\n    sandbox: true\n'));
+    const issues = issuesOf(valid.replace('    production: false\n', '    production: true\n    sandbox: true\n'));
     assert.deepEqual(issues, ['environments.nonprod.sandbox: a production environment cannot be a sandbox']);
   });
 

@@ -135,7 +135,7 @@ const policy: AnalysisPolicy = {
     { target: 'service', path: '/', samples: 10, minSuccessRate: 0.9, maxP95LatencyMs: 500 },
     { target: 'tag', path: '/version', samples: 10, minSuccessRate: 1 },
   ],
-  metrics: [{ name: 'projection-lag', url: 'https://m.example/lag', field: 'p95', max: 25, secretHeaders: {}, timeout: '5s' }],
+  metrics: [{ name: 'projection-lag', url: 'https://m.example/lag', field: 'p95', max: 25, timeout: '5s' }],
 };
 
 describe('rollout decisions: analysis verdicts and the stop rule', () => {
@@ -258,6 +258,7 @@ describe('rollout decisions: approvals and controls', () => {
     assert.match(skipBakeRefusal({ by: 'bob', reason: 'x', step: 'staff' }, baking)!, /not the current step/);
     assert.equal(setBakeRefusal({ by: 'bob', bake: '2h', reason: 'weekend' }, waiting), undefined);
     assert.match(setBakeRefusal({ by: 'bob', bake: 'two hours', reason: 'x' }, baking)!, /not a duration/);
+    assert.match(setBakeRefusal({ by: 'bob', bake: '1000d', reason: 'x' }, baking)!, /bake "1000d" is longer than the 90d a bake may last/);
     assert.match(setBakeRefusal({ by: 'bob', bake: '2h', reason: 'x' }, { ...baking, phase: 'finishing' })!, /no bake left/);
   });
 });

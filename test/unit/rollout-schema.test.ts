@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { renderSchemas, SCHEMAS_DIR } from '../../scripts/generate-schemas';
 
-describe('rollout plan JSON Schema', () => {
+describe('config and rollout plan JSON Schemas', () => {
   it('is committed and matches the zod schema (run `npx tsx scripts/generate-schemas.ts` after changing it)', () => {
     for (const { file, text } of renderSchemas()) {
       const committed = fs.readFileSync(path.join(SCHEMAS_DIR, file), 'utf8');
@@ -19,5 +19,15 @@ describe('rollout plan JSON Schema', () => {
     assert.deepEqual(step.properties.approval.properties.onTimeout.enum, ['abort', 'hold']);
     assert.deepEqual(schema.required, ['environment', 'serviceGroup', 'steps']);
     assert.equal(step.additionalProperties, false);
+  });
+
+  it('tells editors the config is strict: unknown keys refused, hooks and notification targets declared per environment', () => {
+    const schema = JSON.parse(renderSchemas().find((s) => s.file === 'config.schema.json')!.text);
+    const env = schema.properties.environments.additionalProperties;
+    assert.equal(env.additionalProperties, false);
+    assert.equal(env.properties.production.type, 'boolean');
+    assert.deepEqual(Object.keys(env.properties.rollout.properties), ['endpoints', 'hooks', 'notifications', 'notify']);
+    const plan = JSON.parse(renderSchemas().find((s) => s.file === 'rollout-plan.schema.json')!.text);
+    assert.deepEqual(Object.keys(plan.properties.steps.items.properties.hooks.items.properties), ['name', 'params']);
   });
 });

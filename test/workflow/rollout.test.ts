@@ -5,7 +5,9 @@ import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle, ty
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
 import { closeCloudRunClients } from '../../src/activities/traffic';
+import { EnvironmentSchema, type Config, type EnvironmentConfig } from '../../src/domain/config/schema';
 import { renderRolloutMarkdown } from '../../src/domain/rollout/report';
 import type { CloudRunSandbox } from '../../src/sandbox/cloud-run';
 import {
@@ -48,8 +50,28 @@ const TASK_QUEUE = 'rollout-workflow-test';
 
 const pinned = (revision: string) => [{ type: 'REVISION', revision, percent: 100 }];
 
+/**
+ * The rollout section of the worker's config for one test environment: the cohort hooks plans
+ * name (an HTTP flag switch, one with a parameter, a command) and the notification target.
+ */
+function workerEnvironment(flags: string, notices: string, hookFile: string): EnvironmentConfig {
+  const flag = (cohort: string, enabled: boolean) => ({ http: { method: 'PUT', url: `${flags}/cohorts/${cohort}`, body: { enabled } } });
+  const record = { command: { argv: [process.execPath, '-e', "require('fs').appendFileSync(process.argv[1], process.env.DRILLCTL_HOOK_DIRECTION + ' ' + process.env.DRILLCTL_HOOK_KEY + '\\n')", hookFile] } };
+  return EnvironmentSchema.parse({
+    sandbox: true,
+    rollout: {
+      hooks: {
+        'staff-cohort': { do: flag('staff', true), undo: flag('staff', false) },
+        'cohort-flag': { params: ['cohort'], do: flag('{cohort}', true), undo: flag('{cohort}', false) },
+        'limited-cohort': { do: record, undo: record },
+      },
+      notifications: { chat: { webhook: `${notices}/hook` } },
+    },
+  });
+}
+
 /** The runbook's phases in four steps, with short-enough bakes that time skipping makes instant. */
-function fourStepPlan(flags: string, metrics: string, hookFile: string): string {
+function fourStepPlan(metrics: string): string {
   return `
 environment: $ENV
 serviceGroup: convex
@@ -62,8 +84,6 @@ steps:
     bake: 24h
     hooks:
       - name: staff-cohort
-        do: { http: { method: PUT, url: "${flags}/cohorts/staff", body: { enabled: true } } }
-        undo: { http: { method: PUT, url: "${flags}/cohorts/staff", body: { enabled: false } } }
     analysis:
       interval: 6h
       stopAfter: 5m
@@ -76,8 +96,6 @@ steps:
     bake: 48h
     hooks:
       - name: limited-cohort
-        do: { command: { argv: ["${process.execPath}", "-e", "require('fs').appendFileSync(process.argv[1], process.env.DRILLCTL_HOOK_DIRECTION + ' ' + process.env.DRILLCTL_HOOK_KEY + '\\\\n')", "${hookFile}"] } }
-        undo: { command: { argv: ["${process.execPath}", "-e", "require('fs').appendFileSync(process.argv[1], process.env.DRILLCTL_HOOK_DIRECTION + ' ' + process.env.DRILLCTL_HOOK_KEY + '\\\\n')", "${hookFile}"] } }
     analysis:
       interval: 12h
       probes: [{ samples: 4 }]
@@ -104,12 +122,14 @@ describe('stagedRollout workflow (time-skipping test server, real activities, Cl
   let notices: TestEndpoint;
   let metrics: Awaited<ReturnType<typeof startMetrics>>;
   let hookFile: string;
+  // The worker's config: each test declares its environment's hooks and notification target here.
+  const workerConfig: Config = { environments: {} };
 
   before(async function () {
     const ts = await timeSkippingEnv();
     if (!ts) this.skip();
     env = ts!;
-    worker = await createTestWorker(env, { taskQueue: TASK_QUEUE });
+    worker = await createTestWorker(env, { taskQueue: TASK_QUEUE, activities: createActivities({ dataDir: tempDir('worker'), config: workerConfig }) });
     running = worker.run();
   });
   after(async () => {
@@ -135,9 +155,10 @@ describe('stagedRollout workflow (time-skipping test server, real activities, Cl
     await metrics.stop();
   });
 
-  const input = (plan = fourStepPlan(flags.url, metrics.url, hookFile), over: Partial<RolloutInput> = {}): RolloutInput => {
+  const input = (plan = fourStepPlan(metrics.url), over: Partial<RolloutInput> = {}): RolloutInput => {
     const environment = uniqueEnvironment('ro');
-    return rolloutInputFor(sandbox, environment, plan.replace('serviceGroup: convex', `serviceGroup: convex\nnotify: { webhook: "${notices.url}/hook" }`), over);
+    workerConfig.environments[environment] = workerEnvironment(flags.url, notices.url, hookFile);
+    return rolloutInputFor(sandbox, environment, plan.replace('serviceGroup: convex', 'serviceGroup: convex\nnotify: { target: chat }'), over);
   };
   const started: WorkflowHandle[] = [];
   const start = async (i: RolloutInput): Promise<WorkflowHandle> => {
@@ -306,9 +327,7 @@ steps:
     approval: { required: false }
     bake: 6h
     hooks:
-      - name: canary-cohort
-        do: { http: { method: PUT, url: "${flags.url}/cohorts/canary", body: { enabled: true } } }
-        undo: { http: { method: PUT, url: "${flags.url}/cohorts/canary", body: { enabled: false } } }
+      - { name: cohort-flag, params: { cohort: canary } }
     analysis:
       interval: 10m
       stopAfter: 30m

@@ -1,1 +1,1 @@
-export { createAnalysisActivities, type AnalysisActivityDeps } from './read-analysis';
+export { createAnalysisActivities } from './read-analysis';

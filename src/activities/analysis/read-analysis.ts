@@ -1,12 +1,6 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import type { AnalysisReading, AnalysisRequest, MetricReading, MetricRequest, ProbeReading, ProbeRequest } from '../../domain/rollout/analysis';
 import { percentile, readMetricValue } from '../../domain/rollout/readings';
-import type { SecretRef } from '../../domain/secret-ref';
-import { resolveSecret } from '../secrets';
-
-export interface AnalysisActivityDeps {
-  resolveSecret?: (ref: SecretRef) => Promise<string>;
-}
 
 function beat(details: unknown): void {
   try {
@@ -49,10 +43,10 @@ async function readProbe(req: ProbeRequest): Promise<ProbeReading> {
   return p95 === undefined ? reading : { ...reading, p95LatencyMs: Math.round(p95 * 10) / 10 };
 }
 
-async function readMetric(req: MetricRequest, resolve: (ref: SecretRef) => Promise<string>): Promise<MetricReading> {
+// No credentials: the URL comes from a plan, and the worker sends no secret where a plan points.
+async function readMetric(req: MetricRequest): Promise<MetricReading> {
   try {
     const headers: Record<string, string> = { accept: 'application/json, text/plain' };
-    for (const [name, ref] of Object.entries(req.secretHeaders)) headers[name] = await resolve(ref);
     const res = await fetch(req.url, { signal: AbortSignal.timeout(req.timeoutMs), headers });
     const body = await res.text();
     if (!res.ok) return { kind: 'metric', check: req.check, error: `${req.url} answered HTTP ${res.status}` };
@@ -68,12 +62,11 @@ async function readMetric(req: MetricRequest, resolve: (ref: SecretRef) => Promi
  * that cannot be read is a reading with an error, never a thrown activity: the workflow's stop rule
  * decides what a failing check means.
  */
-export function createAnalysisActivities(deps: AnalysisActivityDeps = {}) {
-  const resolve = deps.resolveSecret ?? resolveSecret;
+export function createAnalysisActivities() {
   return {
     async readAnalysis(req: AnalysisRequest): Promise<AnalysisReading[]> {
       const probes = await Promise.all(req.probes.map(readProbe));
-      const metrics = await Promise.all(req.metrics.map((m) => readMetric(m, resolve)));
+      const metrics = await Promise.all(req.metrics.map(readMetric));
       return [...probes, ...metrics];
     },
   };

@@ -1,7 +1,9 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Config } from '../../domain/config/schema';
 import { durationMs } from '../../domain/rollout/duration';
-import type { CommandCall, HookAction, HttpCall } from '../../domain/rollout/plan-schema';
+import { resolveHookAction } from '../../domain/rollout/hook-resolution';
+import type { CommandCall, HookAction, HttpCall } from '../../domain/rollout/hook-schema';
 import type { SecretRef } from '../../domain/secret-ref';
 import { childEnvironment, runChildProcess } from '../child-process';
 import { knownSecrets, redactedExcerpt } from '../redaction';
@@ -9,10 +11,13 @@ import { resolveSecret } from '../secrets';
 
 export interface CohortHookRequest {
   workflowId: string;
+  /** The environment whose `rollout.hooks` in the worker's config declares the hook. */
+  environment: string;
   step: string;
+  /** A hook name declared in the worker's config, and the parameters the plan gives it. */
   hook: string;
+  params?: Record<string, string>;
   direction: 'do' | 'undo';
-  action: HookAction;
   /** Same for every retry of this change: hooks are told it so they can be idempotent. */
   idempotencyKey: string;
 }
@@ -28,10 +33,13 @@ export const CohortHookFailure = {
   failed: 'CohortHookFailed',
   rejected: 'CohortHookRejected',
   notFound: 'CohortHookCommandNotFound',
+  unknown: 'CohortHookUnknown',
 } as const;
 
 export interface CohortActivityDeps {
   resolveSecret?: (ref: SecretRef) => Promise<string>;
+  /** The worker's config: the only source of what a hook runs. Without one, every hook is unknown. */
+  config?: Config;
 }
 
 const OUTPUT_LIMIT = 64 * 1024;
@@ -72,11 +80,15 @@ async function runHttp(req: CohortHookRequest, call: HttpCall, resolve: (ref: Se
   const timeout = AbortSignal.timeout(durationMs(call.timeout));
   const cancel = abortSignal();
   let res: Response;
+  // The workflow's heartbeat timeout is shorter than the longest HTTP timeout a hook may declare.
+  const ticker = setInterval(() => beat({ hook: req.hook, direction: req.direction }), 2000);
   try {
     res = await fetch(call.url, { method: call.method, headers, body: call.body === undefined ? undefined : JSON.stringify(call.body), signal: cancel ? AbortSignal.any([timeout, cancel]) : timeout, redirect: 'manual' });
   } catch (err) {
     const why = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
     throw ApplicationFailure.retryable(`cohort hook ${req.hook} (${req.direction}): ${call.method} ${call.url} failed: ${why}; retrying`, CohortHookFailure.failed);
+  } finally {
+    clearInterval(ticker);
   }
   const body = await res.text();
   const ok = call.expectStatus ? call.expectStatus.includes(res.status) : res.status >= 200 && res.status < 300;
@@ -86,7 +98,7 @@ async function runHttp(req: CohortHookRequest, call: HttpCall, resolve: (ref: Se
   const said = `${call.method} ${call.url} answered HTTP ${res.status}${excerpt ? `: ${excerpt}` : ''}`;
   // A 4xx (other than timeouts and rate limits) is the hook's configuration: retrying repeats it.
   if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-    throw ApplicationFailure.nonRetryable(`cohort hook ${req.hook} (${req.direction}): ${said}; fix the hook in the plan`, CohortHookFailure.rejected);
+    throw ApplicationFailure.nonRetryable(`cohort hook ${req.hook} (${req.direction}): ${said}; fix the hook in the worker's config`, CohortHookFailure.rejected);
   }
   throw ApplicationFailure.retryable(`cohort hook ${req.hook} (${req.direction}): ${said}; retrying`, CohortHookFailure.failed);
 }
@@ -109,7 +121,7 @@ async function runCommand(req: CohortHookRequest, cmd: CommandCall, resolve: (re
   });
   const shown = result.output;
   const what = `cohort hook ${req.hook} (${req.direction}): ${cmd.argv.join(' ')}`;
-  if (result.spawnError?.code === 'ENOENT') throw ApplicationFailure.nonRetryable(`${what}: program ${program} not found${cmd.cwd ? ` (cwd ${cmd.cwd})` : ''}; fix argv in the plan`, CohortHookFailure.notFound);
+  if (result.spawnError?.code === 'ENOENT') throw ApplicationFailure.nonRetryable(`${what}: program ${program} not found${cmd.cwd ? ` (cwd ${cmd.cwd})` : ''}; fix its argv in the worker's config`, CohortHookFailure.notFound);
   if (result.spawnError) throw ApplicationFailure.retryable(`${what}: could not start: ${result.spawnError.message}`, CohortHookFailure.failed);
   if (result.exitCode === 0) return `${cmd.argv[0]}: exit 0${shown.trim() ? `: ${lastLine(shown)}` : ''}`;
   const how = result.timedOut ? `was killed (${result.signal ?? 'SIGKILL'}, over its ${cmd.timeout} timeout)` : result.signal ? `was killed (${result.signal})` : `exited with ${result.exitCode}`;
@@ -117,15 +129,33 @@ async function runCommand(req: CohortHookRequest, cmd: CommandCall, resolve: (re
 }
 
 /**
+ * What the named hook runs, from the worker's config and nowhere else: a request carrying its own
+ * action (as plans did before hooks were declared in the config), naming an environment or hook
+ * the config lacks, or giving parameters the hook does not take, fails before anything runs.
+ */
+function declaredAction(req: CohortHookRequest, config: Config | undefined): HookAction {
+  const what = `cohort hook ${req.hook} (${req.direction})`;
+  if ('action' in req) throw ApplicationFailure.nonRetryable(`${what}: the request carries its own action; this worker runs only hooks its config declares (environments.${req.environment}.rollout.hooks)`, CohortHookFailure.unknown);
+  const env = config?.environments[req.environment];
+  if (!env) throw ApplicationFailure.nonRetryable(`${what}: environment "${req.environment}" is not in this worker's config`, CohortHookFailure.unknown);
+  try {
+    return resolveHookAction({ name: req.hook, params: req.params }, env.rollout, req.environment, req.direction);
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable(`${what}: ${(err as Error).message}`, CohortHookFailure.unknown);
+  }
+}
+
+/**
  * Cohort hooks: the application-level switch that puts a cohort (staff, a 5 % of users) on the
- * candidate, or takes it back. An HTTP call or a command run without a shell; secrets come as
+ * candidate, or takes it back, as the worker's config declares it. An HTTP call or a command run without a shell; secrets come as
  * references and are resolved here, into headers or environment variables, never into argv.
  */
 export function createCohortActivities(deps: CohortActivityDeps = {}) {
   const resolve = deps.resolveSecret ?? resolveSecret;
   return {
     async runCohortHook(req: CohortHookRequest): Promise<CohortHookOutcome> {
-      const detail = req.action.http ? await runHttp(req, req.action.http, resolve) : await runCommand(req, req.action.command!, resolve);
+      const action = declaredAction(req, deps.config);
+      const detail = action.http ? await runHttp(req, action.http, resolve) : await runCommand(req, action.command!, resolve);
       return { hook: req.hook, direction: req.direction, detail };
     },
   };

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Config } from '../../domain/config/schema';
 import { webhookPayload, type RolloutNotification } from '../../domain/rollout/notification';
 import { knownSecrets, redactedExcerpt } from '../redaction';
 import { resolveSecret } from '../secrets';
 
 export interface NotifyRequest {
-  /** The webhook URL, or a secret reference to it (Slack webhook URLs are credentials). */
-  webhook: string;
+  /** A notification target declared in the worker's config, under the notification's environment. */
+  target: string;
   notification: RolloutNotification;
 }
 
@@ -21,6 +22,21 @@ export interface NotifyOutcome {
 export interface NotifyActivityDeps {
   dataDir: string;
   resolveSecret?: (ref: string) => Promise<string>;
+  /** The worker's config: the only source of webhooks. Without one, every target is unknown. */
+  config?: Config;
+}
+
+/**
+ * The webhook (URL or secret reference) of a target the worker's config declares; a request that
+ * brings its own webhook, or names a target the config lacks, fails before anything is sent.
+ */
+function declaredWebhook(req: NotifyRequest, config: Config | undefined): string {
+  const environment = req.notification.environment;
+  if ('webhook' in req) throw ApplicationFailure.nonRetryable(`notification: the request carries its own webhook; this worker notifies only targets its config declares (environments.${environment}.rollout.notifications)`, 'NotificationTargetUnknown');
+  const targets = config?.environments[environment]?.rollout.notifications ?? {};
+  const target = targets[req.target];
+  if (!target) throw ApplicationFailure.nonRetryable(`notification target "${req.target}" is not declared in environments.${environment}.rollout.notifications of this worker's config (known: ${Object.keys(targets).join(', ') || 'none'})`, 'NotificationTargetUnknown');
+  return target.webhook;
 }
 
 export function sentMarkersDir(dataDir: string): string {
@@ -51,7 +67,10 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
       const { key } = req.notification;
       const marker = markerFile(deps.dataDir, key);
       if (await exists(marker)) return { key, sent: false };
-      const url = /^https?:\/\//.test(req.webhook) ? req.webhook : await resolve(req.webhook as never);
+      const webhook = declaredWebhook(req, deps.config);
+      const url = /^https?:\/\//.test(webhook) ? webhook : await resolve(webhook);
+      // A secret reference may hold anything; only an http(s) URL is ever fetched.
+      if (!/^https?:\/\//.test(url)) throw ApplicationFailure.nonRetryable(`notification target "${req.target}": ${webhook} does not hold an http(s) URL`, 'NotificationTargetUnknown');
       let res: Response;
       try {
         res = await fetch(url, {
@@ -62,12 +81,12 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
         });
       } catch (err) {
         // The URL may be a secret: name the reference, never the resolved value.
-        const shown = url === req.webhook ? new URL(url).origin : req.webhook;
+        const shown = `"${req.target}" (${url === webhook ? new URL(url).origin : webhook})`;
         throw ApplicationFailure.retryable(`webhook ${shown} unreachable: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`, 'NotificationFailed');
       }
       const body = await res.text();
       if (!res.ok) {
-        const shown = url === req.webhook ? new URL(url).origin : req.webhook;
+        const shown = `"${req.target}" (${url === webhook ? new URL(url).origin : webhook})`;
         const permanent = res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429;
         // A short excerpt says why (Slack answers `invalid_token`, `channel_not_found`); a whole
         // error page may echo the webhook URL or its path, which are the credential.

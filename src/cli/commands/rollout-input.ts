@@ -79,12 +79,12 @@ export function rolloutInput(g: GlobalOptions, opts: RolloutStartOptions, webUiU
   if (refused) throw new CliError(`rollout refused: ${refused}`, ExitCode.usage, 'nothing was started');
   const gates: Partial<Record<RolloutGate, GateLaunch>> = {};
   for (const gate of new Set(plan.steps.flatMap((s) => s.gates))) gates[gate] = gateLaunch(gate, scoped, plan, opts);
-  const webhook = plan.notify?.webhook ?? env.rollout.notifyWebhook;
+  const target = plan.notify?.target ?? env.rollout.notify;
   return {
     environment: plan.environment,
     group: plan.serviceGroup,
     initiator: opts.as,
-    plan: webhook ? { ...plan, notify: { webhook } } : plan,
+    plan: target ? { ...plan, notify: { target } } : plan,
     cloudRun: { ...env.cloudRun, sandbox: env.sandbox },
     production: env.production,
     ...(confirmation ? { confirmation } : {}),

@@ -7,11 +7,12 @@ export function registerWorker(program: Command, global: () => GlobalOptions): v
   program
     .command('worker')
     .description('run a worker for every drillctl workflow and activity (foreground)')
-    .action(async () => {
+    .option('--metrics-address <host:port>', 'serve Prometheus metrics at http://<host:port>/metrics (default: $DRILLCTL_METRICS_ADDRESS; none: off)')
+    .action(async (o: { metricsAddress?: string }) => {
       const g = global();
       // require, not import(): from a never-built checkout tsx hooks require only (bin/drillctl.js).
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { runWorker } = require('../../worker') as typeof WorkerModule;
-      await runWorker({ address: g.address, namespace: g.namespace, dataDir: ensureDataDir() });
+      await runWorker({ address: g.address, namespace: g.namespace, dataDir: ensureDataDir(), telemetry: { metricsAddress: o.metricsAddress ?? process.env.DRILLCTL_METRICS_ADDRESS } });
     });
 }

@@ -15,14 +15,26 @@ export class ConfigError extends Error {
 }
 
 export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue) => {
     const where = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
-    return `${where}: ${issue.message}`;
+    // strictObject (src/domain/strict-object.ts) words one line per unknown key.
+    return issue.message.split('\n').map((message) => `${where}: ${message}`);
   });
+}
+
+/** Config and plan files are small; anything larger is refused before it is read or parsed. */
+export const MAX_DOCUMENT_BYTES = 1024 * 1024;
+
+/** Refuses a document over MAX_DOCUMENT_BYTES: its text, or a file's size before it is read. */
+export function checkDocumentSize(document: string | number, source: string): void {
+  // A string's length in UTF-16 units never exceeds its UTF-8 size, so only a short one needs encoding.
+  const bytes = typeof document === 'number' ? document : document.length > MAX_DOCUMENT_BYTES ? document.length : new TextEncoder().encode(document).length;
+  if (bytes > MAX_DOCUMENT_BYTES) throw new ConfigError(`${source} is ${bytes} bytes, over the ${MAX_DOCUMENT_BYTES}-byte (1 MiB) limit for config and plan files; is it the right file?`, source);
 }
 
 /** Parses YAML (JSON is YAML) and validates it against a schema, or throws ConfigError. */
 export function parseDocument<S extends z.ZodType>(schema: S, text: string, source: string): z.infer<S> {
+  checkDocumentSize(text, source);
   let raw: unknown;
   try {
     raw = parseYaml(text);

@@ -1,15 +1,20 @@
 import { z } from 'zod';
+import { DURATION_CAPS_MS } from '../duration-limits';
+import { HttpUrlSchema } from '../http-url';
 import { SecretRefSchema } from '../secret-ref';
+import { strictObject } from '../strict-object';
 import { GateConfigSchema } from './gate';
 import { RolloutConfigSchema } from '../rollout/config-section';
 
-const Url = z.url({ message: 'expected an absolute http(s) URL' });
+const Url = HttpUrlSchema;
+const capMs = (max: number) => ({ message: `at most ${max} ms` });
+const capSeconds = (maxMs: number) => ({ message: `at most ${maxMs / 1000} seconds` });
 
-export const HealthConfigSchema = z.object({
+export const HealthConfigSchema = strictObject({
   backendUrl: Url,
   dashboardUrl: Url,
   /** Per-attempt HTTP timeout. */
-  timeoutMs: z.number().int().positive().default(5000),
+  timeoutMs: z.number().int().positive().max(DURATION_CAPS_MS.httpRequest, capMs(DURATION_CAPS_MS.httpRequest)).default(5000),
   /** Attempts per check before it fails (the seed's script tried once). */
   attempts: z.number().int().min(1).max(20).default(3),
 });
@@ -32,8 +37,7 @@ export const RevisionIdentitySchema = z.union(
   { message: 'expected identity: none, { header: NAME } or { versionEndpoint: { path, field } }' },
 );
 
-export const ProbeSchema = z
-  .object({
+export const ProbeSchema = strictObject({
     /** URL the probes ask; defaults to the service's URL (Cloud Run status.url). */
     url: Url.optional(),
     path: z.string().startsWith('/').default('/'),
@@ -44,48 +48,47 @@ export const ProbeSchema = z
     identity: RevisionIdentitySchema.default('none'),
     /** Earlier spelling of `identity: { header: NAME }`. */
     revisionHeader: HeaderName.optional(),
-  })
-  .superRefine((p, ctx) => {
+  }).superRefine((p, ctx) => {
     if (p.revisionHeader && p.identity !== 'none') {
       ctx.addIssue({ code: 'custom', path: ['revisionHeader'], message: 'give either identity or revisionHeader, not both; write identity: { header: NAME }' });
     }
   });
 
-export const ServiceSchema = z.object({
+export const ServiceSchema = strictObject({
   /** Cloud Run service id (not the full resource name). */
   service: z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'expected a Cloud Run service id (lowercase letters, digits, dashes)' }),
   probe: ProbeSchema.default({ path: '/', identity: 'none' }),
 });
 
-export const ServiceGroupSchema = z.object({
+export const ServiceGroupSchema = strictObject({
   /** Role (backend, dashboard, ...) to Cloud Run service; moved together by drills and rollouts. */
   services: z.record(z.string().min(1), ServiceSchema).refine((s) => Object.keys(s).length > 0, { message: 'a service group needs at least one service' }),
 });
 
-export const CloudRunSchema = z.object({
+export const CloudRunSchema = strictObject({
   project: z.string().min(1),
   region: z.string().min(1),
   /** host:port of a Cloud Run Admin API emulator; only allowed for sandbox environments. */
   apiEndpoint: z.string().optional(),
 });
 
-export const RollbackConfigSchema = z.object({
-  rtoTargetSeconds: z.number().positive().default(300),
-  probeIntervalMs: z.number().int().min(50).default(1000),
+export const RollbackConfigSchema = strictObject({
+  rtoTargetSeconds: z.number().positive().max(DURATION_CAPS_MS.trafficSwitch / 1000, capSeconds(DURATION_CAPS_MS.trafficSwitch)).default(300),
+  probeIntervalMs: z.number().int().min(50).max(DURATION_CAPS_MS.probeInterval, capMs(DURATION_CAPS_MS.probeInterval)).default(1000),
   /** Consecutive answers from the target revision before a service counts as switched. */
   consecutiveHealthy: z.number().int().min(1).default(3),
   /** Give up waiting for the data plane after this long. */
-  switchTimeoutSeconds: z.number().positive().default(600),
+  switchTimeoutSeconds: z.number().positive().max(DURATION_CAPS_MS.trafficSwitch / 1000, capSeconds(DURATION_CAPS_MS.trafficSwitch)).default(600),
   /** How long the rollback target keeps serving before the original traffic is restored. */
-  holdSeconds: z.number().min(0).default(0),
+  holdSeconds: z.number().min(0).max(DURATION_CAPS_MS.trafficSwitch / 1000, capSeconds(DURATION_CAPS_MS.trafficSwitch)).default(0),
 });
 
-export const ConvexDeploymentSchema = z.object({
+export const ConvexDeploymentSchema = strictObject({
   url: Url,
   adminKey: SecretRefSchema,
 });
 
-export const BackupConfigSchema = z.object({
+export const BackupConfigSchema = strictObject({
   source: ConvexDeploymentSchema,
   /** A separate deployment for a true restore test; required by restore mode `scratch`. */
   scratch: ConvexDeploymentSchema.optional(),
@@ -100,7 +103,7 @@ export const BackupConfigSchema = z.object({
 
 const ArgvTemplate = z.array(z.string()).min(1);
 
-export const ReplayConfigSchema = z.object({
+export const ReplayConfigSchema = strictObject({
   /** Working directory of the runtime's commands (the seed ran them in the runtime's app folder). */
   cwd: z.string().optional(),
   /** argv templates; `{id}` is replaced by the entity id. Never a shell string. */
@@ -126,12 +129,12 @@ export const ReplayConfigSchema = z.object({
   projectionQuery: z.string().regex(/^[A-Za-z0-9_/]+:[A-Za-z0-9_]+$/, { message: 'expected a Convex function path like module:function' }).optional(),
   /** `convex data` reads this many of a projection table's newest documents to find a fixture's projection. */
   projectionReadLimit: z.number().int().min(1).max(10_000).default(1000),
-  projectionTables: z.object({ run: z.string().min(1), codexWorker: z.string().min(1) }).default({ run: 'run_summaries', codexWorker: 'codex_worker_summaries' }),
+  projectionTables: strictObject({ run: z.string().min(1), codexWorker: z.string().min(1) }).default({ run: 'run_summaries', codexWorker: 'codex_worker_summaries' }),
   /** Fixture ids are `<prefix>_run_<hash of the workflow id>` (and `_worker_`), so they read as drill data. */
   fixturePrefix: z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'expected lowercase letters, digits and underscores' }).default('drillctl_drill'),
   /** A projection written this long before the replay started still counts as written by it (clock skew between worker and runtime). */
-  clockSkewToleranceMs: z.number().int().min(0).default(2000),
-  commandTimeoutSeconds: z.number().positive().default(300),
+  clockSkewToleranceMs: z.number().int().min(0).max(DURATION_CAPS_MS.clockSkew, capMs(DURATION_CAPS_MS.clockSkew)).default(2000),
+  commandTimeoutSeconds: z.number().positive().max(DURATION_CAPS_MS.runtimeCommand / 1000, capSeconds(DURATION_CAPS_MS.runtimeCommand)).default(300),
   /**
    * Environment for every runtime command, stated in the config and shown in the drill (the seed
    * ran against whatever MIX_ENV happened to be set). Never secrets: those are references.
@@ -142,14 +145,14 @@ export const ReplayConfigSchema = z.object({
     .refine((env) => !Object.keys(env).some((k) => /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL/.test(k)), { message: 'no secrets in replay.env: let the runtime read its own secrets' }),
 });
 
-export const ProductionGuardSchema = z.object({
+export const ProductionGuardSchema = strictObject({
   /** Who may confirm a production change; empty means anyone with a ticket and reason. */
   approvers: z.array(z.string()).default([]),
 });
 
-export const EnvironmentSchema = z
-  .object({
-    production: z.boolean().default(false),
+export const EnvironmentSchema = strictObject({
+    /** Required unless `sandbox: true`: production changes need a confirmation, a ticket and a reason. */
+    production: z.boolean().optional(),
     /** Marks a local sandbox; the only kind of environment that may point at emulators. */
     sandbox: z.boolean().default(false),
     cloudRun: CloudRunSchema.optional(),
@@ -160,24 +163,29 @@ export const EnvironmentSchema = z
     replay: ReplayConfigSchema.optional(),
     productionGuard: ProductionGuardSchema.optional(),
     gate: GateConfigSchema.default({ attesters: [], forbidInitiator: true, attestationTimeoutSeconds: 3600, remainingWork: [] }),
-    /** Staged rollouts: endpoints plans refer to by name, default notification webhook. */
-    rollout: RolloutConfigSchema.default({ endpoints: {} }),
+    /** Staged rollouts: endpoints, cohort hooks and notification targets plans refer to by name. */
+    rollout: RolloutConfigSchema.default({ endpoints: {}, hooks: {}, notifications: {} }),
   })
   .superRefine((env, ctx) => {
+    if (env.production === undefined && !env.sandbox) {
+      // Fails closed: an environment that forgot to say is never taken for a non-production one.
+      ctx.addIssue({ code: 'custom', path: ['production'], message: 'required: say production: true or production: false (only a sandbox may leave it out)' });
+    }
     if (env.production && env.sandbox) {
       ctx.addIssue({ code: 'custom', path: ['sandbox'], message: 'a production environment cannot be a sandbox' });
     }
     if (env.cloudRun?.apiEndpoint && !env.sandbox) {
       ctx.addIssue({ code: 'custom', path: ['cloudRun', 'apiEndpoint'], message: 'only sandbox environments may override the Cloud Run API endpoint; remove it or set sandbox: true' });
     }
-  });
+  })
+  .transform((env) => ({ ...env, production: env.production ?? false }));
 
 /** How operators reach Temporal's Web UI: links the CLI prints are built on `uiUrl`. */
-export const TemporalSectionSchema = z.object({
+export const TemporalSectionSchema = strictObject({
   uiUrl: Url.optional(),
 });
 
-export const ConfigSchema = z.object({
+export const ConfigSchema = strictObject({
   defaultEnvironment: z.string().optional(),
   temporal: TemporalSectionSchema.optional(),
   environments: z.record(z.string().min(1), EnvironmentSchema).refine((e) => Object.keys(e).length > 0, { message: 'define at least one environment' }),

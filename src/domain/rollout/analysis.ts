@@ -23,7 +23,6 @@ export interface MetricRequest {
   check: string;
   url: string;
   field?: string;
-  secretHeaders: Record<string, string>;
   timeoutMs: number;
   min?: number;
   max?: number;
@@ -80,7 +79,7 @@ export function analysisRequest(policy: AnalysisPolicy, services: RolloutService
       });
     }
   });
-  const metrics: MetricRequest[] = policy.metrics.map((m) => ({ check: m.name, url: m.url, field: m.field, secretHeaders: m.secretHeaders, timeoutMs: durationMs(m.timeout), min: m.min, max: m.max }));
+  const metrics: MetricRequest[] = policy.metrics.map((m) => ({ check: m.name, url: m.url, field: m.field, timeoutMs: durationMs(m.timeout), min: m.min, max: m.max }));
   return { probes, metrics };
 }
 

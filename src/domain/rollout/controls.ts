@@ -1,4 +1,5 @@
-import { isDuration } from './duration';
+import { DURATION_CAPS_MS } from '../duration-limits';
+import { durationMs, formatDuration, isDuration } from './duration';
 import type { ApprovalPolicy } from './plan-schema';
 import type { RolloutPhase } from './records';
 
@@ -136,6 +137,7 @@ export function setBakeRefusal(req: SetBakeRequest, ctx: ControlContext): string
     ended(ctx) ??
     identity(req.by, 'by') ??
     (isDuration(req.bake ?? '') ? undefined : `bake "${req.bake}" is not a duration like 90s, 5m, 24h or 2d`) ??
+    (durationMs(req.bake) <= DURATION_CAPS_MS.workflowWait ? undefined : `bake "${req.bake}" is longer than the ${formatDuration(DURATION_CAPS_MS.workflowWait)} a bake may last`) ??
     (req.reason?.trim() ? undefined : 'a reason is required to change a bake (--reason "...")') ??
     wrongStep(req.step, ctx) ??
     (BEFORE_BAKE_ENDS.has(ctx.phase) ? undefined : `step "${ctx.currentStep ?? ''}" has no bake left to change (it is ${ctx.phase})`) ??

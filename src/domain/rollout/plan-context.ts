@@ -1,6 +1,8 @@
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, formatIssues } from '../config/parse';
+import { checkDocumentSize, ConfigError, formatIssues } from '../config/parse';
+import { nearestName } from '../nearest-name';
 import type { Config, EnvironmentConfig, ServiceGroupConfig } from '../config/schema';
+import { hookUseIssues } from './hook-resolution';
 import { RolloutPlanSchema, type PlanIssue, type RolloutGate, type RolloutPlan } from './plan-schema';
 
 /** The config section each gate's drill is built from. */
@@ -40,7 +42,15 @@ export function planContextIssues(plan: RolloutPlan, config: Config): PlanIssue[
   for (const key of Object.keys(plan.candidates)) {
     if (!findRole(group.services, key)) issues.push({ path: ['candidates', key], message: `unknown service "${key}" in group ${plan.serviceGroup}; known: ${roles}` });
   }
+  if (plan.notify && !env.rollout.notifications[plan.notify.target]) {
+    const names = Object.keys(env.rollout.notifications);
+    const near = nearestName(plan.notify.target, names);
+    issues.push({ path: ['notify', 'target'], message: `notification target "${plan.notify.target}" is not declared in environments.${plan.environment}.rollout.notifications of the worker's config${near ? `; did you mean "${near}"?` : ''} (known: ${names.join(', ') || 'none'})` });
+  }
   plan.steps.forEach((step, i) => {
+    step.hooks.forEach((hook, j) => {
+      for (const issue of hookUseIssues(hook, env.rollout, plan.environment)) issues.push({ path: ['steps', i, 'hooks', j, ...issue.path], message: issue.message });
+    });
     step.gates.forEach((gate, j) => {
       const need = GATE_NEEDS[gate];
       if (!env[need.section]) issues.push({ path: ['steps', i, 'gates', j], message: `gate "${gate}" needs ${need.what} in environment "${plan.environment}"` });
@@ -59,6 +69,7 @@ export function planContextIssues(plan: RolloutPlan, config: Config): PlanIssue[
  * starting with `x-` dropped, so they can hold the anchors steps share.
  */
 export function readPlanDocument(text: string, source: string): unknown {
+  checkDocumentSize(text, source);
   let raw: unknown;
   try {
     raw = parseYaml(text, { merge: true });

@@ -1,7 +1,11 @@
 import { z } from 'zod';
-import { SecretRefSchema } from '../secret-ref';
-import { WEBHOOK_PATTERN } from './config-section';
-import { DURATION_PATTERN } from './duration';
+import { DURATION_CAPS_MS } from '../duration-limits';
+import { HttpUrlSchema } from '../http-url';
+import { strictObject } from '../strict-object';
+import { boundedDuration } from './duration-schema';
+import { HOOK_NAME, PARAM_NAME } from './hook-schema';
+
+export type { CommandCall, HookAction, HttpCall } from './hook-schema';
 
 /** Drills a step can require before it widens traffic; each runs as a child workflow. */
 export const ROLLOUT_GATES = ['health', 'backup-restore', 'replay', 'rollback'] as const;
@@ -10,57 +14,40 @@ export type RolloutGate = (typeof ROLLOUT_GATES)[number];
 const Name = z.string().regex(/^[a-z0-9][-a-z0-9]{0,39}$/, { message: 'expected a short lowercase name (letters, digits, dashes; at most 40)' });
 /** Cloud Run's own rule for traffic tags (they become part of a host name). */
 const Tag = z.string().regex(/^[a-z]([-a-z0-9]{0,44}[a-z0-9])?$/, { message: 'expected a Cloud Run traffic tag: lowercase letters, digits and dashes, starting with a letter' });
-const Duration = z.string().regex(DURATION_PATTERN, { message: 'expected a duration like 90s, 5m, 24h or 2d' });
-const Url = z.url({ message: 'expected an absolute http(s) URL' });
+const WorkflowWait = boundedDuration(DURATION_CAPS_MS.workflowWait);
+const Url = HttpUrlSchema;
 
-export const HttpCallSchema = z.strictObject({
-  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
-  url: Url,
-  headers: z.record(z.string(), z.string()).default({}),
-  /** Header values that are secrets (an API token): references, resolved inside the activity. */
-  secretHeaders: z.record(z.string(), SecretRefSchema).default({}),
-  /** Sent as JSON. */
-  body: z.unknown().optional(),
-  /** Statuses that count as success; default any 2xx. */
-  expectStatus: z.array(z.number().int().min(100).max(599)).min(1).optional(),
-  timeout: Duration.default('10s'),
-});
+const DECLARED_IN_CONFIG = "a plan names a hook declared in the worker's config (environments.ENV.rollout.hooks) and never carries its command, URL or headers";
 
-export const CommandSchema = z.strictObject({
-  /** Program and arguments, run without a shell. Never put a secret here: use secretEnv. */
-  argv: z.array(z.string().min(1)).min(1, { message: 'argv needs at least the program to run' }),
-  cwd: z.string().min(1).optional(),
-  env: z.record(z.string(), z.string()).default({}),
-  /** Environment variables whose values are secrets: references, resolved inside the activity. */
-  secretEnv: z.record(z.string(), SecretRefSchema).default({}),
-  timeout: Duration.default('60s'),
-});
+/**
+ * A cohort hook the worker's config declares, by name, with the parameters it takes. Values are
+ * short words (they fill argv and URL placeholders): no leading dash, no slash, no spaces.
+ */
+export const CohortHookSchema = strictObject(
+  {
+    name: z.string().regex(HOOK_NAME, { message: 'expected the name of a hook declared in the config (lowercase letters, digits, dashes)' }),
+    params: z
+      .record(
+        z.string().regex(PARAM_NAME, { message: 'expected a parameter name' }),
+        z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,63}$/, { message: 'expected a short value: letters, digits, _ . : @ - (not starting with -)' }),
+      )
+      .default({}),
+  },
+  { do: DECLARED_IN_CONFIG, undo: DECLARED_IN_CONFIG, command: DECLARED_IN_CONFIG, http: DECLARED_IN_CONFIG },
+);
 
-export const HookActionSchema = z
-  .strictObject({ http: HttpCallSchema.optional(), command: CommandSchema.optional() })
-  .superRefine((a, ctx) => {
-    if (!a.http === !a.command) ctx.addIssue({ code: 'custom', message: 'give exactly one of http or command' });
-  });
-
-/** An application-level cohort switch (a feature flag for staff, say) and how to take it back. */
-export const CohortHookSchema = z.strictObject({
-  name: Name,
-  do: HookActionSchema,
-  undo: HookActionSchema,
-});
-
-export const ApprovalSchema = z.strictObject({
+export const ApprovalSchema = strictObject({
   required: z.boolean().default(true),
   /** Who may approve (and skip a bake); empty means anyone, except the initiator unless allowInitiator. */
   approvers: z.array(z.string().min(1)).default([]),
   allowInitiator: z.boolean().default(false),
   /** How long to wait for a decision; absent means wait until someone decides or aborts. */
-  timeout: Duration.optional(),
+  timeout: WorkflowWait.optional(),
   /** What a missed timeout does: abort (and restore stable traffic) or hold at the current traffic. */
   onTimeout: z.enum(['abort', 'hold']).default('abort'),
 });
 
-export const ProbeCheckSchema = z.strictObject({
+export const ProbeCheckSchema = strictObject({
   /** `service`: the service URL (every user of the step's traffic split); `tag`: the step's tag URL (the cohort). */
   target: z.enum(['service', 'tag']).default('service'),
   path: z.string().startsWith('/', { message: 'expected a path starting with /' }).default('/'),
@@ -73,8 +60,7 @@ export const ProbeCheckSchema = z.strictObject({
   services: z.array(z.string().min(1)).min(1).optional(),
 });
 
-export const MetricCheckSchema = z
-  .strictObject({
+export const MetricCheckSchema = strictObject({
     name: Name,
     /** Answers a number, or JSON holding one at `field`. */
     url: Url,
@@ -82,28 +68,26 @@ export const MetricCheckSchema = z
     field: z.string().min(1).optional(),
     max: z.number().optional(),
     min: z.number().optional(),
-    secretHeaders: z.record(z.string(), SecretRefSchema).default({}),
-    timeout: Duration.default('10s'),
-  })
+    timeout: boundedDuration(DURATION_CAPS_MS.httpRequest).default('10s'),
+  }, { secretHeaders: "a plan never carries credentials: the worker sends no secrets to a URL a plan chose" })
   .superRefine((m, ctx) => {
     if (m.max === undefined && m.min === undefined) ctx.addIssue({ code: 'custom', path: ['max'], message: 'a metric check needs a threshold: max, min or both' });
     if (m.max !== undefined && m.min !== undefined && m.min > m.max) ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${m.min} is above max ${m.max}` });
   });
 
-export const AnalysisSchema = z
-  .strictObject({
+export const AnalysisSchema = strictObject({
     /** Time between two readings during the bake. */
-    interval: Duration.default('1m'),
+    interval: boundedDuration(DURATION_CAPS_MS.analysisInterval).default('1m'),
     probes: z.array(ProbeCheckSchema).default([]),
     metrics: z.array(MetricCheckSchema).default([]),
     /** The stop rule: a check failing for this long (or longer) aborts; 0s aborts on the first failing reading. */
-    stopAfter: Duration.default('5m'),
+    stopAfter: WorkflowWait.default('5m'),
   })
   .superRefine((a, ctx) => {
     if (a.probes.length === 0 && a.metrics.length === 0) ctx.addIssue({ code: 'custom', path: ['probes'], message: 'analysis needs at least one probe or metric check' });
   });
 
-export const RolloutStepSchema = z.strictObject({
+export const RolloutStepSchema = strictObject({
   name: Name,
   /** The candidate's share of the service URL's traffic, on every service of the group. */
   percent: z
@@ -117,22 +101,24 @@ export const RolloutStepSchema = z.strictObject({
   gates: z.array(z.enum(ROLLOUT_GATES, { error: (i) => `unknown gate ${JSON.stringify(i.input)}; expected one of ${ROLLOUT_GATES.join(', ')}` })).default([]),
   approval: ApprovalSchema.default({ required: true, approvers: [], allowInitiator: false, onTimeout: 'abort' }),
   /** How long the step holds before the next one may start. */
-  bake: Duration.default('0s'),
+  bake: WorkflowWait.default('0s'),
   analysis: AnalysisSchema.optional(),
 });
 
-export const FinishSchema = z.strictObject({
+export const FinishSchema = strictObject({
   /** After the last step: `latest` makes traffic follow the latest Ready revision again, `pinned` keeps it on the candidate. */
   traffic: z.enum(['latest', 'pinned']).default('pinned'),
 });
 
-export const NotifySchema = z.strictObject({
-  /** A Slack-compatible incoming webhook: a URL, or (better, it is a secret) env:NAME or file:PATH. */
-  webhook: z.string().regex(WEBHOOK_PATTERN, { message: 'expected an http(s) URL or a secret reference (env:NAME, file:PATH)' }),
-});
+export const NotifySchema = strictObject(
+  {
+    /** A notification target declared in the worker's config (environments.ENV.rollout.notifications). */
+    target: z.string().regex(HOOK_NAME, { message: 'expected the name of a notification target declared in the config' }),
+  },
+  { webhook: "name a target declared in the worker's config (environments.ENV.rollout.notifications) as notify.target; a plan never carries a webhook" },
+);
 
-export const RolloutPlanSchema = z
-  .strictObject({
+export const RolloutPlanSchema = strictObject({
     description: z.string().optional(),
     environment: z.string().min(1),
     serviceGroup: z.string().min(1),
@@ -150,9 +136,6 @@ export type RolloutPlan = z.infer<typeof RolloutPlanSchema>;
 export type RolloutPlanInput = z.input<typeof RolloutPlanSchema>;
 export type RolloutStep = z.infer<typeof RolloutStepSchema>;
 export type CohortHook = z.infer<typeof CohortHookSchema>;
-export type HookAction = z.infer<typeof HookActionSchema>;
-export type HttpCall = z.infer<typeof HttpCallSchema>;
-export type CommandCall = z.infer<typeof CommandSchema>;
 export type ApprovalPolicy = z.infer<typeof ApprovalSchema>;
 export type AnalysisPolicy = z.infer<typeof AnalysisSchema>;
 export type ProbeCheck = z.infer<typeof ProbeCheckSchema>;
@@ -176,7 +159,6 @@ export function effectiveTags(steps: readonly Pick<RolloutStep, 'tag'>[]): (stri
 export function planIssues(plan: { steps: StepShape[] }): PlanIssue[] {
   const issues: PlanIssue[] = [];
   const firstByName = new Map<string, number>();
-  const hookNames = new Map<string, string>();
   const tags = effectiveTags(plan.steps);
   plan.steps.forEach((step, i) => {
     const at = (...rest: (string | number)[]) => ['steps', i, ...rest];
@@ -191,10 +173,10 @@ export function planIssues(plan: { steps: StepShape[] }): PlanIssue[] {
     step.gates.forEach((g, j) => {
       if (step.gates.indexOf(g) !== j) issues.push({ path: at('gates', j), message: `gate "${g}" is listed twice` });
     });
+    // The same hook may serve several steps (with other parameters); within a step, the name keys its undo.
     step.hooks.forEach((h, j) => {
-      const other = hookNames.get(h.name);
-      if (other) issues.push({ path: at('hooks', j, 'name'), message: `duplicate hook name "${h.name}" (also ${other})` });
-      else hookNames.set(h.name, `steps.${i}.hooks.${j}.name`);
+      const first = step.hooks.findIndex((o) => o.name === h.name);
+      if (first !== j) issues.push({ path: at('hooks', j, 'name'), message: `duplicate hook name "${h.name}" in this step (also steps.${i}.hooks.${first}.name)` });
     });
     step.analysis?.probes.forEach((p, j) => {
       if (p.target === 'tag' && !tags[i]) issues.push({ path: at('analysis', 'probes', j, 'target'), message: 'a tag probe needs a tag on this step or an earlier one' });

@@ -62,7 +62,17 @@ export async function startRolloutStandIns(cloudRun: CloudRunSandbox, faults: Fa
         ...structuredClone(base),
         health: { backendUrl: url('backend'), dashboardUrl: url('dashboard'), attempts: 3, timeoutMs: 3000 },
         serviceGroups: { convex: { services: Object.fromEntries(services.map((s) => [s.role, { service: s.service }])) } },
-        rollout: { endpoints: { flags: flags.url, metrics: metrics.url } },
+        rollout: {
+          endpoints: { flags: flags.url, metrics: metrics.url },
+          // Plans name this hook (`{ name: cohort-flag, params: { cohort: staff } }`); only the config says what it runs.
+          hooks: {
+            'cohort-flag': {
+              params: ['cohort'],
+              do: { http: { method: 'PUT', url: `${flags.url}/cohorts/{cohort}`, body: { enabled: true } } },
+              undo: { http: { method: 'PUT', url: `${flags.url}/cohorts/{cohort}`, body: { enabled: false } } },
+            },
+          },
+        },
       };
     },
     async stop() {
