@@ -23,7 +23,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     httpCheck,
-    ...createBackupActivities(),
+    ...createBackupActivities({ dataDir: deps.dataDir, config: deps.config }),
     ...createReportActivities(deps.dataDir),
     ...createTrafficActivities(),
     probeServingRevision,

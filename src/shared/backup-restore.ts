@@ -39,8 +39,12 @@ export type { RestoreAuthorization, RestoreMode };
 export interface BackupRestoreInput {
   environment: string;
   production: boolean;
-  /** The environment's backup section, with `snapshotDir` made absolute by the CLI. Secret references only. */
-  backup: BackupConfig;
+  /**
+   * The environment's backup section, secret references only. Without `snapshotDir` and
+   * `keepSnapshots`: the worker keeps snapshots by its own config. (Drills started before that
+   * carry both, `snapshotDir` made absolute by the CLI.)
+   */
+  backup: Omit<BackupConfig, 'snapshotDir' | 'keepSnapshots'> & Partial<Pick<BackupConfig, 'snapshotDir' | 'keepSnapshots'>>;
   /** From config (`backup.restoreMode`) unless the CLI overrides it. */
   restoreMode: RestoreMode;
   authorization: RestoreAuthorization;

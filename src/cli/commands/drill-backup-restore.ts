@@ -1,5 +1,5 @@
-import path from 'node:path';
 import type { Command } from 'commander';
+import type { BackupConfig } from '../../domain/config/schema';
 import { restoreGuardProblems, type RestoreMode } from '../../domain/snapshot/restore-guard';
 import { DrillEnvironment, DrillKind } from '../../temporal/search-attributes';
 import { BACKUP_RESTORE_WORKFLOW, backupRestoreWorkflowId, type BackupRestoreInput, type BackupRestoreResult } from '../../shared/backup-restore';
@@ -48,9 +48,14 @@ export function renderBackupRestore(r: BackupRestoreResult): string {
 
 /**
  * The drill's input from the config, checked by the same restore guard the workflow applies, so a
- * refused restore is reported before anything starts. `snapshotDir` is made absolute (relative to
- * the config file) because the worker may run elsewhere.
+ * refused restore is reported before anything starts. No snapshot folder or retention: snapshots
+ * belong to the worker, which keeps them by its own config.
  */
+function withoutSnapshotPlace(backup: BackupConfig): BackupRestoreInput['backup'] {
+  const { snapshotDir: _dir, keepSnapshots: _keep, ...rest } = backup;
+  return rest;
+}
+
 export function backupRestoreInput(global: GlobalOptions, opts: BackupRestoreOptions = {}): BackupRestoreInput {
   const { name, env, source } = loadEnvironment(global);
   if (!env.backup) {
@@ -63,7 +68,7 @@ export function backupRestoreInput(global: GlobalOptions, opts: BackupRestoreOpt
   const input: BackupRestoreInput = {
     environment: name,
     production: env.production,
-    backup: { ...env.backup, snapshotDir: path.resolve(path.dirname(source), env.backup.snapshotDir) },
+    backup: withoutSnapshotPlace(env.backup),
     restoreMode,
     authorization: { destructive: !!opts.destructive, confirmed: !!opts.confirm, ticket: opts.ticket, reason: opts.reason, requestedBy: actingIdentity(opts.as) },
     approvers: env.productionGuard?.approvers ?? [],
@@ -100,7 +105,7 @@ export async function runBackupRestoreDrill(g: GlobalOptions, opts: BackupRestor
       staticDetails: [
         `Source: ${b.source.url} (admin key ${b.source.adminKey})`,
         `Restore: ${input.restoreMode} into ${target}`,
-        `Snapshots: ${b.snapshotDir} (keep ${b.keepSnapshots})`,
+        "Snapshots: on the worker, in its config's backup.snapshotDir (relative to its data dir), keeping its backup.keepSnapshots newest",
         `Started by: ${input.authorization.requestedBy}${input.authorization.ticket ? `, ticket ${input.authorization.ticket}` : ''}`,
       ].join('\n'),
       searchAttributes: [
