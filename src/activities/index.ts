@@ -2,6 +2,7 @@ import type { Config } from '../domain/config/schema';
 import { createAnalysisActivities } from './analysis';
 import { createBackupActivities } from './backup';
 import { createCohortActivities } from './cohort';
+import { createDecisionActivities } from './decisions/verify-decision';
 import { createNotifyActivities } from './notify';
 import { httpCheck } from './probes/http-check';
 import { createReprojectActivities } from './reproject';
@@ -12,7 +13,7 @@ import { createTrafficActivities, probeServingRevision, probeServingRevisions } 
 export interface ActivityDeps {
   /** Folder for reports, snapshots and other files the worker writes. */
   dataDir: string;
-  /** The worker's own configuration: hooks and notification targets are resolved from it by name. */
+  /** The worker's own configuration: hooks, notification targets and allowed signers are resolved from it by name. */
   config?: Config;
 }
 
@@ -30,8 +31,9 @@ export function createActivities(deps: ActivityDeps) {
     probeServingRevisions,
     ...createReprojectActivities(),
     ...createCohortActivities({ config: deps.config }),
-    ...createAnalysisActivities(),
+    ...createAnalysisActivities({ config: deps.config }),
     ...createNotifyActivities({ dataDir: deps.dataDir, config: deps.config }),
+    ...createDecisionActivities(deps),
   };
 }
 

@@ -64,7 +64,9 @@ function configuredUiUrl(opts: GlobalOptions): string | undefined {
   if (webUiUrlFromEnv()) return undefined; // the environment wins; no need to read the file
   try {
     const source = configPath(opts);
-    return configParse().parseConfig(fs.readFileSync(source, 'utf8'), source).temporal?.uiUrl;
+    const text = fs.readFileSync(source, 'utf8');
+    // Most configs have none: skip loading the schema (a cold-start cost) for them.
+    return text.includes('uiUrl') ? configParse().parseConfig(text, source).temporal?.uiUrl : undefined;
   } catch {
     return undefined;
   }

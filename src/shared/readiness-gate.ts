@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AttestationPolicy, AttestationRequest, AttestationState } from '../domain/attestation';
+import type { DecisionChallenge } from '../domain/decision-signature';
 import type { HealthDrillInput, HealthDrillResult, Verdict } from './health';
 
 export const READINESS_GATE_WORKFLOW = 'readinessGate';
@@ -57,6 +58,10 @@ export interface AttestationRecord {
   docs?: string[];
   /** ISO time on workflow time. */
   at?: string;
+  /** `verified`: the attester is the principal whose key signed it; `unsigned`: only what was typed. */
+  signature?: 'verified' | 'unsigned';
+  /** `SHA256:...` of the signing key. */
+  key?: string;
   timeoutSeconds: number;
   onTimeout: 'fail';
 }
@@ -90,6 +95,8 @@ export interface ReadinessGateStatus {
   current?: GateDrill;
   steps: GateStep[];
   attestation: AttestationRecord;
+  /** What a signed attestation binds to (absent on runs from before attestations were signed). */
+  decision?: DecisionChallenge;
 }
 
 export const attestDocsUpdate = defineUpdate<AttestationRecord, [AttestationRequest]>('attestDocs');

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RollbackConfig } from '../domain/config/schema';
+import type { DecisionChallenge } from '../domain/decision-signature';
 import type { AbortRequest, ApprovalRequest, PauseRequest, SetBakeRequest, SkipBakeRequest } from '../domain/rollout/controls';
 import type { RolloutGate, RolloutPlan } from '../domain/rollout/plan-schema';
 import type { AppliedHook, ApprovalRecord, CheckState, GateRecord, RolloutPhase, RolloutService, TimelineEntry } from '../domain/rollout/records';
@@ -122,9 +123,17 @@ export interface RolloutState {
   /** Timeline entries dropped to keep the carried state bounded. */
   timelineDropped: number;
   runs: number;
+  /** The nonce the next signed decision must cover; replaced after each applied decision. */
+  decisionNonce?: string;
 }
 
-export type RolloutStatus = RolloutState & { stepCount: number; stepNames: string[]; webUiUrl?: string };
+export type RolloutStatus = RolloutState & {
+  stepCount: number;
+  stepNames: string[];
+  webUiUrl?: string;
+  /** What a signed decision binds to right now (absent on runs from before decisions were signed). */
+  decision?: DecisionChallenge;
+};
 
 export type RolloutOutcome = 'promoted' | 'aborted';
 

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { attestationRefusal, type AttestationRequest } from '../domain/attestation';
+import { describeIdentity, type DecisionIdentity, type DecisionPayload } from '../domain/decision-signature';
 import { drillName, evaluateCriteria } from '../domain/acceptance';
 import { DrillEnvironment, DrillKind, DrillOutcome, DrillServiceGroup, DrillStep } from '../temporal/search-attributes';
 import {
@@ -26,6 +27,7 @@ import {
   type ReadinessGateResult,
   type ReadinessGateStatus,
 } from '../shared/readiness-gate';
+import { challengeFor, DecisionRefusal, establishIdentity, newNonce, signedDecisions } from './decisions';
 
 const { writeGateReport } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
 
@@ -50,23 +52,71 @@ export async function readinessGate(input: ReadinessGateInput): Promise<Readines
     attestation: { state: 'not-yet-asked', timeoutSeconds: input.attestation.timeoutSeconds, onTimeout: input.attestation.onTimeout },
   };
 
-  const accept = (req: AttestationRequest): AttestationRecord => {
-    status.attestation = { ...status.attestation, state: 'attested', attester: req.attester, reason: req.reason, docs: req.docs ?? [], at: new Date().toISOString() };
+  const accept = (req: AttestationRequest, identity?: DecisionIdentity): AttestationRecord => {
+    status.attestation = {
+      ...status.attestation,
+      state: 'attested',
+      attester: req.attester,
+      reason: req.reason,
+      docs: req.docs ?? [],
+      at: new Date().toISOString(),
+      ...(identity ? { signature: identity.signed ? 'verified' : 'unsigned', ...(identity.key ? { key: identity.key } : {}) } : {}),
+    };
     return status.attestation;
   };
-  setHandler(attestDocsUpdate, accept, {
-    validator: (req) => {
-      const refusal = attestationRefusal(req, input.attestation, status.attestation.state, input.initiator);
-      if (refusal) throw new Error(refusal);
+  const refusal = (req: AttestationRequest, identityPending = false): string | undefined => attestationRefusal(req, input.attestation, status.attestation.state, input.initiator, identityPending);
+
+  // Attestations are signed over a nonce this gate issues (see ./decisions); the worker verifies them.
+  let nonce = newNonce();
+  const attestSigned = async (req: AttestationRequest): Promise<AttestationRecord> => {
+    const early = refusal(req, !!req.signature);
+    if (early) throw new DecisionRefusal(early);
+    const payload: DecisionPayload = { ...challengeFor('attestation', nonce), decision: 'attest', reason: req.reason ?? '', ...(req.docs?.length ? { docs: req.docs } : {}) };
+    const identity = await establishIdentity(input.environment, payload, req.signature, req.attester);
+    if (nonce !== payload.nonce) throw new DecisionRefusal('another attestation was applied while this one was checked');
+    const verified = { ...req, attester: identity.principal };
+    const why = refusal(verified);
+    if (why) throw new DecisionRefusal(why);
+    nonce = newNonce();
+    const record = accept(verified, identity);
+    log.info(`docs attested by ${describeIdentity(identity)}`);
+    return record;
+  };
+  setHandler(
+    attestDocsUpdate,
+    async (req) => {
+      if (!signedDecisions()) return accept(req);
+      try {
+        return await attestSigned(req);
+      } catch (err) {
+        if (err instanceof DecisionRefusal) throw err.toFailure();
+        throw err;
+      }
     },
-    description: 'Attest that the on-call and escalation docs are current (attester, reason, docs)',
+    {
+      validator: (req) => {
+        const why = refusal(req, !!req.signature);
+        if (why) throw new Error(why);
+      },
+      description: 'Attest that the on-call and escalation docs are current (attester, reason, docs, signature)',
+    },
+  );
+  setHandler(attestDocsSignal, async (req) => {
+    if (!signedDecisions()) {
+      const why = refusal(req);
+      if (why) log.warn(`attestation signal refused: ${why}`, { attester: req.attester });
+      else accept(req);
+      return;
+    }
+    try {
+      await attestSigned(req);
+    } catch (err) {
+      const refusalOf = DecisionRefusal.fromSignal(err);
+      if (!refusalOf) throw err;
+      log.warn(`attestation signal refused: ${refusalOf.message}`, { attester: req.attester });
+    }
   });
-  setHandler(attestDocsSignal, (req) => {
-    const refusal = attestationRefusal(req, input.attestation, status.attestation.state, input.initiator);
-    if (refusal) log.warn(`attestation signal refused: ${refusal}`, { attester: req.attester });
-    else accept(req);
-  });
-  setHandler(gateStatusQuery, () => status);
+  setHandler(gateStatusQuery, () => ({ ...status, decision: challengeFor('attestation', nonce) }));
 
   upsertSearchAttributes([
     { key: DrillKind, value: 'readiness-gate' },

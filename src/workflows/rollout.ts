@@ -38,6 +38,7 @@ import {
   type SetBakeRequest,
   type SkipBakeRequest,
 } from '../domain/rollout/controls';
+import { describeIdentity, type DecisionIdentity, type DecisionKind, type DecisionPayload, type DecisionProof } from '../domain/decision-signature';
 import { bakeText, renderCurrentDetails } from '../domain/rollout/details';
 import { DURATION_CAPS_MS } from '../domain/duration-limits';
 import { durationMs, formatDuration } from '../domain/rollout/duration';
@@ -78,6 +79,7 @@ import {
   type StepRecord,
 } from '../shared/rollout';
 import { trafficLockChildId } from '../shared/traffic-lock';
+import { challengeFor, DecisionRefusal, establishIdentity, newNonce, signedDecisions } from './decisions';
 
 // Failure types no retry can fix: the activity already said so; listed again as a second guard.
 const NON_RETRYABLE = [
@@ -179,6 +181,8 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
   let wake = 0;
   /** Workflow time the bake was last accounted up to (not carried: a new run starts counting afresh). */
   let bakeClockMs = Date.now();
+  // Decisions are signed over a nonce this workflow issues and replaces after each applied one.
+  if (!state.decisionNonce) state.decisionNonce = newNonce();
 
   const planStep = (): RolloutStep | undefined => plan.steps[state.stepIndex];
   const stepRecord = (): StepRecord | undefined => state.steps[state.stepIndex];
@@ -222,60 +226,145 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
     endReason: state.abortReason,
   });
 
-  function control<Req, Res>(
+  /** What a control is, for signing: its kind, who it claims to come from, and the words it binds. */
+  interface ControlSpec<Req> {
+    kind: DecisionKind;
+    who: (req: Req) => string;
+    /** The request as the verified principal sent it. */
+    as: (req: Req, principal: string) => Req;
+    words: (req: Req) => Pick<DecisionPayload, 'reason' | 'ticket' | 'bake'>;
+  }
+
+  /**
+   * Establishes who sent a control (its signature verified by the worker, or unsigned where the
+   * environment allows it), checks it again with that principal, and applies it. The nonce the
+   * signature covers must still be current: a decision applied meanwhile (or a replayed signature)
+   * is refused.
+   */
+  async function decideSigned<Req extends DecisionProof, Res>(
+    req: Req,
+    spec: ControlSpec<Req>,
+    refusal: (req: Req, ctx: ControlContext) => string | undefined,
+    apply: (req: Req, via: 'update' | 'signal', identity?: DecisionIdentity) => Res,
+    via: 'update' | 'signal',
+  ): Promise<Res> {
+    const early = (input.production && !req.signature ? `environment ${input.environment} is production: decisions must be signed (drillctl signs with --key FILE or $DRILLCTL_SIGNING_KEY; the Web UI cannot sign)` : undefined) ?? refusal(req, { ...controlContext(), identityPending: !!req.signature });
+    if (early) throw new DecisionRefusal(early);
+    const payload: DecisionPayload = { ...challengeFor(state.currentStep, state.decisionNonce), decision: spec.kind, ...spec.words(req) };
+    const identity = await establishIdentity(input.environment, payload, req.signature, spec.who(req));
+    if (state.decisionNonce !== payload.nonce) throw new DecisionRefusal('another decision was applied while this one was checked; look at the rollout again and sign anew');
+    const verified = spec.as(req, identity.principal);
+    const why = refusal(verified, controlContext());
+    if (why) throw new DecisionRefusal(why);
+    const out = apply(verified, via, identity);
+    state.decisionNonce = newNonce();
+    return out;
+  }
+
+  function control<Req extends DecisionProof, Res>(
     update: UpdateDefinition<Res, [Req]>,
     signal: SignalDefinition<[Req]>,
     refusal: (req: Req, ctx: ControlContext) => string | undefined,
-    who: (req: Req) => string,
-    apply: (req: Req, via: 'update' | 'signal') => Res,
+    spec: ControlSpec<Req>,
+    apply: (req: Req, via: 'update' | 'signal', identity?: DecisionIdentity) => Res,
     description: string,
   ): void {
-    setHandler(update, (req) => apply(req, 'update'), {
-      // Synchronous on purpose: an async validator's rejection is ignored and the update accepted
-      // (reference/temporal-sdk-notes.md 6.1).
-      validator: (req) => {
-        const why = refusal(req, controlContext());
-        if (why) throw new Error(why);
+    const who = spec.who;
+    setHandler(
+      update,
+      async (req) => {
+        if (!signedDecisions()) return apply(req, 'update');
+        try {
+          return await decideSigned(req, spec, refusal, apply, 'update');
+        } catch (err) {
+          if (err instanceof DecisionRefusal) throw err.toFailure();
+          throw err;
+        }
       },
-      description,
-    });
+      {
+        // Synchronous on purpose: an async validator's rejection is ignored and the update accepted
+        // (reference/temporal-sdk-notes.md 6.1). Who signed is known only once the worker has
+        // verified the signature, so the identity checks run again then, in the handler.
+        validator: (req) => {
+          const why = (input.production && !req.signature ? `environment ${input.environment} is production: decisions must be signed (pass --key FILE or set DRILLCTL_SIGNING_KEY)` : undefined) ?? refusal(req, { ...controlContext(), identityPending: !!req.signature });
+          if (why) throw new Error(why);
+        },
+        description,
+      },
+    );
+    const refused = (req: Req, why: string): void => {
+      note('refused', `${signal.name} from ${who(req) || '(nobody)'} refused: ${why}`, who(req));
+      log.warn(`rollout control refused: ${why}`, { signal: signal.name, by: who(req) });
+    };
     setHandler(
       signal,
-      (req) => {
-        const why = refusal(req, controlContext());
-        if (why) {
-          note('refused', `${signal.name} from ${who(req) || '(nobody)'} refused: ${why}`, who(req));
-          log.warn(`rollout control refused: ${why}`, { signal: signal.name, by: who(req) });
+      async (req) => {
+        if (!signedDecisions()) {
+          const why = refusal(req, controlContext());
+          if (why) refused(req, why);
+          else apply(req, 'signal');
           return;
         }
-        apply(req, 'signal');
+        try {
+          await decideSigned(req, spec, refusal, apply, 'signal');
+        } catch (err) {
+          const refusalOf = DecisionRefusal.fromSignal(err);
+          if (!refusalOf) throw err;
+          refused(req, refusalOf.message);
+        }
       },
-      { description: `${description} (from the Web UI; same checks as the Update)` },
+      { description: `${description} (from the Web UI; same checks as the Update; refused in production, where decisions must be signed)` },
     );
   }
 
-  const decide = (decision: 'approved' | 'rejected', req: ApprovalRequest, via: 'update' | 'signal'): ApprovalRecord => {
-    const record: ApprovalRecord = { step: req.step, decision, by: req.approver, reason: req.reason, ...(req.ticket ? { ticket: req.ticket } : {}), at: nowIso(), via };
+  /** How the author reads in the timeline: the verified principal, or the typed name marked unsigned. */
+  const author = (typed: string, identity?: DecisionIdentity): string => (identity ? describeIdentity(identity) : typed);
+
+  const decide = (decision: 'approved' | 'rejected', req: ApprovalRequest, via: 'update' | 'signal', identity?: DecisionIdentity): ApprovalRecord => {
+    const by = author(req.approver, identity);
+    const record: ApprovalRecord = {
+      step: req.step,
+      decision,
+      by: req.approver,
+      reason: req.reason,
+      ...(req.ticket ? { ticket: req.ticket } : {}),
+      at: nowIso(),
+      via,
+      ...(identity ? { signature: identity.signed ? 'verified' : 'unsigned', ...(identity.key ? { key: identity.key } : {}) } : {}),
+    };
     state.approvals.push(record);
-    note(decision, `${req.reason}${req.ticket ? ` (ticket ${req.ticket})` : ''}`, req.approver);
-    if (decision === 'rejected') requestStop(`step ${req.step} rejected by ${req.approver}: ${req.reason}`, req.approver);
+    note(decision, `${req.reason}${req.ticket ? ` (ticket ${req.ticket})` : ''}`, by);
+    if (decision === 'rejected') requestStop(`step ${req.step} rejected by ${by}: ${req.reason}`, by);
     wake++;
     return record;
   };
 
-  control(approveUpdate, approveSignal, approvalRefusal, (r: ApprovalRequest) => r.approver, (r, via) => decide('approved', r, via), 'Approve the current step (step, approver, reason, optional ticket)');
-  control(rejectUpdate, rejectSignal, rejectionRefusal, (r: ApprovalRequest) => r.approver, (r, via) => decide('rejected', r, via), 'Reject the current step: abort and restore stable traffic');
+  const approvalSpec = (kind: 'approve' | 'reject'): ControlSpec<ApprovalRequest> => ({
+    kind,
+    who: (r) => r.approver,
+    as: (r, principal) => ({ ...r, approver: principal }),
+    words: (r) => ({ reason: r.reason ?? '', ...(r.ticket ? { ticket: r.ticket } : {}) }),
+  });
+  const bySpec = <R extends { by: string; reason?: string; bake?: string }>(kind: DecisionKind): ControlSpec<R> => ({
+    kind,
+    who: (r) => r.by,
+    as: (r, principal) => ({ ...r, by: principal }),
+    words: (r) => ({ reason: r.reason ?? '', ...(r.bake ? { bake: r.bake } : {}) }),
+  });
+
+  control(approveUpdate, approveSignal, approvalRefusal, approvalSpec('approve'), (r, via, id) => decide('approved', r, via, id), 'Approve the current step (step, approver, reason, optional ticket)');
+  control(rejectUpdate, rejectSignal, rejectionRefusal, approvalSpec('reject'), (r, via, id) => decide('rejected', r, via, id), 'Reject the current step: abort and restore stable traffic');
   control(
     pauseUpdate,
     pauseSignal,
     pauseRefusal,
-    (r: PauseRequest) => r.by,
-    (r) => {
+    bySpec<PauseRequest>('pause'),
+    (r, _via, id) => {
       accountBake();
       state.paused = true;
-      state.pausedBy = r.by;
+      state.pausedBy = author(r.by, id);
       wake++;
-      return note('paused', r.reason ?? 'paused', r.by);
+      return note('paused', r.reason ?? 'paused', author(r.by, id));
     },
     'Pause: hold the bake clock and do not start the next traffic change',
   );
@@ -283,13 +372,13 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
     resumeUpdate,
     resumeSignal,
     resumeRefusal,
-    (r: PauseRequest) => r.by,
-    (r) => {
+    bySpec<PauseRequest>('resume'),
+    (r, _via, id) => {
       state.paused = false;
       state.pausedBy = undefined;
       bakeClockMs = Date.now();
       wake++;
-      return note('resumed', r.reason ?? 'resumed', r.by);
+      return note('resumed', r.reason ?? 'resumed', author(r.by, id));
     },
     'Resume a paused rollout',
   );
@@ -297,10 +386,11 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
     abortUpdate,
     abortSignal,
     abortRefusal,
-    (r: AbortRequest) => r.by,
-    (r) => {
-      const entry = note('abort-requested', r.reason, r.by);
-      requestStop(`aborted by ${r.by}: ${r.reason}`, r.by);
+    bySpec<AbortRequest>('abort'),
+    (r, _via, id) => {
+      const by = author(r.by, id);
+      const entry = note('abort-requested', r.reason, by);
+      requestStop(`aborted by ${by}: ${r.reason}`, by);
       return entry;
     },
     'Abort: restore stable traffic on every service and undo the cohort hooks',
@@ -309,13 +399,14 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
     skipBakeUpdate,
     skipBakeSignal,
     skipBakeRefusal,
-    (r: SkipBakeRequest) => r.by,
-    (r) => {
+    bySpec<SkipBakeRequest>('skip-bake'),
+    (r, _via, id) => {
       accountBake();
       const rec = stepRecord()!;
-      rec.bakeSkipped = { by: r.by, reason: r.reason, at: nowIso() };
+      const by = author(r.by, id);
+      rec.bakeSkipped = { by, reason: r.reason, at: nowIso() };
       wake++;
-      return note('bake-skipped', `skipped the remaining ${formatDuration(bakeRemainingMs({ bakeMs: rec.bakeMs, bakedMs: rec.bakedMs, skipped: false }))}: ${r.reason}`, r.by);
+      return note('bake-skipped', `skipped the remaining ${formatDuration(bakeRemainingMs({ bakeMs: rec.bakeMs, bakedMs: rec.bakedMs, skipped: false }))}: ${r.reason}`, by);
     },
     'Skip the rest of the current bake (allowed approvers only)',
   );
@@ -323,19 +414,26 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
     setBakeUpdate,
     setBakeSignal,
     setBakeRefusal,
-    (r: SetBakeRequest) => r.by,
-    (r) => {
+    bySpec<SetBakeRequest>('set-bake'),
+    (r, _via, id) => {
       accountBake();
       const rec = stepRecord()!;
+      const by = author(r.by, id);
       const from = formatDuration(rec.bakeMs);
       rec.bakeMs = durationMs(r.bake);
-      rec.bakeChanges.push({ by: r.by, from, to: formatDuration(rec.bakeMs), reason: r.reason, at: nowIso() });
+      rec.bakeChanges.push({ by, from, to: formatDuration(rec.bakeMs), reason: r.reason, at: nowIso() });
       wake++;
-      return note('bake-changed', `bake of step ${rec.name} ${from} -> ${formatDuration(rec.bakeMs)}: ${r.reason}`, r.by);
+      return note('bake-changed', `bake of step ${rec.name} ${from} -> ${formatDuration(rec.bakeMs)}: ${r.reason}`, by);
     },
     'Change the bake of the current step (allowed approvers only)',
   );
-  const status = (): RolloutStatus => ({ ...state, stepCount: plan.steps.length, stepNames: plan.steps.map((s) => s.name), webUiUrl: input.webUiUrl });
+  const status = (): RolloutStatus => ({
+    ...state,
+    stepCount: plan.steps.length,
+    stepNames: plan.steps.map((s) => s.name),
+    webUiUrl: input.webUiUrl,
+    decision: challengeFor(state.currentStep, state.decisionNonce),
+  });
   setHandler(rolloutStatusQuery, status, { description: 'Step, traffic per service, gates, approvals, analysis, timeline' });
 
   // --- Activities
@@ -509,7 +607,9 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
         // picks its own target (the revision before stable), proving the rollback path itself.
         const candidateServes = (plan.steps[index - 1]?.percent ?? 0) > 0;
         const targets = candidateServes ? Object.fromEntries(state.services.map((s) => [s.role, s.stable])) : {};
-        childInput = { ...(launch.input as object), mode: 'apply', targets, requestedBy: `${input.initiator} (rollout ${workflowId})`, ...(input.confirmation ? { confirmation: input.confirmation } : {}) };
+        // The child acts under the rollout's authority: the initiator who passed the rollout's own
+        // production guard (a made-up "carol (rollout ...)" is on no approver list).
+        childInput = { ...(launch.input as object), mode: 'apply', targets, requestedBy: input.initiator, ...(input.confirmation ? { confirmation: input.confirmation } : {}) };
       }
       const record = await runGate(step.name, gate, launch.workflowType, childInput);
       if (record.status !== 'passed') throw new RolloutStop(`gate ${gate} failed before step ${step.name}: ${record.detail}`, 'rollout');
@@ -608,7 +708,7 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
       note('bake-started', `${formatDuration(rec.bakeMs)}${step.analysis ? `, analysis every ${step.analysis.interval}, stop after ${step.analysis.stopAfter} failing` : ''}`);
     }
     bakeClockMs = Date.now();
-    const analysis = step.analysis ? analysisRequest(step.analysis, state.services, rec.tagUrls, tag) : undefined;
+    const analysis = step.analysis ? { ...analysisRequest(step.analysis, state.services, rec.tagUrls, tag), environment: input.environment } : undefined;
     const intervalMs = step.analysis ? durationMs(step.analysis.interval) : Infinity;
     const stopAfterMs = step.analysis ? durationMs(step.analysis.stopAfter) : Infinity;
     let nextReadingAtMs = Date.now();

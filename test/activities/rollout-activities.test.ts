@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -163,7 +165,7 @@ describe('rollout activities: analysis readings', () => {
   afterEach(() => candidate.setFault(null));
 
   const probe = (url: string | undefined, expect?: string[]) => ({ check: 'p', role: 'backend', target: 'tag' as const, url, samples: 5, revisionHeader: 'x-serving-revision', expectRevisions: expect, timeoutMs: 2000, minSuccessRate: 1 });
-  const metric = (check: string, pathName: string, field?: string) => ({ check, url: `${metrics.url}${pathName}`, field, secretHeaders: {}, timeoutMs: 2000, max: 25 });
+  const metric = (check: string, pathName: string, field?: string) => ({ check, url: `${metrics.url}${pathName}`, field, timeoutMs: 2000, max: 25 });
 
   it('probes count healthy answers, answers from the wrong revision and errors, and measure p95 latency', async () => {
     const req: AnalysisRequest = {
@@ -198,6 +200,40 @@ describe('rollout activities: analysis readings', () => {
       ['html', undefined, 'http://HOST/html: answer is not JSON, so it has no field "p95" (starts with "<html>")'],
       ['down', undefined, 'http://HOST/down answered HTTP 500'],
     ]);
+  });
+});
+
+describe('rollout activities: metric credentials from the worker\'s config', () => {
+  it('sends an endpoint\'s credentials only under that endpoint\'s URL, and follows no redirect with them', async () => {
+    const seen: [string, string | undefined][] = [];
+    const server = http.createServer((req, res) => {
+      seen.push([req.url ?? '', req.headers.authorization]);
+      if (req.url === '/api/redirect') res.writeHead(302, { location: '/elsewhere' }).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"value":3}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      process.env.ROLLOUT_TEST_METRICS_TOKEN = 'Bearer m-token';
+      const config = workerConfig({ endpoints: { metrics: { url: `${base}/api`, secretHeaders: { authorization: 'env:ROLLOUT_TEST_METRICS_TOKEN' } } } });
+      const { readAnalysis } = createAnalysisActivities({ config });
+      const metric = (pathName: string) => ({ check: pathName, url: `${base}${pathName}`, field: 'value', timeoutMs: 2000, max: 25 });
+      const readings = (await inActivity(readAnalysis, { environment: 'e', probes: [], metrics: ['/api/lag', '/apiary/lag', '/other', '/api/redirect'].map(metric) })) as MetricReading[];
+      assert.deepEqual(seen.sort(), [
+        ['/api/lag', 'Bearer m-token'],
+        ['/api/redirect', 'Bearer m-token'],
+        ['/apiary/lag', undefined],
+        ['/other', undefined],
+      ]);
+      assert.match(readings.find((r) => r.check === '/api/redirect')!.error ?? '', /answered HTTP 302/);
+      assert.equal(readings.find((r) => r.check === '/api/lag')!.value, 3);
+      seen.length = 0;
+      await inActivity(readAnalysis, { probes: [], metrics: [metric('/api/lag')] });
+      assert.deepEqual(seen, [['/api/lag', undefined]], 'a request naming no environment gets no credentials');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
 import { parse, stringify } from 'yaml';
+import { SECRET_MANAGER_EMULATOR_ENV } from '../../src/activities/secret-manager';
 import type { BackupRestoreResult } from '../../src/shared/backup-restore';
 import { CANARY_TABLE } from '../../src/sandbox/convex/canaries';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
@@ -74,7 +75,7 @@ describe('drillctl drill backup-restore (subprocess CLI, worker process, real co
   before(async () => {
     address = (await devServer()).address;
     sandbox = await startSandbox({ dataDir: tempDir('backup-e2e-sandbox') });
-    worker = startWorkerProcess(address, workerEnv);
+    worker = startWorkerProcess(address, { ...workerEnv, [SECRET_MANAGER_EMULATOR_ENV]: sandbox.secretManager.address });
     await worker.ready;
     client = new Client({ connection: await Connection.connect({ address }) });
   });
@@ -185,6 +186,35 @@ describe('drillctl drill backup-restore (subprocess CLI, worker process, real co
     assert.equal(r.verdict, 'FAIL');
     assert.equal(r.failure?.phase, 'verify');
     assert.match(r.failure?.message ?? '', new RegExp(`stored file _storage/${victim._id}\\.txt is corrupted: its SHA-256 is [0-9a-f]{64}, its record says [0-9a-f]{64}`));
+  });
+
+  it('reads the admin keys from Secret Manager (gcp: references): PASS, and no key in history, logs or output', async () => {
+    const sourceKey = fs.readFileSync(sandbox.convexAdminKeyFile, 'utf8').trim();
+    const config = configWith((b) => {
+      (b.source as Record<string, unknown>).adminKey = `gcp:projects/${sandbox.secretManager.project}/secrets/convex-admin-key/versions/latest`;
+      (b.scratch as Record<string, unknown>).adminKey = `gcp:projects/${sandbox.secretManager.project}/secrets/convex-scratch-admin-key`;
+    });
+    const run = await drill(['--json', 'drill', 'backup-restore'], config);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const r = json(run);
+    assert.equal(r.verdict, 'PASS');
+    assert.equal(r.dataProven, true);
+    assert.ok(sandbox.secretManager.accessed().includes(`projects/${sandbox.secretManager.project}/secrets/convex-admin-key/versions/latest`), 'the key came from Secret Manager');
+    const history = await historyText(r.workflowId);
+    for (const text of [history, worker.output(), run.stdout, run.stderr]) assert.ok(!text.includes(sourceKey), 'the admin key leaked');
+  });
+
+  it('a gcp: key that is missing, or that the worker may not read, fails the export naming the reference and the fix', async () => {
+    const missing = `gcp:projects/${sandbox.secretManager.project}/secrets/no-such-key/versions/1`;
+    const notFound = json(await drill(['--json', 'drill', 'backup-restore'], configWith((b) => ((b.source as Record<string, unknown>).adminKey = missing))));
+    assert.equal(notFound.verdict, 'FAIL');
+    assert.equal(notFound.failure?.phase, 'export');
+    assert.match(notFound.failure!.message, /secret gcp:projects\/drillctl-sandbox\/secrets\/no-such-key\/versions\/1 was not found in Secret Manager/);
+    sandbox.faults.inject('secret-manager-denied', { secret: 'convex-admin-key' });
+    const ref = `gcp:projects/${sandbox.secretManager.project}/secrets/convex-admin-key/versions/1`;
+    const denied = json(await drill(['--json', 'drill', 'backup-restore'], configWith((b) => ((b.source as Record<string, unknown>).adminKey = ref))));
+    assert.equal(denied.verdict, 'FAIL');
+    assert.match(denied.failure!.message, /the worker may not read secret gcp:projects\/drillctl-sandbox\/secrets\/convex-admin-key\/versions\/1 .*roles\/secretmanager\.secretAccessor/);
   });
 
   it('fails fast on a wrong admin key, once, with a clear message, and the key appears nowhere', async () => {

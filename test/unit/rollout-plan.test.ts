@@ -13,7 +13,9 @@ environments:
     cloudRun: { project: p, region: us-central1 }
     health: { backendUrl: https://b.example, dashboardUrl: https://d.example }
     rollout:
-      endpoints: { flags: "https://flags.example/", metrics: "https://metrics.example/api" }
+      endpoints:
+        flags: "https://flags.example/"
+        metrics: { url: "https://metrics.example/api", secretHeaders: { authorization: "env:METRICS_TOKEN" } }
       hooks:
         staff-flag:
           do: { http: { url: "https://flags.example/staff", body: { on: true } } }
@@ -159,7 +161,7 @@ describe('rollout plan: schema and validation', () => {
     oneIssue(withSteps('  - { name: a, percent: 100, bake: "2 days" }'), 'steps.0.bake', /duration like 90s/);
     oneIssue(withSteps('  - { name: a, percent: 100, analysis: { metrics: [{ name: lag, url: "https://m.example" }] } }'), 'steps.0.analysis.metrics.0.max', /needs a threshold/);
     oneIssue(withSteps('  - { name: a, percent: 100, analysis: { interval: 1m } }'), 'steps.0.analysis.probes', /at least one probe or metric/);
-    oneIssue(withSteps('  - { name: a, percent: 100, analysis: { metrics: [{ name: lag, url: "https://m.example", max: 1, secretHeaders: { authorization: "env:CONVEX_ADMIN_KEY" } }] } }'), 'steps.0.analysis.metrics.0', /"secretHeaders" is not allowed here: a plan never carries credentials/);
+    oneIssue(withSteps('  - { name: a, percent: 100, analysis: { metrics: [{ name: lag, url: "https://m.example", max: 1, secretHeaders: { authorization: "env:CONVEX_ADMIN_KEY" } }] } }'), 'steps.0.analysis.metrics.0', /"secretHeaders" is not allowed here: a plan never carries credentials: declare them on an endpoint in the worker's config/);
     oneIssue(withSteps('  - { name: a, percent: 100, analysis: { metrics: [{ name: lag, url: "https://user:pw@m.example", max: 1 }] } }'), 'steps.0.analysis.metrics.0.url', /may not carry credentials/);
     oneIssue(withSteps('  - { name: a, percent: 100, analysis: { metrics: [{ name: lag, url: "file:///etc/passwd", max: 1 }] } }'), 'steps.0.analysis.metrics.0.url', /http\(s\) URL/);
     oneIssue(withSteps('  - { name: a, percent: 100, bake_time: 1h }'), 'steps.0', /unknown key "bake_time"; did you mean "bake"\?/);

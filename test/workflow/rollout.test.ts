@@ -299,7 +299,7 @@ describe('stagedRollout workflow (time-skipping test server, real activities, Cl
         return true;
       }),
     );
-    assert.match(failure.message, /aborted: step limited rejected by bob: Sev2 open in the staff cohort; stable traffic restored on every service/);
+    assert.match(failure.message, /aborted: step limited rejected by bob \(unsigned\): Sev2 open in the staff cohort; stable traffic restored on every service/);
     assertStable();
     assert.deepEqual(cohortFlags(flags), { staff: false }, 'the staff cohort flag was switched off again');
     assert.equal(result.compensation, 'done');
@@ -312,8 +312,8 @@ describe('stagedRollout workflow (time-skipping test server, real activities, Cl
     assert.deepEqual(kinds, ['awaiting-approval', 'awaiting-approval', 'aborted', 'compensated']);
     const report = renderRolloutMarkdown(result);
     assert.match(report, /Outcome: \*\*ABORTED\*\* \(FAIL\)/);
-    assert.match(report, /Why it stopped: step limited rejected by bob: Sev2 open in the staff cohort \(by bob\)/);
-    assert.match(report, /limited: rejected by bob at .*"Sev2 open in the staff cohort", ticket INC-42/);
+    assert.match(report, /Why it stopped: step limited rejected by bob \(unsigned\): Sev2 open in the staff cohort \(by bob \(unsigned\)\)/);
+    assert.match(report, /limited: rejected by bob \(unsigned\) at .*"Sev2 open in the staff cohort", ticket INC-42/);
     assert.match(report, /Every service is back on its exact pre-rollout traffic: PASS/);
     assert.match(report, /staff-cohort undone: PUT .*cohorts\/staff: HTTP 200/);
   });
@@ -412,8 +412,8 @@ ${extra}
     assert.ok(result.steps[0]!.bakedMs >= 6 * 3_600_000);
     assert.ok(result.totalSeconds >= 14 * 3600, `paused 8 h + baked 6 h, took ${result.totalSeconds} s`);
     assert.deepEqual(result.timeline.filter((t) => t.event === 'paused' || t.event === 'resumed').map((t) => [t.event, t.by]), [
-      ['paused', 'alice'],
-      ['resumed', 'bob'],
+      ['paused', 'alice (unsigned)'],
+      ['resumed', 'bob (unsigned)'],
     ]);
   });
 
@@ -438,12 +438,12 @@ ${extra}
     const result = (await h.result()) as RolloutResult;
     assert.equal(result.outcome, 'promoted');
     const canary = result.steps[0]!;
-    assert.deepEqual(canary.bakeChanges.map((c) => [c.by, c.from, c.to, c.reason]), [['bob', '1d', '2d', 'spans the weekend traffic peak']]);
-    assert.equal(canary.bakeSkipped?.by, 'alice');
+    assert.deepEqual(canary.bakeChanges.map((c) => [c.by, c.from, c.to, c.reason]), [['bob (unsigned)', '1d', '2d', 'spans the weekend traffic peak']]);
+    assert.equal(canary.bakeSkipped?.by, 'alice (unsigned)', 'the sandbox accepts unsigned decisions and says so');
     assert.ok(canary.bakedMs < 3 * 3_600_000, `skipped after about an hour (baked ${canary.bakedMs} ms)`);
     const report = renderRolloutMarkdown(result);
-    assert.match(report, /bake changed 1d -> 2d by bob: "spans the weekend traffic peak"/);
-    assert.match(report, /bake skipped by alice: "metrics clean, incident commander agrees"/);
+    assert.match(report, /bake changed 1d -> 2d by bob \(unsigned\): "spans the weekend traffic peak"/);
+    assert.match(report, /bake skipped by alice \(unsigned\): "metrics clean, incident commander agrees"/);
   });
 
   it('refuses approvals from the wrong person, for the wrong step, without a reason, and after an abort; nothing changes', async () => {
@@ -462,7 +462,7 @@ ${extra}
     assert.equal(after.phase, 'awaiting-approval');
     assert.deepEqual(trafficOf(sandbox, BACKEND), pinned(STABLE[BACKEND]));
     await h.executeUpdate(abortUpdate, { args: [{ by: 'bob', reason: 'pager: projection lag' }] });
-    await refused(h.executeUpdate(approveUpdate, { args: [{ step: 'canary', approver: 'alice', reason: 'lgtm' }] }), /aborted \(aborted by bob: pager: projection lag\)/);
+    await refused(h.executeUpdate(approveUpdate, { args: [{ step: 'canary', approver: 'alice', reason: 'lgtm' }] }), /aborted \(aborted by bob \(unsigned\): pager: projection lag\)/);
     await refused(h.executeUpdate(abortUpdate, { args: [{ by: 'alice', reason: 'again' }] }), /aborted/);
     const { result } = await failureOf(h.result());
     assert.equal(result.approvals.filter((a) => a.decision === 'approved').length, 0);

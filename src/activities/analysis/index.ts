@@ -1,1 +1,1 @@
-export { createAnalysisActivities } from './read-analysis';
+export { createAnalysisActivities, type AnalysisActivityDeps } from './read-analysis';

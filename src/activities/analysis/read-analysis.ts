@@ -1,6 +1,10 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import type { AnalysisReading, AnalysisRequest, MetricReading, MetricRequest, ProbeReading, ProbeRequest } from '../../domain/rollout/analysis';
+import type { Config } from '../../domain/config/schema';
+import { endpointFor, type Endpoint } from '../../domain/rollout/config-section';
 import { percentile, readMetricValue } from '../../domain/rollout/readings';
+import type { SecretRef } from '../../domain/secret-ref';
+import { resolveSecret } from '../secrets';
 
 function beat(details: unknown): void {
   try {
@@ -43,11 +47,15 @@ async function readProbe(req: ProbeRequest): Promise<ProbeReading> {
   return p95 === undefined ? reading : { ...reading, p95LatencyMs: Math.round(p95 * 10) / 10 };
 }
 
-// No credentials: the URL comes from a plan, and the worker sends no secret where a plan points.
-async function readMetric(req: MetricRequest): Promise<MetricReading> {
+// The URL comes from a plan: it gets credentials only when it lies under an endpoint the worker's
+// config declares with them, and then follows no redirect that could carry them elsewhere.
+async function readMetric(req: MetricRequest, endpoints: Record<string, Endpoint>, resolve: (ref: SecretRef) => Promise<string>): Promise<MetricReading> {
   try {
     const headers: Record<string, string> = { accept: 'application/json, text/plain' };
-    const res = await fetch(req.url, { signal: AbortSignal.timeout(req.timeoutMs), headers });
+    const endpoint = endpointFor(req.url, endpoints);
+    const secretHeaders = Object.entries(endpoint?.secretHeaders ?? {});
+    for (const [name, ref] of secretHeaders) headers[name] = await resolve(ref);
+    const res = await fetch(req.url, { signal: AbortSignal.timeout(req.timeoutMs), headers, redirect: secretHeaders.length ? 'manual' : 'follow' });
     const body = await res.text();
     if (!res.ok) return { kind: 'metric', check: req.check, error: `${req.url} answered HTTP ${res.status}` };
     return { kind: 'metric', check: req.check, value: readMetricValue(body, req.field) };
@@ -62,11 +70,18 @@ async function readMetric(req: MetricRequest): Promise<MetricReading> {
  * that cannot be read is a reading with an error, never a thrown activity: the workflow's stop rule
  * decides what a failing check means.
  */
-export function createAnalysisActivities() {
+export interface AnalysisActivityDeps {
+  resolveSecret?: (ref: SecretRef) => Promise<string>;
+  /** The worker's config: which metric endpoints get credentials. */
+  config?: Config;
+}
+
+export function createAnalysisActivities(deps: AnalysisActivityDeps = {}) {
+  const resolve = deps.resolveSecret ?? resolveSecret;
   return {
     async readAnalysis(req: AnalysisRequest): Promise<AnalysisReading[]> {
       const probes = await Promise.all(req.probes.map(readProbe));
-      const metrics = await Promise.all(req.metrics.map(readMetric));
+      const metrics = await Promise.all(req.metrics.map((m) => readMetric(m, (req.environment && deps.config?.environments[req.environment]?.rollout.endpoints) || {}, resolve)));
       return [...probes, ...metrics];
     },
   };

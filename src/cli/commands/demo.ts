@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { gateStatusQuery } from '../../shared/readiness-gate';
+import { DEMO_SIGNER } from '../../sandbox/demo-signer';
 import type { GlobalOptions } from '../context';
 import { attest, printGate, runGate } from './gate';
 import { bringUp, renderUp } from './up-down';
 
 const DEMO_INITIATOR = 'drillctl-demo';
-const DEMO_ATTESTER = 'demo-oncall';
 
 export function registerDemo(program: Command, global: () => GlobalOptions): void {
   program
@@ -23,8 +23,8 @@ export function registerDemo(program: Command, global: () => GlobalOptions): voi
           if (status.attestation.state === 'waiting' || status.phase === 'done') break;
           await new Promise((r) => setTimeout(r, 250));
         }
-        if (!g.json) process.stderr.write(`attesting the on-call docs as ${DEMO_ATTESTER} (automatic, sandbox demo only)\n`);
-        await attest(client, workflowId, DEMO_ATTESTER, 'automatic attestation for the sandbox demo: no real on-call docs exist here', ['README.md']);
+        if (!g.json) process.stderr.write(`attesting the on-call docs as ${DEMO_SIGNER} (automatic, sandbox demo only)\n`);
+        await attest(client, workflowId, DEMO_SIGNER, 'automatic attestation for the sandbox demo: no real on-call docs exist here', ['README.md']);
       });
       process.exitCode = printGate(run, !!g.json);
       if (!g.json) process.stderr.write(`\nReproduce this report later with \`npx drillctl report ${run.workflowId}\`.\nEverything is still running: browse the Web UI, or stop it with \`npx drillctl down\`.\n`);

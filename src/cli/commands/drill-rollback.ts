@@ -1,3 +1,4 @@
+import { refuseOnPreflightFailure } from './doctor';
 import type { Command } from 'commander';
 import { productionGuardProblem } from '../../domain/traffic/production-guard';
 import { ROLLBACK_WORKFLOW, rollbackWorkflowId, type RollbackDrillInput, type RollbackDrillResult } from '../../shared/rollback';
@@ -106,6 +107,7 @@ export function renderRollback(r: RollbackDrillResult): string {
 export async function runRollbackDrill(g: GlobalOptions, opts: RollbackOptions = {}): Promise<number> {
   const input = rollbackDrillInput(g, opts);
   const apply = input.mode === 'apply';
+  if (apply) await refuseOnPreflightFailure(g, input.group, 'drill rollback --apply');
   return withClient(g, async (client, target) => {
     const start = {
       taskQueue: TASK_QUEUE,

@@ -1,3 +1,4 @@
+import { refuseOnPreflightFailure } from './doctor';
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { renderReadinessMarkdown } from '../../domain/report/readiness';
@@ -19,6 +20,7 @@ import { loadEnvironment, withClient, type GlobalOptions } from '../context';
 import { drillSearchAttributes } from '../drill-kinds';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
+import { proveDecision } from '../signing';
 import { emit, table } from '../output';
 
 export function gateWorkflowId(environment: string, group: string, at: Date): string {
@@ -58,6 +60,7 @@ export interface GateRun {
 /** Starts the gate; `whileRunning` may act on it (the demo attests) before the result is awaited. */
 export async function runGate(g: GlobalOptions, initiator: string, whileRunning?: (client: Client, workflowId: string) => Promise<void>): Promise<GateRun> {
   const input = gateInput(g, initiator);
+  await refuseOnPreflightFailure(g, undefined, 'gate');
   return withClient(g, async (client, target) => {
     const handle = await client.workflow.start(READINESS_GATE_WORKFLOW, {
       taskQueue: TASK_QUEUE,
@@ -81,14 +84,16 @@ export function printGate(run: GateRun, json: boolean): number {
   return run.result.verdict === 'PASS' ? ExitCode.ok : ExitCode.failed;
 }
 
-export async function attest(client: Client, workflowId: string, attester: string, reason: string, docs: string[]): Promise<AttestationRecord> {
+/** Attests through the gate's Update; signed over the gate's current nonce when a key is given (or $DRILLCTL_SIGNING_KEY is set). */
+export async function attest(client: Client, workflowId: string, attester: string, reason: string, docs: string[], key?: string): Promise<AttestationRecord> {
   const handle = client.workflow.getHandle(workflowId);
   const { status, type } = await handle.describe();
   if (type !== READINESS_GATE_WORKFLOW) throw new CliError(`${workflowId} is a ${type} workflow, not a readiness gate`, ExitCode.usage);
   if (status.name !== 'RUNNING') {
     throw new CliError(`refused: gate ${workflowId} has already finished (${status.name.toLowerCase()}); its attestation window is closed`, ExitCode.failed, 'start a new gate with `drillctl gate run`');
   }
-  return handle.executeUpdate(attestDocsUpdate, { args: [{ attester, reason, docs }] });
+  const proof = await proveDecision(key, async () => (await handle.query(gateStatusQuery)).decision, 'attest', { reason, docs });
+  return handle.executeUpdate(attestDocsUpdate, { args: [{ attester, reason, docs, ...proof }] });
 }
 
 export function registerGate(program: Command, global: () => GlobalOptions): void {
@@ -105,13 +110,14 @@ export function registerGate(program: Command, global: () => GlobalOptions): voi
     .command('attest')
     .description('attest that the on-call and escalation docs are current, for a running gate')
     .argument('<workflowId>')
-    .option('--as <name>', 'who attests (default: $DRILLCTL_USER or your OS user)')
+    .option('--as <name>', 'who attests (default: $DRILLCTL_USER or your OS user); a signed attestation records the key\'s principal instead')
+    .option('--key <file>', 'sign the attestation with this ed25519 key (default: $DRILLCTL_SIGNING_KEY); a .pub file signs through ssh-agent')
     .option('--reason <text>', 'what you checked (required)')
     .option('--doc <pathOrUrl...>', 'docs you reviewed')
-    .action(async (workflowId: string, o: { as?: string; reason?: string; doc?: string[] }) => {
+    .action(async (workflowId: string, o: { as?: string; key?: string; reason?: string; doc?: string[] }) => {
       const g = global();
-      const record = await withClient(g, (client) => attest(client, workflowId, actingIdentity(o.as), o.reason ?? '', o.doc ?? []));
-      emit(record, { json: !!g.json }, (r) => `Attested by ${r.attester} at ${r.at}: ${r.reason}`);
+      const record = await withClient(g, (client) => attest(client, workflowId, actingIdentity(o.as), o.reason ?? '', o.doc ?? [], o.key));
+      emit(record, { json: !!g.json }, (r) => `Attested by ${r.attester}${r.signature === 'verified' ? ` (signed, key ${r.key})` : r.signature === 'unsigned' ? ' (unsigned)' : ''} at ${r.at}: ${r.reason}`);
     });
   gate
     .command('status')

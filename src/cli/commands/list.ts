@@ -65,7 +65,8 @@ export function registerList(program: Command, global: () => GlobalOptions): voi
     .option('--limit <n>', 'at most this many', '20')
     .action(async (o: { kind?: string; env?: string; group?: string; outcome?: string; limit: string }) => {
       const g = global();
-      const query = visibilityQuery({ kind: o.kind, env: o.env ?? undefined, group: o.group, outcome: o.outcome });
+      // `--env` is also a global option, which commander gives precedence after the command name.
+      const query = visibilityQuery({ kind: o.kind, env: o.env ?? g.env, group: o.group, outcome: o.outcome });
       const runs = await withClient(g, (client, target) => listRuns(client, target, query, Number(o.limit)));
       emit(runs, { json: !!g.json }, (rs) =>
         rs.length ? table(['workflow id', 'kind', 'status', 'outcome', 'started'], rs.map((r) => [r.workflowId, r.kind ?? r.type, r.status, r.outcome ?? '', r.startTime])) : 'No matching runs.',

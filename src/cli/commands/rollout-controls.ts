@@ -5,6 +5,7 @@ import {
   pauseUpdate,
   rejectUpdate,
   resumeUpdate,
+  rolloutStatusQuery,
   setBakeUpdate,
   skipBakeUpdate,
   type ApprovalRequest,
@@ -13,6 +14,8 @@ import type { ApprovalRecord, TimelineEntry } from '../../domain/rollout/records
 import { withClient, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
+import { proveDecision } from '../signing';
+import type { DecisionKind, DecisionProof } from '../../domain/decision-signature';
 import { emit } from '../output';
 import { rolloutHandle, rolloutId } from './rollout-handle';
 
@@ -23,6 +26,7 @@ interface ControlFlags {
   reason?: string;
   ticket?: string;
   bake?: string;
+  key?: string;
 }
 
 /**
@@ -38,6 +42,13 @@ async function send<R>(g: GlobalOptions, id: string | undefined, flags: ControlF
   });
 }
 
+type RolloutHandle = Awaited<ReturnType<typeof rolloutHandle>>['handle'];
+
+/** The signature over the rollout's current challenge when a key is given (--key or $DRILLCTL_SIGNING_KEY). */
+function prove(h: RolloutHandle, f: ControlFlags, kind: DecisionKind): Promise<DecisionProof> {
+  return proveDecision(f.key, async () => (await h.query(rolloutStatusQuery)).decision, kind, { reason: f.reason ?? '', ...(f.ticket ? { ticket: f.ticket } : {}), ...(f.bake ? { bake: f.bake } : {}) });
+}
+
 const approval = (who: string, f: ControlFlags): ApprovalRequest => ({ step: f.step ?? '', approver: who, reason: f.reason ?? '', ...(f.ticket ? { ticket: f.ticket } : {}) });
 
 function printApproval(g: GlobalOptions, r: ApprovalRecord): void {
@@ -50,7 +61,8 @@ function printEntry(g: GlobalOptions, e: TimelineEntry): void {
 
 export function registerRolloutControls(rollout: Command, global: () => GlobalOptions): void {
   const common = (c: Command): Command =>
-    c.argument('[workflowId]', 'the rollout (default: the one on --group, or on the only group)').option('--group <name>', 'service group').option('--as <name>', 'who you are (default: $DRILLCTL_USER or your OS user)');
+    c.argument('[workflowId]', 'the rollout (default: the one on --group, or on the only group)').option('--group <name>', 'service group').option('--as <name>', 'who you are (default: $DRILLCTL_USER or your OS user); a signed decision records the key\'s principal instead')
+      .option('--key <file>', 'sign the decision with this ed25519 key (default: $DRILLCTL_SIGNING_KEY); a .pub file signs through ssh-agent');
 
   common(rollout.command('approve').description('approve the step that waits, with a reason (recorded with your name)'))
     .requiredOption('--step <name>', 'the step you approve (refused unless it is the one waiting)')
@@ -58,7 +70,7 @@ export function registerRolloutControls(rollout: Command, global: () => GlobalOp
     .option('--ticket <id>', 'change ticket')
     .action(async (id: string | undefined, f: ControlFlags) => {
       const g = global();
-      printApproval(g, await send(g, id, f, (h) => h.executeUpdate(approveUpdate, { args: [approval(actingIdentity(f.as), f)] })));
+      printApproval(g, await send(g, id, f, async (h) => h.executeUpdate(approveUpdate, { args: [{ ...approval(actingIdentity(f.as), f), ...(await prove(h, f, 'approve')) }] })));
     });
 
   common(rollout.command('reject').description('reject the step that waits: the rollout aborts and restores stable traffic'))
@@ -67,28 +79,28 @@ export function registerRolloutControls(rollout: Command, global: () => GlobalOp
     .option('--ticket <id>', 'incident or change ticket')
     .action(async (id: string | undefined, f: ControlFlags) => {
       const g = global();
-      printApproval(g, await send(g, id, f, (h) => h.executeUpdate(rejectUpdate, { args: [approval(actingIdentity(f.as), f)] })));
+      printApproval(g, await send(g, id, f, async (h) => h.executeUpdate(rejectUpdate, { args: [{ ...approval(actingIdentity(f.as), f), ...(await prove(h, f, 'reject')) }] })));
     });
 
   common(rollout.command('pause').description('hold the bake clock and the next traffic change'))
     .option('--reason <text>', 'why')
     .action(async (id: string | undefined, f: ControlFlags) => {
       const g = global();
-      printEntry(g, await send(g, id, f, (h) => h.executeUpdate(pauseUpdate, { args: [{ by: actingIdentity(f.as), ...(f.reason ? { reason: f.reason } : {}) }] })));
+      printEntry(g, await send(g, id, f, async (h) => h.executeUpdate(pauseUpdate, { args: [{ by: actingIdentity(f.as), ...(f.reason ? { reason: f.reason } : {}), ...(await prove(h, f, 'pause')) }] })));
     });
 
   common(rollout.command('resume').description('resume a paused rollout'))
     .option('--reason <text>', 'why')
     .action(async (id: string | undefined, f: ControlFlags) => {
       const g = global();
-      printEntry(g, await send(g, id, f, (h) => h.executeUpdate(resumeUpdate, { args: [{ by: actingIdentity(f.as), ...(f.reason ? { reason: f.reason } : {}) }] })));
+      printEntry(g, await send(g, id, f, async (h) => h.executeUpdate(resumeUpdate, { args: [{ by: actingIdentity(f.as), ...(f.reason ? { reason: f.reason } : {}), ...(await prove(h, f, 'resume')) }] })));
     });
 
   common(rollout.command('abort').description('stop the rollout: stable traffic on every service, cohort hooks undone'))
     .option('--reason <text>', 'why (required)')
     .action(async (id: string | undefined, f: ControlFlags) => {
       const g = global();
-      printEntry(g, await send(g, id, f, (h) => h.executeUpdate(abortUpdate, { args: [{ by: actingIdentity(f.as), reason: f.reason ?? '' }] })));
+      printEntry(g, await send(g, id, f, async (h) => h.executeUpdate(abortUpdate, { args: [{ by: actingIdentity(f.as), reason: f.reason ?? '', ...(await prove(h, f, 'abort')) }] })));
     });
 
   common(rollout.command('skip-bake').description("skip the rest of the current step's bake (the step's approvers only)"))
@@ -96,7 +108,7 @@ export function registerRolloutControls(rollout: Command, global: () => GlobalOp
     .option('--reason <text>', 'why (required)')
     .action(async (id: string | undefined, f: ControlFlags) => {
       const g = global();
-      printEntry(g, await send(g, id, f, (h) => h.executeUpdate(skipBakeUpdate, { args: [{ by: actingIdentity(f.as), reason: f.reason ?? '', ...(f.step ? { step: f.step } : {}) }] })));
+      printEntry(g, await send(g, id, f, async (h) => h.executeUpdate(skipBakeUpdate, { args: [{ by: actingIdentity(f.as), reason: f.reason ?? '', ...(f.step ? { step: f.step } : {}), ...(await prove(h, f, 'skip-bake')) }] })));
     });
 
   common(rollout.command('set-bake').description("change the current step's bake (time already baked counts); the step's approvers only"))
@@ -105,6 +117,6 @@ export function registerRolloutControls(rollout: Command, global: () => GlobalOp
     .option('--reason <text>', 'why (required)')
     .action(async (id: string | undefined, f: ControlFlags) => {
       const g = global();
-      printEntry(g, await send(g, id, f, (h) => h.executeUpdate(setBakeUpdate, { args: [{ by: actingIdentity(f.as), bake: f.bake ?? '', reason: f.reason ?? '', ...(f.step ? { step: f.step } : {}) }] })));
+      printEntry(g, await send(g, id, f, async (h) => h.executeUpdate(setBakeUpdate, { args: [{ by: actingIdentity(f.as), bake: f.bake ?? '', reason: f.reason ?? '', ...(f.step ? { step: f.step } : {}), ...(await prove(h, f, 'set-bake')) }] })));
     });
 }

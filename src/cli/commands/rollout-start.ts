@@ -1,3 +1,4 @@
+import { refuseOnPreflightFailure } from './doctor';
 import type { Command } from 'commander';
 import type * as PlanTimeline from '../../domain/rollout/plan-timeline';
 import type * as Report from '../../domain/rollout/report';
@@ -59,6 +60,7 @@ export function registerRolloutStart(rollout: Command, global: () => GlobalOptio
       const target = temporalTarget(g);
       const { planTimeline, renderPlanTimeline } = timelines();
       const input = inputs().rolloutInput(g, { file: o.file, as: actingIdentity(o.as), confirm: o.confirm, ticket: o.ticket, reason: o.reason }, (id) => workflowHistoryUrl(target, id));
+      await refuseOnPreflightFailure({ ...g, env: input.environment }, input.group, 'rollout start');
       process.exitCode = await withClient(g, async (client) => {
         let handle;
         try {

@@ -4,6 +4,7 @@ import { HttpUrlSchema } from '../http-url';
 import { SecretRefSchema } from '../secret-ref';
 import { strictObject } from '../strict-object';
 import { GateConfigSchema } from './gate';
+import { SigningConfigSchema } from './signing';
 import { RolloutConfigSchema } from '../rollout/config-section';
 
 const Url = HttpUrlSchema;
@@ -164,6 +165,8 @@ export const EnvironmentSchema = strictObject({
     backup: BackupConfigSchema.optional(),
     replay: ReplayConfigSchema.optional(),
     productionGuard: ProductionGuardSchema.optional(),
+    /** Allowed signers of decisions; production refuses unsigned decisions (and needs this to accept any). */
+    signing: SigningConfigSchema.optional(),
     gate: GateConfigSchema.default({ attesters: [], forbidInitiator: true, attestationTimeoutSeconds: 3600, remainingWork: [] }),
     /** Staged rollouts: endpoints, cohort hooks and notification targets plans refer to by name. */
     rollout: RolloutConfigSchema.default({ endpoints: {}, hooks: {}, notifications: {} }),

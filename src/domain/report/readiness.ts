@@ -1,5 +1,5 @@
 import { drillName } from '../acceptance';
-import type { GateStep, ReadinessGateResult } from '../../shared/readiness-gate';
+import type { AttestationRecord, GateStep, ReadinessGateResult } from '../../shared/readiness-gate';
 import { bullets, code, document, heading, numbered, secondsText } from './markdown';
 import { outcomeLines } from './outcomes';
 
@@ -10,6 +10,11 @@ const OBJECTIVES = [
   'Verify the rollback path and measure RTO against the target on the data plane.',
   'Confirm on-call and escalation docs are current (named attestation).',
 ];
+
+/** Whether the attester's name was proven by a signature (and which key), or only typed. */
+function proof(a: AttestationRecord): string {
+  return a.signature === 'verified' ? ` (signed, key ${a.key})` : a.signature === 'unsigned' ? ' (unsigned)' : '';
+}
 
 function stepLine(step: GateStep): string {
   const what = `${drillName(step.drill)}: ${code(step.workflowType)}`;
@@ -32,10 +37,10 @@ export function renderReadinessMarkdown(r: ReadinessGateResult): string {
     heading(2, 'RTO Target'),
     bullets([`Rollback target RTO: <= ${secondsText(r.rtoTargetSeconds)}.`]),
     heading(2, 'Steps Executed'),
-    numbered([...r.steps.map(stepLine), `On-call docs attestation: ${a.state === 'attested' ? `attested by ${a.attester} at ${a.at}` : a.state === 'timed-out' ? `not attested within ${a.timeoutSeconds} s` : a.state}`]),
+    numbered([...r.steps.map(stepLine), `On-call docs attestation: ${a.state === 'attested' ? `attested by ${a.attester}${proof(a)} at ${a.at}` : a.state === 'timed-out' ? `not attested within ${a.timeoutSeconds} s` : a.state}`]),
     heading(2, 'Outcomes'),
     ...r.steps.map((s) => `${capitalise(drillName(s.drill))}:\n\n${bullets(outcomeLines(s))}`),
-    `On-call docs:\n\n${bullets(a.state === 'attested' ? [`Attested by ${a.attester}: ${a.reason}`, ...(a.docs?.length ? [`Docs reviewed: ${a.docs.join(', ')}`] : [])] : [`Not attested (${a.state}).`])}`,
+    `On-call docs:\n\n${bullets(a.state === 'attested' ? [`Attested by ${a.attester}${proof(a)}: ${a.reason}`, ...(a.docs?.length ? [`Docs reviewed: ${a.docs.join(', ')}`] : [])] : [`Not attested (${a.state}).`])}`,
     `Gate duration: ${secondsText(r.totalSeconds)}.`,
     heading(2, 'Acceptance Criteria Status'),
     numbered(r.criteria.map((c) => `${c.text}: ${c.status} (${c.detail}).`)),

@@ -29,6 +29,8 @@ export interface MetricRequest {
 }
 
 export interface AnalysisRequest {
+  /** Whose `rollout.endpoints` in the worker's config may lend a metric URL its credentials. */
+  environment?: string;
   probes: ProbeRequest[];
   metrics: MetricRequest[];
 }

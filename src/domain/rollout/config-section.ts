@@ -14,13 +14,35 @@ export const NotificationTargetSchema = strictObject({ webhook: WebhookSchema })
 const Name = z.string().regex(HOOK_NAME, { message: 'expected a lowercase name (letters, digits, dashes; at most 40)' });
 
 /**
+ * A base URL plans use as `${endpoints.NAME}`: a URL, or a URL with the credentials the worker
+ * sends to it (a metrics API token). Only requests under this URL get them, so a plan can point
+ * a metric anywhere but can never make the worker send a secret there.
+ */
+export const EndpointSchema = z
+  .union([HttpUrlSchema, strictObject({ url: HttpUrlSchema, secretHeaders: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { message: 'expected an HTTP header name' }), SecretRefSchema).default({}) })], {
+    message: 'expected an http(s) URL, or { url, secretHeaders }',
+  })
+  .transform((e) => (typeof e === 'string' ? { url: e, secretHeaders: {} } : e));
+
+/** The declared endpoint a URL falls under (same origin, path at or below the endpoint's), if any. */
+export function endpointFor(url: string, endpoints: Record<string, Endpoint>): Endpoint | undefined {
+  if (!URL.canParse(url)) return undefined;
+  const target = new URL(url);
+  return Object.values(endpoints).find((e) => {
+    const base = new URL(e.url);
+    const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+    return base.origin === target.origin && (target.pathname === base.pathname || target.pathname.startsWith(basePath));
+  });
+}
+
+/**
  * An environment's rollout settings: everything a plan may refer to by name, so one plan fits
  * every environment and a plan never carries a command, a credential or a webhook of its own.
  */
 export const RolloutConfigSchema = strictObject(
   {
-    /** Base URLs plans use as `${endpoints.NAME}` (the metrics API). */
-    endpoints: z.record(z.string().regex(ENDPOINT_NAME, { message: 'expected a lowercase endpoint name' }), HttpUrlSchema).default({}),
+    /** Base URLs plans use as `${endpoints.NAME}` (the metrics API), with the credentials requests under them get. */
+    endpoints: z.record(z.string().regex(ENDPOINT_NAME, { message: 'expected a lowercase endpoint name' }), EndpointSchema).default({}),
     /** Cohort hooks plans name in `steps[].hooks[].name`. */
     hooks: z.record(Name, HookDefinitionSchema).default({}),
     /** Notification targets plans name in `notify.target`. */
@@ -36,3 +58,4 @@ export const RolloutConfigSchema = strictObject(
 });
 
 export type RolloutConfig = z.infer<typeof RolloutConfigSchema>;
+export type Endpoint = z.infer<typeof EndpointSchema>;

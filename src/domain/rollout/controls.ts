@@ -1,3 +1,4 @@
+import { includesPrincipal, samePrincipal, type DecisionProof } from '../decision-signature';
 import { DURATION_CAPS_MS } from '../duration-limits';
 import { durationMs, formatDuration, isDuration } from './duration';
 import type { ApprovalPolicy } from './plan-schema';
@@ -9,31 +10,31 @@ import type { RolloutPhase } from './records';
  * function returns the reason to refuse, or undefined when the request is acceptable.
  */
 
-export interface ApprovalRequest {
+export interface ApprovalRequest extends DecisionProof {
   step: string;
   approver: string;
   reason: string;
   ticket?: string;
 }
 
-export interface AbortRequest {
+export interface AbortRequest extends DecisionProof {
   by: string;
   reason: string;
 }
 
-export interface PauseRequest {
+export interface PauseRequest extends DecisionProof {
   by: string;
   reason?: string;
 }
 
-export interface SkipBakeRequest {
+export interface SkipBakeRequest extends DecisionProof {
   by: string;
   reason: string;
   /** The step the person means; refused when the rollout has moved on. */
   step?: string;
 }
 
-export interface SetBakeRequest {
+export interface SetBakeRequest extends DecisionProof {
   by: string;
   /** New total bake of the current step (`30m`, `2h`); time already baked counts towards it. */
   bake: string;
@@ -50,6 +51,11 @@ export interface ControlContext {
   paused: boolean;
   /** Why the rollout is over or being undone, when it is. */
   endReason?: string;
+  /**
+   * Set while a signed request is validated: who sent it is known only once the worker has
+   * verified the signature, so the identity checks wait for the verified principal.
+   */
+  identityPending?: boolean;
 }
 
 const ENDED: ReadonlySet<RolloutPhase> = new Set(['compensating', 'completed', 'aborted']);
@@ -76,8 +82,9 @@ function wrongStep(requested: string | undefined, ctx: ControlContext): string |
 /** May `who` decide for the current step: the allow-list, else anyone but (unless allowed) the initiator. */
 function mayDecide(who: string, ctx: ControlContext, what: string): string | undefined {
   const policy = ctx.policy;
-  if (who === ctx.initiator && !policy?.allowInitiator) return `${who} started this rollout and may not ${what}; ask another approver`;
-  if (policy && policy.approvers.length > 0 && !policy.approvers.includes(who)) return `${who} may not ${what}; allowed: ${policy.approvers.join(', ')}`;
+  if (ctx.identityPending) return undefined;
+  if (samePrincipal(who, ctx.initiator) && !policy?.allowInitiator) return `${who} started this rollout and may not ${what}; ask another approver`;
+  if (policy && policy.approvers.length > 0 && !includesPrincipal(policy.approvers, who)) return `${who} may not ${what}; allowed: ${policy.approvers.join(', ')}`;
   return undefined;
 }
 
@@ -103,7 +110,7 @@ export function rejectionRefusal(req: ApprovalRequest, ctx: ControlContext): str
     namedStep(req.step) ??
     wrongStep(req.step, ctx) ??
     (ctx.phase === 'awaiting-approval' ? undefined : `step "${ctx.currentStep}" is not waiting for approval (it is ${ctx.phase}); use abort to stop the rollout`) ??
-    (approvers.length > 0 && !approvers.includes(req.approver) && req.approver !== ctx.initiator ? `${req.approver} may not reject step "${ctx.currentStep}"; allowed: ${approvers.join(', ')} or the initiator` : undefined)
+    (!ctx.identityPending && approvers.length > 0 && !includesPrincipal(approvers, req.approver) && !samePrincipal(req.approver, ctx.initiator) ? `${req.approver} may not reject step "${ctx.currentStep}"; allowed: ${approvers.join(', ')} or the initiator` : undefined)
   );
 }
 

@@ -135,7 +135,7 @@ export function loadRolloutPlan(text: string, source: string, config: Config): {
   const raw = readPlanDocument(text, source);
   const envName = raw && typeof raw === 'object' ? (raw as { environment?: unknown }).environment : undefined;
   const env = typeof envName === 'string' ? config.environments[envName] : undefined;
-  const expanded = expandEndpoints(raw, env?.rollout.endpoints ?? {}, String(envName));
+  const expanded = expandEndpoints(raw, Object.fromEntries(Object.entries(env?.rollout.endpoints ?? {}).map(([name, e]) => [name, e.url])), String(envName));
   const plan = validatePlan(expanded.value, source, expanded.issues.map((i) => `${i.path.map(String).join('.') || '(top level)'}: ${i.message}`));
   return { plan, context: resolvePlanContext(plan, config, source) };
 }

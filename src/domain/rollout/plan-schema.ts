@@ -69,7 +69,7 @@ export const MetricCheckSchema = strictObject({
     max: z.number().optional(),
     min: z.number().optional(),
     timeout: boundedDuration(DURATION_CAPS_MS.httpRequest).default('10s'),
-  }, { secretHeaders: "a plan never carries credentials: the worker sends no secrets to a URL a plan chose" })
+  }, { secretHeaders: "a plan never carries credentials: declare them on an endpoint in the worker's config (rollout.endpoints.NAME: { url, secretHeaders }) and use ${endpoints.NAME} in the URL" })
   .superRefine((m, ctx) => {
     if (m.max === undefined && m.min === undefined) ctx.addIssue({ code: 'custom', path: ['max'], message: 'a metric check needs a threshold: max, min or both' });
     if (m.max !== undefined && m.min !== undefined && m.min > m.max) ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${m.min} is above max ${m.max}` });

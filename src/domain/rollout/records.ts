@@ -58,6 +58,10 @@ export interface ApprovalRecord {
   at: string;
   /** `update` or `signal` (Web UI). */
   via?: 'update' | 'signal';
+  /** `verified`: `by` is the principal whose key signed it; `unsigned`: `by` is only what was typed. */
+  signature?: 'verified' | 'unsigned';
+  /** `SHA256:...` of the signing key. */
+  key?: string;
 }
 
 /** One check's verdict from one analysis reading. */

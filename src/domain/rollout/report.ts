@@ -22,7 +22,8 @@ function gateLine(g: GateRecord): string {
 function approvalLine(a: ApprovalRecord): string {
   if (a.decision === 'not-required') return `${a.step}: no approval required`;
   if (a.decision === 'timed-out') return `${a.step}: approval timed out at ${a.at}`;
-  return `${a.step}: ${a.decision} by ${a.by}${a.via === 'signal' ? ' (Web UI)' : ''} at ${a.at}: "${a.reason}"${a.ticket ? `, ticket ${a.ticket}` : ''}`;
+  const proof = a.signature === 'verified' ? ` (signed, key ${a.key})` : a.signature === 'unsigned' ? ' (unsigned)' : '';
+  return `${a.step}: ${a.decision} by ${a.by}${proof}${a.via === 'signal' ? ' (Web UI)' : ''} at ${a.at}: "${a.reason}"${a.ticket ? `, ticket ${a.ticket}` : ''}`;
 }
 
 function stepLine(r: RolloutResult, rec: StepRecord): string {

@@ -1,3 +1,5 @@
+import { includesPrincipal } from '../decision-signature';
+
 /** What an operator states to change traffic in a production environment; all of it lands in history. */
 export interface ChangeConfirmation {
   confirmed: boolean;
@@ -27,7 +29,7 @@ export function productionGuardProblem(r: GuardRequest): string | undefined {
   if (!r.confirmation?.ticket?.trim()) missing.push('--ticket <change ticket>');
   if (!r.confirmation?.reason?.trim()) missing.push('--reason <why>');
   if (missing.length) return `environment ${r.environment} is production: changing traffic needs ${missing.join(', ')}`;
-  if (r.approvers.length > 0 && !r.approvers.includes(r.requestedBy)) {
+  if (r.approvers.length > 0 && !includesPrincipal(r.approvers, r.requestedBy)) {
     return `environment ${r.environment} is production and ${r.requestedBy} is not one of its approvers (${r.approvers.join(', ')})`;
   }
   return undefined;

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Worker } from '@temporalio/worker';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
+import type { RollbackDrillResult } from '../../src/shared/rollback';
+import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
+import { createWorker } from '../../src/worker';
+import { runDrillctl } from '../support/drillctl';
+import { freePort } from '../support/ports';
+import { repoRoot, tempDir } from '../support/worker';
+
+// The Temporal Web UI of a finished drill, in a real browser (Debian's chromium through
+// playwright-core): what an operator relies on when they follow the link drillctl prints.
+// Run with `npm run test:ui`; screenshots go to test/ui/screenshots/ (not committed).
+
+const screenshots = path.join(repoRoot, 'test', 'ui', 'screenshots');
+
+async function portPair(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port + 1000 > 65535) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port + 1000, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
+describe('the Temporal Web UI of a finished rollback drill (chromium)', function () {
+  this.timeout(600_000);
+  let server: RunningDevServer;
+  let sandbox: Sandbox;
+  let worker: Worker;
+  let running: Promise<void>;
+  let browser: Browser;
+  let page: Page;
+  let result: RollbackDrillResult & { webUiUrl: string };
+  let uiBase: string;
+
+  before(async () => {
+    const port = await portPair();
+    server = await startDevServer({ port, uiPort: port + 1000 });
+    uiBase = `http://localhost:${port + 1000}`;
+    sandbox = await startSandbox({ dataDir: tempDir('ui-sandbox') });
+    const home = tempDir('ui-home');
+    worker = await createWorker({ address: server.address, dataDir: home });
+    running = worker.run();
+    const run = await runDrillctl(['--config', sandbox.configPath, '--json', 'drill', 'rollback', '--apply'], { TEMPORAL_ADDRESS: server.address, DRILLCTL_HOME: home }, 300_000);
+    assert.equal(run.code, 0, run.stderr);
+    result = JSON.parse(run.stdout) as RollbackDrillResult & { webUiUrl: string };
+
+    const executablePath = process.env.CHROMIUM_PATH ?? execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'ensure-chromium.js')], { encoding: 'utf8' }).trim();
+    browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    page = await browser.newPage({ viewport: { width: 1600, height: 1100 } });
+    fs.mkdirSync(screenshots, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    worker?.shutdown();
+    await running;
+    await sandbox?.stop();
+    await server?.stop();
+  });
+
+  it('the link drillctl printed opens this run in the Web UI', () => {
+    assert.ok(result.webUiUrl.startsWith(`${uiBase}/namespaces/default/workflows/${encodeURIComponent(result.workflowId)}/`), result.webUiUrl);
+  });
+
+  it('finds the drill in the workflow list by its search attributes', async () => {
+    const query = `DrillKind="rollback" AND DrillEnvironment="${result.environment}" AND DrillServiceGroup="${result.group}" AND DrillOutcome="PASS"`;
+    await page.goto(`${uiBase}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
+    await page.getByText(result.workflowId).first().waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: path.join(screenshots, 'workflow-list.png'), fullPage: true });
+    // A filter on another outcome does not list it: the attributes are what filters the list.
+    await page.goto(`${uiBase}/namespaces/default/workflows?query=${encodeURIComponent('DrillKind="rollback" AND DrillOutcome="FAIL"')}`);
+    await page.getByText(/No Workflows|No results/i).first().waitFor({ timeout: 60_000 });
+  });
+
+  it('the run\'s Search Attributes tab shows its kind, environment, group and outcome', async () => {
+    await page.goto(result.webUiUrl);
+    await tab('Search Attributes');
+    const text = await waitForText((t) => t.includes('DrillOutcome') && t.includes('DrillServiceGroup'));
+    for (const value of ['rollback', result.environment, result.group, 'PASS']) assert.ok(text.includes(value), `${value} not shown`);
+    await page.screenshot({ path: path.join(screenshots, 'search-attributes.png'), fullPage: true });
+  });
+
+  it('User Metadata: the summary and the current details, rendered (no raw ** markup)', async () => {
+    await tab('User Metadata');
+    const text = await waitForText((t) => t.includes(`Rollback drill (apply) on ${result.environment} / ${result.group}`) && /Rollback drill PASS: RTO [\d.]+ s/.test(t));
+    assert.match(text, /traffic restored: yes/);
+    assert.doesNotMatch(text, /\*\*/, 'markdown is rendered, not shown raw');
+    await page.screenshot({ path: path.join(screenshots, 'user-metadata.png'), fullPage: true });
+  });
+
+  it('Timeline: every activity with its summary (shift, probe, restore per service)', async () => {
+    await tab('Timeline');
+    const text = await waitForText((t) => t.includes('restoreTraffic'));
+    for (const s of result.services) {
+      assert.ok(text.includes(`shiftTraffic • shift ${s.service} to ${s.target}`), `no shift summary for ${s.service}`);
+      assert.ok(text.includes(`restoreTraffic • restore ${s.service} to`), `no restore summary for ${s.service}`);
+      assert.ok(text.includes(`probeServingRevision • rollback of ${s.service}: wait for`), `no probe summary for ${s.service}`);
+    }
+    await page.screenshot({ path: path.join(screenshots, 'timeline.png'), fullPage: true });
+  });
+
+  async function tab(name: string): Promise<void> {
+    await page.getByText(name, { exact: true }).first().click();
+  }
+
+  /** The text of the page and of its frames (the UI renders markdown in sandboxed frames), once it satisfies `ready`. */
+  async function waitForText(ready: (text: string) => boolean, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let text = '';
+    while (Date.now() < deadline) {
+      const parts = await Promise.all(page.frames().map((f) => f.locator('body').innerText({ timeout: 2000 }).catch(() => '')));
+      text = parts.join('\n');
+      if (ready(text)) return text;
+      await page.waitForTimeout(500);
+    }
+    throw new Error(`the Web UI did not show what was expected within ${timeoutMs} ms; it showed:\n${text.slice(0, 4000)}`);
+  }
+});

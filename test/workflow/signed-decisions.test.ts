@@ -1,0 +1,220 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { closeCloudRunClients } from '../../src/activities/traffic';
+import { signDecision } from '../../src/cli/signing';
+import { EnvironmentSchema, type Config } from '../../src/domain/config/schema';
+import { decisionMessage, type DecisionKind, type DecisionPayload } from '../../src/domain/decision-signature';
+import { renderRolloutMarkdown } from '../../src/domain/rollout/report';
+import type { CloudRunSandbox } from '../../src/sandbox/cloud-run';
+import { ROLLBACK_WORKFLOW } from '../../src/shared/rollback';
+import { abortUpdate, approveUpdate, approveSignal, ROLLOUT_WORKFLOW, rolloutStatusQuery, type ApprovalRequest, type RolloutInput, type RolloutResult, type RolloutStatus } from '../../src/shared/rollout';
+import { startUnderTrafficLock } from '../../src/shared/traffic-lock';
+import { rollbackInputFor, uniqueEnvironment } from '../support/rollback-sandbox';
+import { BACKEND, CANDIDATE, rolloutInputFor, startRolloutCloudRun, timeSkippingEnv, trafficOf } from '../support/rollout-sandbox';
+import { createTestWorker, tempDir } from '../support/worker';
+
+const TASK_QUEUE = 'signed-decisions-test';
+
+/** Real keys from the real ssh-keygen; alice, bob and carol are allowed signers, mallory is not. */
+function keygen(dir: string, name: string): { key: string; pub: string } {
+  const key = path.join(dir, name);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}@laptop`, '-f', key]);
+  return { key, pub: fs.readFileSync(`${key}.pub`, 'utf8').trim() };
+}
+
+const plan = `
+environment: $ENV
+serviceGroup: convex
+steps:
+  - name: canary
+    percent: 10
+    gates: [rollback]
+    approval: { approvers: [Alice, bob] }
+    bake: 1h
+  - name: full
+    percent: 100
+    approval: { approvers: [alice] }
+    bake: 1h
+`;
+
+describe('signed decisions (time-skipping test server, real activities, real ssh-keygen keys)', function () {
+  let env: TestWorkflowEnvironment;
+  let worker: Worker;
+  let running: Promise<void>;
+  let sandbox: CloudRunSandbox;
+  const dir = tempDir('signers');
+  const keys = { alice: keygen(dir, 'alice'), bob: keygen(dir, 'bob'), carol: keygen(dir, 'carol'), mallory: keygen(dir, 'mallory') };
+  const allowedSignersFile = path.join(dir, 'allowed_signers');
+  fs.writeFileSync(allowedSignersFile, ['alice', 'bob', 'carol'].map((p) => `${p} namespaces="drillctl" ${keys[p as 'alice'].pub}`).join('\n') + '\n');
+  // The worker's own config: environments are added per test (each has its own traffic lock id).
+  const config: Config = { environments: {} };
+
+  before(async function () {
+    const ts = await timeSkippingEnv();
+    if (!ts) this.skip();
+    env = ts!;
+    worker = await createTestWorker(env, { taskQueue: TASK_QUEUE, activities: createActivities({ dataDir: tempDir('signed-worker'), config }) });
+    running = worker.run();
+  });
+  after(async () => {
+    if (!env) return;
+    worker.shutdown();
+    await running;
+    await env.teardown();
+  });
+  beforeEach(async () => {
+    sandbox = await startRolloutCloudRun();
+  });
+  const started: WorkflowHandle[] = [];
+  afterEach(async () => {
+    for (const h of started.splice(0)) await h.terminate('test finished').catch(() => undefined);
+    await closeCloudRunClients();
+    await sandbox.stop();
+  });
+
+  /** A rollout in a new environment the worker's config declares (production, or a plain one). */
+  async function start(production: boolean): Promise<{ h: WorkflowHandle; input: RolloutInput }> {
+    const environment = uniqueEnvironment(production ? 'sp' : 'sn');
+    config.environments[environment] = EnvironmentSchema.parse({ production, signing: { allowedSignersFile } });
+    const approvers = ['carol', 'alice', 'bob'];
+    const confirmation = { confirmed: true, ticket: 'CHG-9', reason: 'release 1.4' };
+    const input = rolloutInputFor(sandbox, environment, plan, {
+      production,
+      productionApprovers: production ? approvers : [],
+      ...(production ? { confirmation } : {}),
+    });
+    if (production) input.gates.rollback = { workflowType: ROLLBACK_WORKFLOW, input: rollbackInputFor(sandbox, { mode: 'apply', environment, production: true, approvers, confirmation }) };
+    const h = await startUnderTrafficLock(env.client.workflow, ROLLOUT_WORKFLOW, { environment, group: 'convex', taskQueue: TASK_QUEUE, args: [input] });
+    started.push(h);
+    return { h, input };
+  }
+
+  const status = (h: WorkflowHandle): Promise<RolloutStatus> => h.query(rolloutStatusQuery);
+  async function until(h: WorkflowHandle, what: string, test: (s: RolloutStatus) => boolean): Promise<RolloutStatus> {
+    const deadline = Date.now() + 90_000;
+    let last: RolloutStatus | undefined;
+    while (Date.now() < deadline) {
+      last = await status(h);
+      if (test(last)) return last;
+      if (last.phase === 'baking' && !last.paused) {
+        const rec = last.steps[last.stepIndex]!;
+        await env.sleep(Math.max(1000, rec.bakeMs - rec.bakedMs + 1000));
+      } else await new Promise((r) => setTimeout(r, 100));
+    }
+    return assert.fail(`rollout never reached "${what}"; last phase ${last?.phase} at step ${last?.currentStep}`);
+  }
+  const waitingFor = (step: string) => (s: RolloutStatus) => s.phase === 'awaiting-approval' && s.currentStep === step;
+
+  /** What `drillctl rollout approve --key` sends: the words, and a signature over the rollout's current challenge. */
+  async function signed(h: WorkflowHandle, key: string, kind: DecisionKind, req: ApprovalRequest): Promise<ApprovalRequest> {
+    const challenge = (await status(h)).decision;
+    assert.ok(challenge, 'the status query exposes the challenge to sign');
+    const payload: DecisionPayload = { ...challenge, decision: kind, reason: req.reason, ...(req.ticket ? { ticket: req.ticket } : {}) };
+    return { ...req, signature: await signDecision(key, payload) };
+  }
+
+  async function refused(run: Promise<unknown>, expected: RegExp): Promise<void> {
+    await assert.rejects(run, (err: unknown) => {
+      assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
+      assert.match(err.cause?.message ?? err.message, expected);
+      return true;
+    });
+  }
+
+  it('refuses a key not in allowed signers, and the initiator\'s own key whatever --as says', async () => {
+    const { h } = await start(false);
+    await until(h, 'canary waits', waitingFor('canary'));
+    await refused(
+      h.executeUpdate(approveUpdate, { args: [await signed(h, keys.mallory.key, 'approve', { step: 'canary', approver: 'alice', reason: 'looks fine' })] }),
+      /signed by key SHA256:\S+, which .*allowed_signers does not allow to sign drillctl decisions/,
+    );
+    // carol started the rollout; typing --as bob does not make her key bob's.
+    await refused(
+      h.executeUpdate(approveUpdate, { args: [await signed(h, keys.carol.key, 'approve', { step: 'canary', approver: 'bob', reason: 'looks fine' })] }),
+      /carol started this rollout and may not approve step "canary"/,
+    );
+    // A signature over other words (the reason edited after signing) does not verify either.
+    const edited = { ...(await signed(h, keys.bob.key, 'approve', { step: 'canary', approver: 'bob', reason: 'looks fine' })), reason: 'ship it' };
+    await refused(h.executeUpdate(approveUpdate, { args: [edited] }), /does not verify: the signature does not match the decision/);
+    const s = await status(h);
+    assert.equal(s.phase, 'awaiting-approval', 'nothing was applied');
+    assert.deepEqual(s.approvals, []);
+  });
+
+  it('records the verified principal in history, status and report, never the typed name', async () => {
+    const { h } = await start(false);
+    await until(h, 'canary waits', waitingFor('canary'));
+    // Typed --as mallory, signed with alice's key (through the real ssh-keygen): alice approved.
+    const challenge = (await status(h)).decision!;
+    const payload: DecisionPayload = { ...challenge, decision: 'approve', reason: 'canary healthy', ticket: 'CHG-1' };
+    const signature = execFileSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', keys.alice.key, '-n', 'drillctl'], { input: decisionMessage(payload) }).toString();
+    const record = await h.executeUpdate(approveUpdate, { args: [{ step: 'canary', approver: 'mallory', reason: 'canary healthy', ticket: 'CHG-1', signature }] });
+    assert.equal(record.by, 'alice');
+    assert.equal(record.signature, 'verified');
+    assert.match(record.key ?? '', /^SHA256:/);
+    const after = await status(h);
+    assert.notEqual(after.decision!.nonce, challenge.nonce, 'the nonce is replaced once a decision is applied');
+    assert.equal(after.approvals[0]!.by, 'alice');
+    assert.ok(after.timeline.some((t) => t.event === 'approved' && t.by === 'alice'));
+
+    // An unsigned decision is accepted here (not production) and says so.
+    await until(h, 'full waits', waitingFor('full'));
+    await h.executeUpdate(abortUpdate, { args: [{ by: 'dave', reason: 'testing unsigned' }] });
+    const result: RolloutResult = await h.result().catch((err: { cause?: { details?: unknown[] } }) => err.cause?.details?.[0] as RolloutResult);
+    assert.ok(result.timeline.some((t) => t.event === 'abort-requested' && t.by === 'dave (unsigned)'), JSON.stringify(result.timeline));
+    assert.match(renderRolloutMarkdown(result), /canary: approved by alice \(signed, key SHA256:\S+\)/);
+
+    // History: the Update's outcome carries the verified principal.
+    const history = await h.fetchHistory();
+    const outcomes = history.events!.filter((e) => e.workflowExecutionUpdateCompletedEventAttributes).map((e) => defaultPayloadConverter.fromPayload<{ by?: string }>(e.workflowExecutionUpdateCompletedEventAttributes!.outcome!.success!.payloads![0]!));
+    assert.equal(outcomes[0]!.by, 'alice');
+  });
+
+  it('refuses a valid signed approval replayed onto another step or another rollout', async () => {
+    const a = await start(false);
+    await until(a.h, 'canary waits', waitingFor('canary'));
+    const canary = await signed(a.h, keys.bob.key, 'approve', { step: 'canary', approver: 'bob', reason: 'canary healthy' });
+    const b = await start(false);
+    await until(b.h, 'canary waits', waitingFor('canary'));
+    // Same words, same step name, same signer: but bound to rollout a's id, run and nonce.
+    await refused(b.h.executeUpdate(approveUpdate, { args: [canary] }), /does not verify/);
+    await a.h.executeUpdate(approveUpdate, { args: [canary] });
+    // Applied once: the nonce moved on, so the same signature cannot approve again...
+    await until(a.h, 'full waits', waitingFor('full'));
+    await refused(a.h.executeUpdate(approveUpdate, { args: [{ ...canary, step: 'full' }] }), /does not verify/);
+    // ...nor arrive through the Web UI's signal twin.
+    await a.h.signal(approveSignal, { ...canary, step: 'full' });
+    const s = await until(a.h, 'the signal is refused', (x) => x.timeline.some((t) => t.event === 'refused'));
+    assert.match(s.timeline.find((t) => t.event === 'refused')!.detail, /does not verify/);
+    assert.deepEqual(s.approvals.filter((x) => x.decision === 'approved').map((x) => x.step), ['canary']);
+    assert.equal((await a.h.describe()).status.name, 'RUNNING', 'a refused signal changes nothing');
+  });
+
+  it('promotes a production rollout with approvers and a rollback gate when every decision is signed', async () => {
+    const { h } = await start(true);
+    await until(h, 'canary waits', waitingFor('canary'));
+    // Production: the Web UI's unsigned signal and an unsigned Update are both refused.
+    await refused(h.executeUpdate(approveUpdate, { args: [{ step: 'canary', approver: 'alice', reason: 'ok' }] }), /is production: decisions must be signed/);
+    await h.signal(approveSignal, { step: 'canary', approver: 'alice', reason: 'ok' });
+    await until(h, 'the signal is refused', (x) => x.timeline.some((t) => t.event === 'refused'));
+    await h.executeUpdate(approveUpdate, { args: [await signed(h, keys.bob.key, 'approve', { step: 'canary', approver: 'bob', reason: 'canary healthy' })] });
+    await until(h, 'full waits', waitingFor('full'));
+    await h.executeUpdate(approveUpdate, { args: [await signed(h, keys.alice.key, 'approve', { step: 'full', approver: 'alice', reason: 'all good' })] });
+    await until(h, 'finished', (s) => s.phase === 'completed');
+    const result = (await h.result()) as RolloutResult;
+    assert.equal(result.outcome, 'promoted');
+    assert.deepEqual(result.gates.map((g) => [g.step, g.gate, g.status]).filter((g) => g[1] === 'rollback'), [['canary', 'rollback', 'passed']]);
+    assert.deepEqual(result.approvals.map((a) => [a.step, a.by, a.signature]), [
+      ['canary', 'bob', 'verified'],
+      ['full', 'alice', 'verified'],
+    ]);
+    assert.equal(trafficOf(sandbox, BACKEND)[0]!.revision, CANDIDATE[BACKEND]);
+  });
+});
