@@ -36,15 +36,23 @@ export const NON_RETRYABLE_BACKUP_FAILURES: string[] = [
 
 export type { RestoreAuthorization, RestoreMode };
 
+/** What a caller asks for; the worker resolves URLs, secret references and the snapshot folder from its own config. */
+export interface BackupRestoreRequest {
+  environment: string;
+  /** Overrides `backup.restoreMode` of the config. */
+  restoreMode?: RestoreMode;
+  authorization: RestoreAuthorization;
+}
+
 export interface BackupRestoreInput {
   environment: string;
   production: boolean;
   /**
-   * The environment's backup section, secret references only. Without `snapshotDir` and
-   * `keepSnapshots`: the worker keeps snapshots by its own config. (Drills started before that
-   * carry both, `snapshotDir` made absolute by the CLI.)
+   * The environment's backup section as the worker resolved it from its own config (snapshotDir
+   * under its data folder). Secret references only. Since worker-owned snapshots the workflow
+   * sends activities file names only, and the worker places them itself.
    */
-  backup: Omit<BackupConfig, 'snapshotDir' | 'keepSnapshots'> & Partial<Pick<BackupConfig, 'snapshotDir' | 'keepSnapshots'>>;
+  backup: BackupConfig;
   /** From config (`backup.restoreMode`) unless the CLI overrides it. */
   restoreMode: RestoreMode;
   authorization: RestoreAuthorization;

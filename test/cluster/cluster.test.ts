@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { cloudRunClientOptions } from '../../src/activities/traffic';
 import { RELEASE_SERVICES } from '../../src/sandbox/rollout';
-import type { ListedRun } from '../../src/cli/commands/list';
+import type { ListedRun } from '../../src/client';
 import type { RolloutResult } from '../../src/shared/rollout';
 import { parse } from 'yaml';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';

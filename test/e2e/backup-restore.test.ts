@@ -75,8 +75,7 @@ describe('drillctl drill backup-restore (subprocess CLI, worker process, real co
   before(async () => {
     address = (await devServer()).address;
     sandbox = await startSandbox({ dataDir: tempDir('backup-e2e-sandbox') });
-    worker = startWorkerProcess(address, { ...workerEnv, [SECRET_MANAGER_EMULATOR_ENV]: sandbox.secretManager.address });
-    await worker.ready;
+    await useWorkerConfig(sandbox.configPath);
     client = new Client({ connection: await Connection.connect({ address }) });
   });
   after(async () => {
@@ -95,8 +94,23 @@ describe('drillctl drill backup-restore (subprocess CLI, worker process, real co
     return file;
   }
 
-  const drill = (args: string[], config = sandbox.configPath): Promise<CliRun> =>
-    runDrillctl(['--config', config, ...args], { TEMPORAL_ADDRESS: address, DRILLCTL_HOME: home }, 240_000);
+  /**
+   * The worker owns its config and reads it at start: a test that changes the backup section runs
+   * a worker with that config (the CLI is given the same file, for its early checks).
+   */
+  let workerConfig = '';
+  async function useWorkerConfig(config: string, restart = false): Promise<void> {
+    if (config === workerConfig && !restart) return;
+    if (worker) await worker.kill('SIGTERM');
+    worker = startWorkerProcess(address, { ...workerEnv, DRILLCTL_CONFIG: config, [SECRET_MANAGER_EMULATOR_ENV]: sandbox.secretManager.address });
+    await worker.ready;
+    workerConfig = config;
+  }
+
+  const drill = async (args: string[], config = sandbox.configPath): Promise<CliRun> => {
+    await useWorkerConfig(config);
+    return runDrillctl(['--config', config, ...args], { TEMPORAL_ADDRESS: address, DRILLCTL_HOME: home }, 240_000);
+  };
 
   const json = (run: CliRun): BackupRestoreResult & { webUiUrl: string } => {
     try {
@@ -287,8 +301,7 @@ describe('drillctl drill backup-restore (subprocess CLI, worker process, real co
     const running = drill(['--json', 'drill', 'backup-restore'], config);
     await waitFor('the import to be in progress', () => sandbox.convexScratch.imports().some((i) => i.state === 'in_progress'), 120_000);
     await worker.kill('SIGKILL');
-    worker = startWorkerProcess(address, workerEnv);
-    await worker.ready;
+    await useWorkerConfig(config, true);
     sandbox.faults.clear('convex-import');
     const run = await running;
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const env = await testEnv();
   const sandbox = await startSandbox({ dataDir: tempDir('record-backup') });
   const worker = await createTestWorker(env);
-  const { snapshotDir: _dir, keepSnapshots: _keep, ...backup } = selectEnvironment(parseConfig(stringify(sandbox.config), 'sandbox'), undefined, 'sandbox').env.backup!;
+  const backup = selectEnvironment(parseConfig(stringify(sandbox.config), 'sandbox'), undefined, 'sandbox').env.backup!;
   sandbox.convex.storeFile(Buffer.from('a stored file\n'), 'text/plain');
   const input: BackupRestoreInput = {
     environment: 'sandbox',

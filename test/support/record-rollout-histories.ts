@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../src/activities';
 import { closeCloudRunClients } from '../../src/activities/traffic';
-import { signDecision } from '../../src/cli/signing';
+import { signDecision } from '../../src/signing/sign-decision';
 import { ConfigSchema } from '../../src/domain/config/schema';
 import type { DecisionKind } from '../../src/domain/decision-signature';
 import { approveUpdate, rejectUpdate, ROLLOUT_WORKFLOW, rolloutStatusQuery, type ApprovalRequest, type RolloutInput } from '../../src/shared/rollout';

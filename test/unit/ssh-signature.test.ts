@@ -5,7 +5,7 @@ import path from 'node:path';
 import { AllowedSignersError, parseAllowedSigners, principalsForKey } from '../../src/signing/allowed-signers';
 import { generateOpenSshKey, isEncryptedOpenSshKey, parseOpenSshPrivateKey } from '../../src/signing/openssh-key';
 import { DRILLCTL_SIGNATURE_NAMESPACE as NS, parseSshSignature, signSshSignature, SshSignatureError, verifySshSignature } from '../../src/signing/sshsig';
-import { signDecision } from '../../src/cli/signing';
+import { signDecision } from '../../src/signing/sign-decision';
 import { decisionMessage, type DecisionPayload } from '../../src/domain/decision-signature';
 import { tempDir } from '../support/worker';
 

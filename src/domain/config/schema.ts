@@ -94,7 +94,7 @@ export const BackupConfigSchema = strictObject({
   /** A separate deployment for a true restore test; required by restore mode `scratch`. */
   scratch: ConvexDeploymentSchema.optional(),
   restoreMode: z.enum(['append', 'scratch', 'replace', 'replace-all']).default('scratch'),
-  /** Where the worker keeps this environment's snapshots, relative to the worker's data dir (its DRILLCTL_HOME). */
+  /** Where the worker keeps this environment's snapshots; relative paths are under the worker's data folder (its DRILLCTL_HOME). */
   snapshotDir: z.string().min(1).default('snapshots'),
   /** The worker keeps this many of the environment's newest snapshots (with their manifests) and deletes older ones. */
   keepSnapshots: z.number().int().min(1).default(5),
