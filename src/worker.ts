@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { Worker, type WorkerInterceptors } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { locateConfigFile, readConfigFile } from './config-file';
+import type { Config } from './domain/config/schema';
 import { connectWorkerConnection, resolveTemporalTarget } from './temporal/connection';
 import { TASK_QUEUE } from './temporal/task-queue';
 import { installRuntime, telemetryFromEnv, type TelemetryOptions } from './temporal/telemetry';
@@ -13,6 +15,8 @@ export interface WorkerOptions {
   address?: string;
   namespace?: string;
   dataDir: string;
+  /** The worker's configuration: the authority for everything its workflows run with (see ActivityDeps.config). */
+  config: Config;
   taskQueue?: string;
   /** Extra interceptors (the benchmark's activity timing); none in production. */
   interceptors?: WorkerInterceptors;
@@ -29,7 +33,7 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     namespace: target.namespace,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     workflowsPath: require.resolve('./workflows'),
-    activities: createActivities({ dataDir: opts.dataDir }),
+    activities: createActivities({ dataDir: opts.dataDir, config: opts.config }),
     // Drill activities mostly wait (probes between requests, traffic changes on Cloud Run
     // operations): the SDK's default of 100 slots made probes of 50 concurrent rollback drills queue
     // behind the traffic shifts, which inflated their RTO (bench: concurrency).
@@ -46,13 +50,25 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
   });
 }
 
-/** Entry point when run directly (tests spawn it as a child process, `drillctl worker` calls runWorker). */
-export async function runWorker(opts: WorkerOptions & { telemetry?: TelemetryOptions }): Promise<void> {
+export type RunWorkerOptions = Omit<WorkerOptions, 'config'> & {
+  /** Config file; default: $DRILLCTL_CONFIG, ./drillctl.yaml, then the sandbox's (see config-file.ts). */
+  configFile?: string;
+  telemetry?: TelemetryOptions;
+};
+
+/**
+ * Entry point when run directly (tests spawn it as a child process, `drillctl worker` calls runWorker).
+ * The config is read once, at start: an invalid one stops the worker before it polls.
+ */
+export async function runWorker(opts: RunWorkerOptions): Promise<void> {
+  const configFile = locateConfigFile(opts.configFile, opts.dataDir);
+  const config = readConfigFile(configFile);
   const telemetry = opts.telemetry ?? telemetryFromEnv();
   installRuntime(telemetry);
   const tracingOptions = tracingFromEnv();
   const tracing = opts.tracing ?? (tracingOptions ? startWorkerTracing(tracingOptions) : undefined);
-  const worker = await createWorker({ ...opts, tracing });
+  const worker = await createWorker({ ...opts, config, tracing });
+  process.stderr.write(`worker config ${configFile}\n`);
   if (telemetry.metricsAddress) process.stderr.write(`worker metrics on http://${telemetry.metricsAddress}/metrics\n`);
   if (tracing) process.stderr.write('worker traces to the OTLP endpoint in OTEL_EXPORTER_OTLP_*\n');
   process.stderr.write(`worker polling task queue ${opts.taskQueue ?? TASK_QUEUE}\n`);

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { finishedRollout } from '../../src/cli/commands/rollout-handle';
+import { finishedRollout } from '../../src/client';
 import type { RolloutResult } from '../../src/shared/rollout';
 import { startTestEndpoint } from '../../test/support/rollout-sandbox';
 import { atMost, context, max, median, type Benchmark, type BenchContext } from '../harness';

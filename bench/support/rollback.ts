@@ -8,7 +8,8 @@ import type { RollbackDrillInput, RollbackDrillResult } from '../../src/shared/r
 import { trafficLockWorkflowId } from '../../src/shared/traffic-lock';
 import type { BenchContext } from '../harness';
 import { startSandboxProcess, type SandboxProcess } from './cloud-run-process';
-import type { BenchWorker } from './worker';
+import { benchConfig, type BenchWorker } from './worker';
+import { registerRollback } from '../../test/support/worker-config';
 
 /** The sandbox's own rollback settings (drillctl sandbox writes these into its config). */
 export const PROBE_INTERVAL_MS = 250;
@@ -48,7 +49,7 @@ export interface TemporalRun {
 export async function rollbackViaTemporal(w: BenchWorker, input: RollbackDrillInput): Promise<TemporalRun> {
   const startedAtMs = Date.now();
   const t0 = performance.now();
-  const handle = await w.client.workflow.start('rollbackDrill', { taskQueue: w.taskQueue, workflowId: trafficLockWorkflowId(input.environment, input.group), args: [input] });
+  const handle = await w.client.workflow.start('rollbackDrill', { taskQueue: w.taskQueue, workflowId: trafficLockWorkflowId(input.environment, input.group), args: [registerRollback(benchConfig, input)] });
   const result = (await handle.result()) as RollbackDrillResult;
   if (result.verdict !== 'PASS') throw new Error(`rollback drill on ${input.group}: ${result.verdict} (${result.reasons.join('; ')})`);
   return { result, wallMs: performance.now() - t0, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, startedAtMs };
@@ -91,7 +92,7 @@ export async function rollbackDirect(ctx: BenchContext, input: RollbackDrillInpu
 
 let directActivities: ReturnType<typeof createActivities> | undefined;
 function direct(ctx: BenchContext): ReturnType<typeof createActivities> {
-  directActivities ??= createActivities({ dataDir: ctx.tmpDir });
+  directActivities ??= createActivities({ dataDir: ctx.tmpDir, config: { environments: {} } });
   return directActivities;
 }
 

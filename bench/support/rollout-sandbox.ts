@@ -2,19 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { rolloutInput } from '../../src/cli/commands/rollout-input';
-import { drillSearchAttributes } from '../../src/cli/drill-kinds';
+import { DrillClient } from '../../src/client';
+import { readConfigFile } from '../../src/config-file';
+import { loadRolloutPlan } from '../../src/domain/rollout/plan-context';
+import { resolveTemporalTarget } from '../../src/temporal/connection';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
 import { SANDBOX_ROLLOUT_ENVIRONMENT } from '../../src/sandbox/rollout';
-import { approveUpdate, ROLLOUT_WORKFLOW, rolloutStatusQuery, type RolloutInput, type RolloutStatus } from '../../src/shared/rollout';
-import { startUnderTrafficLock } from '../../src/shared/traffic-lock';
-import { TASK_QUEUE } from '../../src/temporal/task-queue';
+import { approveUpdate, rolloutStatusQuery, type RolloutRequest, type RolloutStatus } from '../../src/shared/rollout';
 import type { BenchContext } from '../harness';
+import { benchConfig } from './worker';
 
 export interface RolloutSandbox {
   sandbox: Sandbox;
   /** Starts a rollout of `planYaml` as `drillctl rollout start --as carol` would (same input builder). */
-  start(client: Client, planYaml: string, over?: Partial<RolloutInput>): Promise<WorkflowHandleWithFirstExecutionRunId>;
+  start(client: Client, planYaml: string, over?: Partial<RolloutRequest>): Promise<WorkflowHandleWithFirstExecutionRunId>;
   stop(): Promise<void>;
 }
 
@@ -31,20 +32,16 @@ export async function startRolloutSandbox(ctx: BenchContext, name: string, opts:
   env.rollback = { ...env.rollback, probeIntervalMs: 100 };
   if (opts.notifyWebhook) env.rollout = { ...env.rollout, notifications: { bench: { webhook: opts.notifyWebhook } } };
   fs.writeFileSync(sandbox.configPath, stringify(sandbox.config));
-  let plans = 0;
+  // The shared bench worker owns its config: this sandbox's environments join it.
+  const config = readConfigFile(sandbox.configPath);
+  Object.assign(benchConfig.environments, config.environments);
   return {
     sandbox,
     async start(client, planYaml, over = {}) {
-      const file = path.join(dir, `plan-${++plans}.yaml`);
-      fs.writeFileSync(file, planYaml);
-      const input = { ...rolloutInput({ config: sandbox.configPath }, { file, as: 'carol' }, () => ''), ...over };
-      return startUnderTrafficLock(client.workflow, ROLLOUT_WORKFLOW, {
-        environment: input.environment,
-        group: input.group,
-        taskQueue: TASK_QUEUE,
-        args: [input],
-        typedSearchAttributes: drillSearchAttributes('rollout', input.environment, input.group),
-      });
+      const { plan } = loadRolloutPlan(planYaml, 'bench plan', config);
+      const request: RolloutRequest = { environment: plan.environment, group: plan.serviceGroup, initiator: 'carol', plan, ...over };
+      const run = await new DrillClient(client, resolveTemporalTarget(), config).startRollout(request);
+      return run.handle as WorkflowHandleWithFirstExecutionRunId;
     },
     stop: () => sandbox.stop(),
   };

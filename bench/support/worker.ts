@@ -1,3 +1,4 @@
+import type { Config } from '../../src/domain/config/schema';
 import type { Client } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next, Worker } from '@temporalio/worker';
@@ -42,6 +43,12 @@ class TimingInterceptor implements ActivityInboundCallsInterceptor {
   }
 }
 
+/**
+ * The shared worker's config: each benchmark registers the environments it starts (its sandboxes
+ * listen on fresh ports), and the worker's activities read them by reference.
+ */
+export const benchConfig: Config = { environments: {} };
+
 let shared: Promise<{ bench: BenchWorker; worker: Worker; running: Promise<void> }> | undefined;
 
 /**
@@ -55,6 +62,7 @@ export function benchWorker(ctx: BenchContext): Promise<BenchWorker> {
       address: ctx.temporalAddress,
       namespace: 'default',
       dataDir: ctx.tmpDir,
+      config: benchConfig,
       interceptors: { activity: [() => ({ inbound: new TimingInterceptor() })] },
     });
     const running = worker.run();

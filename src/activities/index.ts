@@ -6,6 +6,7 @@ import { createDecisionActivities } from './decisions/verify-decision';
 import { createNotifyActivities } from './notify';
 import { httpCheck } from './probes/http-check';
 import { createReprojectActivities } from './reproject';
+import { createSettingsActivities } from './settings';
 import { createReportActivities } from './reports/write-report';
 import { createTrafficActivities, probeServingRevision, probeServingRevisions } from './traffic';
 
@@ -13,8 +14,12 @@ import { createTrafficActivities, probeServingRevision, probeServingRevisions } 
 export interface ActivityDeps {
   /** Folder for reports, snapshots and other files the worker writes. */
   dataDir: string;
-  /** The worker's own configuration: hooks, notification targets and allowed signers are resolved from it by name. */
-  config?: Config;
+  /**
+   * The worker's own configuration, the authority for every URL, secret reference, command, hook,
+   * webhook, allowed signers and the production flag. Workflow inputs name environments and groups; activities look
+   * them up here and refuse names it does not declare.
+   */
+  config: Config;
 }
 
 /**
@@ -23,6 +28,7 @@ export interface ActivityDeps {
  */
 export function createActivities(deps: ActivityDeps) {
   return {
+    ...createSettingsActivities(deps),
     httpCheck,
     ...createBackupActivities(),
     ...createReportActivities(deps.dataDir),

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import type * as ClientModule from '../client';
+import type { DrillClient } from '../client';
+import type * as ConfigFile from '../config-file';
 import type * as ConfigParse from '../domain/config/parse';
-import type { EnvironmentConfig } from '../domain/config/schema';
+import type { Config, EnvironmentConfig } from '../domain/config/schema';
 import { connectClient, resolveTemporalTarget, type TemporalTarget } from '../temporal/connection';
 import { webUiUrlFromEnv } from '../temporal/web-ui';
 import { dataDir } from './data-dir';
@@ -25,16 +27,14 @@ export function configParse(): typeof ConfigParse {
   return require('../domain/config/parse') as typeof ConfigParse;
 }
 
-export const SANDBOX_CONFIG_FILE = path.join('sandbox', 'config.yaml');
+function configFiles(): typeof ConfigFile {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../config-file') as typeof ConfigFile;
+}
 
 /** --config, then DRILLCTL_CONFIG, then ./drillctl.yaml, then the config `drillctl sandbox up` wrote. */
 export function configPath(opts: GlobalOptions): string {
-  if (opts.config) return path.resolve(opts.config);
-  if (process.env.DRILLCTL_CONFIG) return path.resolve(process.env.DRILLCTL_CONFIG);
-  if (fs.existsSync('drillctl.yaml')) return path.resolve('drillctl.yaml');
-  const sandbox = path.join(dataDir(), SANDBOX_CONFIG_FILE);
-  if (fs.existsSync(sandbox)) return sandbox;
-  throw new (configParse().ConfigError)('no config file: pass --config FILE, set DRILLCTL_CONFIG, create ./drillctl.yaml, or run `drillctl up` to use the sandbox', '(none)');
+  return configFiles().locateConfigFile(opts.config, dataDir());
 }
 
 export interface LoadedEnvironment {
@@ -45,15 +45,35 @@ export interface LoadedEnvironment {
 
 export function loadEnvironment(opts: GlobalOptions): LoadedEnvironment {
   const source = configPath(opts);
-  const { ConfigError, parseConfig, selectEnvironment } = configParse();
-  let text: string;
-  try {
-    text = fs.readFileSync(source, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read config file ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, source);
-  }
-  const { name, env } = selectEnvironment(parseConfig(text, source), opts.env, source);
+  const { name, env } = configParse().selectEnvironment(configFiles().readConfigFile(source), opts.env, source);
   return { name, env, source };
+}
+
+/** The caller's copy of the config: the environment a command means, and early refusals. */
+export interface CallerConfig {
+  config: Config;
+  source: string;
+  environment: string;
+}
+
+export function callerConfig(opts: GlobalOptions): CallerConfig {
+  const source = configPath(opts);
+  const config = configFiles().readConfigFile(source);
+  const { name } = configParse().selectEnvironment(config, opts.env, source);
+  return { config, source, environment: name };
+}
+
+/** A DrillClient that checks requests against the caller's config before starting anything. */
+export async function withDrillClient<T>(opts: GlobalOptions, fn: (client: DrillClient, caller: CallerConfig) => Promise<T>): Promise<T> {
+  const caller = callerConfig(opts);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { DrillClient } = require('../client') as typeof ClientModule;
+  const client = await DrillClient.connect(temporalTarget(opts), caller.config);
+  try {
+    return await fn(client, caller);
+  } finally {
+    await client.close();
+  }
 }
 
 /**
@@ -64,7 +84,9 @@ function configuredUiUrl(opts: GlobalOptions): string | undefined {
   if (webUiUrlFromEnv()) return undefined; // the environment wins; no need to read the file
   try {
     const source = configPath(opts);
-    return configParse().parseConfig(fs.readFileSync(source, 'utf8'), source).temporal?.uiUrl;
+    const text = fs.readFileSync(source, 'utf8');
+    // Most configs have none: skip loading the schema (a cold-start cost) for them.
+    return text.includes('uiUrl') ? configParse().parseConfig(text, source).temporal?.uiUrl : undefined;
   } catch {
     return undefined;
   }

@@ -1,3 +1,4 @@
+import { SETTINGS_FAILURES } from '../settings/errors';
 import { TemporalUnreachableError } from '../temporal/connection';
 import { paint } from './output';
 
@@ -47,9 +48,20 @@ function configHint(err: Error & Record<string, unknown>): string {
   return `fix the ${count === 1 ? 'field' : `${count} fields`} listed above and run the command again; nothing was started or changed`;
 }
 
+/** A workflow the worker refused as its first step: its config cannot serve the request. */
+function settingsFailure(err: Error): boolean {
+  const type = (err as { cause?: { type?: string } }).cause?.type;
+  return type !== undefined && SETTINGS_FAILURES.includes(type);
+}
+
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
   if (isNamed(err, 'ConfigError')) return new CliError(err.message, ExitCode.usage, configHint(err));
+  if (isNamed(err, 'SigningError')) return new CliError(err.message, ExitCode.usage, String(err.hint));
+  if (isNamed(err, 'SettingsError')) return new CliError(err.message, ExitCode.usage, typeof err.hint === 'string' ? err.hint : 'nothing was started');
+  if (isNamed(err, 'WorkflowFailedError') && settingsFailure(err)) {
+    return new CliError(`refused by the worker: ${rootCauseMessage(err)}`, ExitCode.usage, "the worker's config is the authority; nothing was started or changed");
+  }
   if (err instanceof TemporalUnreachableError) {
     return new CliError(err.message, ExitCode.unavailable, 'start one with `drillctl up` (embedded dev server) or set TEMPORAL_ADDRESS / --address to your cluster');
   }

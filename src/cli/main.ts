@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { GlobalOptions } from './context';
 import { ExitCode, reportError } from './errors';
 import { registerDemo } from './commands/demo';
+import { registerDoctor } from './commands/doctor';
 import { registerDrillBackupRestore } from './commands/drill-backup-restore';
 import { registerDrillHealth } from './commands/drill-health';
 import { registerDrillReplay } from './commands/drill-replay';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerDrillReplay(drill, global);
   registerDrillRollback(drill, global);
 
+  registerDoctor(program, global);
   registerGate(program, global);
   registerRollout(program, global);
   registerReport(program, global);

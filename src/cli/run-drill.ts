@@ -1,42 +1,24 @@
-import type { SearchAttributePair } from '@temporalio/common';
-import { workflowHistoryUrl } from '../temporal/web-ui';
-import { TASK_QUEUE } from '../temporal/task-queue';
-import { withClient, type GlobalOptions } from './context';
+import type { StartedRun } from '../client';
+import { withDrillClient, type GlobalOptions, type CallerConfig } from './context';
+import type { DrillClient } from '../client';
 import { ExitCode } from './errors';
 import { emit } from './output';
 
-export interface DrillStart<I> {
-  workflowType: string;
-  workflowId: string;
-  input: I;
-  staticSummary: string;
-  staticDetails?: string;
-  searchAttributes: SearchAttributePair[];
-}
-
 /**
- * Starts a drill workflow, waits for its result, prints it (human or --json, with the Web UI link)
- * and returns the exit code its verdict implies. A workflow that fails is reported by the error layer.
+ * Starts a drill through the client, waits for its result, prints it (human or --json, with the
+ * Web UI link) and returns the exit code its verdict implies. A workflow that fails is reported by
+ * the error layer.
  */
-export async function runDrill<I, R extends { verdict: 'PASS' | 'FAIL' }>(
+export async function runDrill<R extends { verdict: 'PASS' | 'FAIL' | 'PLANNED' }>(
   opts: GlobalOptions,
-  start: DrillStart<I>,
+  start: (client: DrillClient, caller: CallerConfig) => Promise<StartedRun<R>>,
   render: (result: R) => string,
 ): Promise<number> {
-  return withClient(opts, async (client, target) => {
-    const handle = await client.workflow.start(start.workflowType, {
-      taskQueue: TASK_QUEUE,
-      workflowId: start.workflowId,
-      args: [start.input],
-      staticSummary: start.staticSummary,
-      staticDetails: start.staticDetails,
-      typedSearchAttributes: start.searchAttributes,
-      workflowIdConflictPolicy: 'FAIL',
-    });
-    const link = workflowHistoryUrl(target, handle.workflowId, handle.firstExecutionRunId);
-    if (!opts.json) process.stderr.write(`started ${handle.workflowId}\n  ${link}\n`);
-    const result = (await handle.result()) as R;
-    emit({ ...result, webUiUrl: link }, { json: !!opts.json }, (r) => `${render(r)}\nHistory: ${link}`);
-    return result.verdict === 'PASS' ? ExitCode.ok : ExitCode.failed;
+  return withDrillClient(opts, async (client, caller) => {
+    const run = await start(client, caller);
+    if (!opts.json) process.stderr.write(`started ${run.workflowId}\n  ${run.webUiUrl}\n`);
+    const result = await run.result();
+    emit({ ...result, webUiUrl: run.webUiUrl }, { json: !!opts.json }, (r) => `${render(r)}\nHistory: ${run.webUiUrl}`);
+    return result.verdict === 'FAIL' ? ExitCode.failed : ExitCode.ok;
   });
 }

@@ -14,6 +14,7 @@ import { releaseServiceGroup, startRolloutStandIns, SANDBOX_ROLLOUT_ENVIRONMENT,
 import { ensureDemoSigner } from './demo-signer';
 import { SinkFaultSchema } from './runtime/faults';
 import { startRuntimeStandIn, type RuntimeStandIn } from './runtime/stand-in';
+import { startSecretManagerSandbox, type SecretManagerSandbox } from './secret-manager/emulator';
 
 /** The config file shape as written (inputs to zod; defaults filled in on load). */
 type ConfigInput = z.input<typeof ConfigSchema>;
@@ -36,6 +37,12 @@ export interface Sandbox {
   /** The scratch deployment the backup/restore drill restores into (true restore test); key in `convexScratchAdminKeyFile`. */
   convexScratch: ConvexStandIn;
   convexScratchAdminKeyFile: string;
+  /**
+   * Secret Manager holding both Convex admin keys (secrets `convex-admin-key` and
+   * `convex-scratch-admin-key`); a worker reads `gcp:` references from it when
+   * DRILLCTL_SECRET_MANAGER_EMULATOR_HOST names `endpoints.secretManager`.
+   */
+  secretManager: SecretManagerSandbox;
   /** The runtime whose history the replay drill replays (commands run as subprocesses). */
   runtime: RuntimeStandIn;
   /** Staged rollouts: environment `sandbox-rollout`, its cohort flag service and metrics. */
@@ -93,6 +100,15 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const convexScratch = await startConvexStandIn({ dataDir: path.join(dir, 'convex-scratch'), adminKey: convexScratchAdminKey });
   stops.push(() => convexScratch.stop());
   seedBackupCanaries(convex);
+  const secretManager = await startSecretManagerSandbox({ project: cloudRun.project });
+  stops.push(() => secretManager.stop());
+  secretManager.addSecretVersion('convex-admin-key', convexAdminKey);
+  secretManager.addSecretVersion('convex-scratch-admin-key', convexScratchAdminKey);
+  faults.register('secret-manager-denied', {
+    description: 'Secret Manager refuses the worker every secret (PERMISSION_DENIED), or only `secret`',
+    inject: (params) => secretManager.denyAccess(typeof params.secret === 'string' ? params.secret : '*'),
+    clear: () => secretManager.clearFaults(),
+  });
   registerConvexFaults(faults, { source: convex, scratch: convexScratch });
   const runtime = await startRuntimeStandIn({ dataDir: path.join(dir, 'runtime'), convexUrl: convex.url, adminKey: convexAdminKey, historySource: opts.runtimeHistory ?? false });
   faults.register('runtime-sink', {
@@ -147,7 +163,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     dataDir: dir,
     config,
     configPath,
-    endpoints: { backend: backend.url, dashboard: dashboard.url, cloudRunApi: cloudRun.grpcAddress, convex: convex.url, convexScratch: convexScratch.url, runtime: runtime.home, flags: rollout.endpoints.flags, metrics: rollout.endpoints.metrics, control: control.url },
+    endpoints: { secretManager: secretManager.address, backend: backend.url, dashboard: dashboard.url, cloudRunApi: cloudRun.grpcAddress, convex: convex.url, convexScratch: convexScratch.url, runtime: runtime.home, flags: rollout.endpoints.flags, metrics: rollout.endpoints.metrics, control: control.url },
     controlUrl: control.url,
     faults,
     cloudRun,
@@ -155,6 +171,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     convexAdminKeyFile,
     convexScratch,
     convexScratchAdminKeyFile,
+    secretManager,
     runtime,
     rollout,
     async stop() {

@@ -36,6 +36,14 @@ export const NON_RETRYABLE_BACKUP_FAILURES: string[] = [
 
 export type { RestoreAuthorization, RestoreMode };
 
+/** What a caller asks for; the worker resolves URLs, secret references and the snapshot folder from its own config. */
+export interface BackupRestoreRequest {
+  environment: string;
+  /** Overrides `backup.restoreMode` of the config. */
+  restoreMode?: RestoreMode;
+  authorization: RestoreAuthorization;
+}
+
 export interface BackupRestoreInput {
   environment: string;
   production: boolean;

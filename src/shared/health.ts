@@ -5,6 +5,12 @@ export const HEALTH_WORKFLOW = 'healthDrill';
 
 export type HealthCheckName = 'backend-version' | 'backend-root' | 'dashboard' | `cloud-run-ready:${string}`;
 
+/** What a caller asks for; the worker resolves the rest from its own config. */
+export interface HealthDrillRequest {
+  environment: string;
+}
+
+/** The drill's settings as the worker resolved them (and, before the worker owned its config, the input). */
 export interface HealthDrillInput {
   environment: string;
   health: HealthConfig;

@@ -1,7 +1,10 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AttestationPolicy, AttestationRequest, AttestationState } from '../domain/attestation';
 import type { DecisionChallenge } from '../domain/decision-signature';
-import type { HealthDrillInput, HealthDrillResult, Verdict } from './health';
+import type { BackupRestoreRequest } from './backup-restore';
+import type { HealthDrillRequest, HealthDrillResult, Verdict } from './health';
+import type { ReplayDrillRequest } from './replay';
+import type { RollbackDrillRequest } from './rollback';
 
 export const READINESS_GATE_WORKFLOW = 'readinessGate';
 
@@ -16,6 +19,14 @@ export const GATE_DRILL_WORKFLOWS: Record<GateDrill, string> = {
   rollback: 'rollbackDrill',
 };
 
+/** What a caller asks for; the worker builds every drill's settings from its own config. */
+export interface ReadinessGateRequest {
+  environment: string;
+  /** Default: gate.serviceGroup, else the environment's only group. */
+  group?: string;
+  initiator: string;
+}
+
 export interface ReadinessGateInput {
   environment: string;
   group: string;
@@ -24,12 +35,15 @@ export interface ReadinessGateInput {
   /** Where the environment lives, for the report's scope line (e.g. "openagentsgemini/us-central1"). */
   scope: string;
   rtoTargetSeconds: number;
-  /** Child inputs, built by the same code as `drillctl drill <kind>`; a missing one is reported as not configured. */
+  /**
+   * Each child's request (before the worker owned its config: its resolved input); a missing one is
+   * reported as not configured.
+   */
   drills: {
-    health: HealthDrillInput;
-    backupRestore?: unknown;
-    replay?: unknown;
-    rollback?: unknown;
+    health: HealthDrillRequest;
+    backupRestore?: BackupRestoreRequest;
+    replay?: ReplayDrillRequest;
+    rollback?: RollbackDrillRequest;
   };
   /** Workflow id of the rollback child: the group's traffic lock, so it cannot overlap a rollout. */
   rollbackWorkflowId: string;

@@ -7,6 +7,11 @@ import type { ReprojectScope } from '../domain/reproject/scopes';
 
 export const REPLAY_WORKFLOW = 'replayDrill';
 
+/** What a caller asks for; the worker resolves commands and deployments from its own config. */
+export interface ReplayDrillRequest {
+  environment: string;
+}
+
 export interface ReplayDrillInput {
   environment: string;
   /** Commands and the Convex deployment to read back; the admin key is a reference, resolved in activities. */

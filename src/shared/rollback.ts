@@ -18,6 +18,18 @@ export interface RollbackServiceInput {
   probe: ProbeConfig;
 }
 
+/** What a caller asks for; the worker resolves the project, services, probes and production flag from its own config. */
+export interface RollbackDrillRequest {
+  environment: string;
+  /** Default: the environment's only group. */
+  group?: string;
+  mode: RollbackMode;
+  /** Explicit targets, keyed by role or service id (`--target backend=oa-...-00010-kpf`). */
+  targets: Record<string, string>;
+  requestedBy: string;
+  confirmation?: ChangeConfirmation;
+}
+
 export interface RollbackDrillInput {
   environment: string;
   group: string;

@@ -21,7 +21,7 @@ export const ROLLOUT_GATE_WORKFLOWS: Record<RolloutGate, string> = {
   rollback: 'rollbackDrill',
 };
 
-/** A child drill: its input is built by the same code as `drillctl drill <kind>`. */
+/** A child drill: its request (before the worker owned its config: its resolved input). */
 export interface GateLaunch {
   workflowType: string;
   input: unknown;
@@ -31,6 +31,19 @@ export interface RolloutServiceInput {
   role: string;
   service: string;
   probe: ProbeConfig;
+}
+
+/** What a caller asks for; the worker resolves services, probes, gates and the production flag from its own config. */
+export interface RolloutRequest {
+  environment: string;
+  group: string;
+  initiator: string;
+  plan: RolloutPlan;
+  confirmation?: ChangeConfirmation;
+  webUiUrl?: string;
+  continueAsNewAfterEvents?: number;
+  /** Set by continue-as-new: the state (audit trail included) of the run before. */
+  carried?: RolloutState;
 }
 
 export interface RolloutInput {
@@ -80,6 +93,8 @@ export interface StepRecord {
   bakeChanges: { by: string; from: string; to: string; reason: string; at: string }[];
   readings: number;
   failedReadings: number;
+  /** Workflow time of the bake's next analysis reading (carried across continue-as-new). */
+  nextReadingAtMs?: number;
   /** Each analysis check as the bake ended. */
   checks: CheckState[];
   /** The cohort's own URL per role, when the step has a tag. */

@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { fromWorkerConfig, settings } from './worker-settings';
 import type { DeploymentRef, ImportSnapshotResult } from '../activities/backup/types';
 import { compareManifests, type ManifestComparison } from '../domain/snapshot/compare-manifests';
 import type { SnapshotSummary } from '../domain/snapshot/manifest';
@@ -10,6 +11,7 @@ import {
   NON_RETRYABLE_BACKUP_FAILURES,
   type BackupPhase,
   type BackupRestoreFailure,
+  type BackupRestoreRequest,
   type BackupRestoreInput,
   type BackupRestoreResult,
   type BackupTableResult,
@@ -40,7 +42,8 @@ const joinPath = (dir: string, name: string): string => `${dir.replace(/\/+$/, '
  * prove the restore (export of the target compared with the snapshot's manifest), prune old
  * snapshots, and time every phase on workflow time.
  */
-export async function backupRestoreDrill(input: BackupRestoreInput): Promise<BackupRestoreResult> {
+export async function backupRestoreDrill(request: BackupRestoreRequest): Promise<BackupRestoreResult> {
+  const input = await fromWorkerConfig<BackupRestoreInput>(request, () => settings.resolveBackupRestoreDrill(request));
   const startedAt = Date.now();
   const { backup, restoreMode } = input;
   upsertSearchAttributes([

@@ -1,8 +1,9 @@
 import { type ActivityOptions, ActivityFailure, ApplicationFailure, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { fromWorkerConfig, settings } from './worker-settings';
 import type { HttpCheckRequest } from '../activities/probes/http-check';
 import { DrillKind, DrillOutcome } from '../temporal/search-attributes';
-import type { HealthCheckName, HealthCheckResult, HealthDrillInput, HealthDrillResult } from '../shared/health';
+import type { HealthCheckName, HealthCheckResult, HealthDrillRequest, HealthDrillInput, HealthDrillResult } from '../shared/health';
 
 /** One check as the workflow schedules it: an activity call whose retries are the polling. */
 interface PlannedCheck {
@@ -25,7 +26,8 @@ function failureMessage(err: unknown): string {
 }
 
 /** Baseline health of backend and dashboard (check-nonprod-health.sh), with retries and timing per check. */
-export async function healthDrill(input: HealthDrillInput): Promise<HealthDrillResult> {
+export async function healthDrill(request: HealthDrillRequest): Promise<HealthDrillResult> {
+  const input = await fromWorkerConfig<HealthDrillInput>(request, () => settings.resolveHealthDrill(request));
   upsertSearchAttributes([{ key: DrillKind, value: 'health' }]);
   const attempts = input.health.attempts;
   const checkOptions: ActivityOptions = {

@@ -10,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { fromWorkerConfig, settings } from './worker-settings';
 import { attestationRefusal, type AttestationRequest } from '../domain/attestation';
 import { describeIdentity, type DecisionIdentity, type DecisionPayload } from '../domain/decision-signature';
 import { drillName, evaluateCriteria } from '../domain/acceptance';
@@ -23,6 +24,7 @@ import {
   type AttestationRecord,
   type GateDrill,
   type GateStep,
+  type ReadinessGateRequest,
   type ReadinessGateInput,
   type ReadinessGateResult,
   type ReadinessGateStatus,
@@ -42,7 +44,8 @@ function rootMessage(err: unknown): string {
  * as child workflows, then a named person attests that the on-call docs are current, then the
  * acceptance criteria and the report. Every figure in the report comes from this workflow's result.
  */
-export async function readinessGate(input: ReadinessGateInput): Promise<ReadinessGateResult> {
+export async function readinessGate(request: ReadinessGateRequest): Promise<ReadinessGateResult> {
+  const input = await fromWorkerConfig<ReadinessGateInput>(request, () => settings.resolveReadinessGate(request));
   const { workflowId } = workflowInfo();
   const startedAt = Date.now();
   const steps: GateStep[] = [];

@@ -1,5 +1,6 @@
 import { type ActivityOptions, ActivityFailure, ApplicationFailure, CancellationScope, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { fromWorkerConfig, settings } from './worker-settings';
 import { replayFixtureIds } from '../domain/reproject/fixture-ids';
 import { decideLanding, type ProjectionSighting } from '../domain/reproject/landing';
 import { nextReplayLevelNeeds, REPLAY_LEVEL_MEANING, replayLevelAllowed, type ReplayLevel } from '../domain/reproject/levels';
@@ -9,6 +10,7 @@ import {
   missingLegacyReplayFields,
   missingReplayFields,
   type ParityOutcome,
+  type ReplayDrillRequest,
   type ReplayDrillInput,
   type ReplayDrillResult,
   type ReplayFixtureRequest,
@@ -54,7 +56,8 @@ export const REPLAY_LEVELS_PATCH = 'replay-levels';
  * projections back from Convex and compares them with summaries recomputed from history, and
  * always cleans the fixtures up, also when the drill fails or is cancelled.
  */
-export async function replayDrill(input: ReplayDrillInput): Promise<ReplayDrillResult> {
+export async function replayDrill(request: ReplayDrillRequest): Promise<ReplayDrillResult> {
+  const input = await fromWorkerConfig<ReplayDrillInput>(request, () => settings.resolveReplayDrill(request));
   const startedAt = Date.now();
   upsertSearchAttributes([{ key: DrillKind, value: 'replay' }]);
   const levels = patched(REPLAY_LEVELS_PATCH);

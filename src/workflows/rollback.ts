@@ -13,6 +13,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { fromWorkerConfig, settings } from './worker-settings';
 import type { ServingProbeResult } from '../activities/traffic/probe-serving-revision';
 import type { TrafficChangeOutcome } from '../activities/traffic/traffic-activities';
 import { allocationsEqual, describeAllocation } from '../domain/traffic/allocation';
@@ -26,6 +27,7 @@ import { DrillEnvironment, DrillKind, DrillOutcome, DrillServiceGroup, DrillStep
 import { holdsTrafficLock, trafficLockWorkflowId } from '../shared/traffic-lock';
 import {
   rollbackProgressQuery,
+  type RollbackDrillRequest,
   type RollbackDrillInput,
   type RollbackDrillResult,
   type RollbackPhase,
@@ -72,7 +74,8 @@ function serviceTable(plans: ServiceRollbackPlan[], state: (p: ServiceRollbackPl
  * runs in a non-cancellable scope and is retried until it succeeds, so a failed or cancelled drill
  * still ends with the original traffic.
  */
-export async function rollbackDrill(input: RollbackDrillInput): Promise<RollbackDrillResult> {
+export async function rollbackDrill(request: RollbackDrillRequest): Promise<RollbackDrillResult> {
+  const input = await fromWorkerConfig<RollbackDrillInput>(request, () => settings.resolveRollbackDrill(request));
   const { workflowId } = workflowInfo();
   const cfg = input.rollback;
   const startedAtMs = Date.now();

@@ -22,6 +22,7 @@ import {
 } from '@temporalio/workflow';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities';
+import { fromWorkerConfig, settings } from './worker-settings';
 import { analysisRequest, applyStopRule, evaluateReadings, failingChecks } from '../domain/rollout/analysis';
 import {
   abortRefusal,
@@ -71,6 +72,7 @@ import {
   setBakeUpdate,
   skipBakeSignal,
   skipBakeUpdate,
+  type RolloutRequest,
   type RolloutInput,
   type RolloutOutcome,
   type RolloutResult,
@@ -171,7 +173,8 @@ function initialState(input: RolloutInput, workflowId: string): RolloutState {
  * reason. It runs under the group's traffic lock (its Workflow ID), so no other traffic-changing
  * workflow can run on the group meanwhile.
  */
-export async function stagedRollout(input: RolloutInput): Promise<RolloutResult> {
+export async function stagedRollout(request: RolloutRequest): Promise<RolloutResult> {
+  const input = await fromWorkerConfig<RolloutInput>(request, () => settings.resolveRollout(request));
   const { workflowId } = workflowInfo();
   const plan = input.plan;
   const tags = effectiveTags(plan.steps);
@@ -711,7 +714,8 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
     const analysis = step.analysis ? { ...analysisRequest(step.analysis, state.services, rec.tagUrls, tag), environment: input.environment } : undefined;
     const intervalMs = step.analysis ? durationMs(step.analysis.interval) : Infinity;
     const stopAfterMs = step.analysis ? durationMs(step.analysis.stopAfter) : Infinity;
-    let nextReadingAtMs = Date.now();
+    // Carried across continue-as-new, so a new run does not take a reading the interval has not reached.
+    let nextReadingAtMs = rec.nextReadingAtMs ?? Date.now();
     for (;;) {
       checkStop();
       accountBake();
@@ -727,6 +731,7 @@ export async function stagedRollout(input: RolloutInput): Promise<RolloutResult>
           requestStop(`analysis of step ${step.name}: ${outcome.stop.check} failing for ${formatDuration(outcome.stop.failingForMs)} (stop rule: ${step.analysis!.stopAfter}): ${outcome.stop.detail}`, 'rollout');
         }
         nextReadingAtMs = Date.now() + intervalMs;
+        rec.nextReadingAtMs = nextReadingAtMs;
         checkStop();
         accountBake();
       }

@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { parse } from 'yaml';
 import { cloudRunClientOptions } from '../../src/activities/traffic';
-import type { ListedRun } from '../../src/cli/commands/list';
+import type { ListedRun } from '../../src/client';
 import { RELEASE_SERVICES } from '../../src/sandbox/rollout';
 import type { RolloutResult } from '../../src/shared/rollout';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';

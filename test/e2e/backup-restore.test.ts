@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
 import { parse, stringify } from 'yaml';
+import { SECRET_MANAGER_EMULATOR_ENV } from '../../src/activities/secret-manager';
 import type { BackupRestoreResult } from '../../src/shared/backup-restore';
 import { CANARY_TABLE } from '../../src/sandbox/convex/canaries';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
@@ -73,8 +74,7 @@ describe('drillctl drill backup-restore (subprocess CLI, worker process, real co
   before(async () => {
     address = (await devServer()).address;
     sandbox = await startSandbox({ dataDir: tempDir('backup-e2e-sandbox') });
-    worker = startWorkerProcess(address, workerEnv);
-    await worker.ready;
+    await useWorkerConfig(sandbox.configPath);
     client = new Client({ connection: await Connection.connect({ address }) });
   });
   after(async () => {
@@ -93,8 +93,23 @@ describe('drillctl drill backup-restore (subprocess CLI, worker process, real co
     return file;
   }
 
-  const drill = (args: string[], config = sandbox.configPath): Promise<CliRun> =>
-    runDrillctl(['--config', config, ...args], { TEMPORAL_ADDRESS: address, DRILLCTL_HOME: home }, 240_000);
+  /**
+   * The worker owns its config and reads it at start: a test that changes the backup section runs
+   * a worker with that config (the CLI is given the same file, for its early checks).
+   */
+  let workerConfig = '';
+  async function useWorkerConfig(config: string, restart = false): Promise<void> {
+    if (config === workerConfig && !restart) return;
+    if (worker) await worker.kill('SIGTERM');
+    worker = startWorkerProcess(address, { ...workerEnv, DRILLCTL_CONFIG: config, [SECRET_MANAGER_EMULATOR_ENV]: sandbox.secretManager.address });
+    await worker.ready;
+    workerConfig = config;
+  }
+
+  const drill = async (args: string[], config = sandbox.configPath): Promise<CliRun> => {
+    await useWorkerConfig(config);
+    return runDrillctl(['--config', config, ...args], { TEMPORAL_ADDRESS: address, DRILLCTL_HOME: home }, 240_000);
+  };
 
   const json = (run: CliRun): BackupRestoreResult & { webUiUrl: string } => {
     try {
@@ -150,6 +165,35 @@ describe('drillctl drill backup-restore (subprocess CLI, worker process, real co
     assert.match(human.stdout, /Restore \(scratch\) into http:\/\/127\.0\.0\.1:\d+: Added \d+ documents; the export of the target equals the snapshot/);
     assert.match(human.stdout, new RegExp(`${CANARY_TABLE}\\s+5\\s+5\\s+yes`));
     assert.match(human.stdout, /Phases: export [\d.]+s, verify [\d.]+s, restore [\d.]+s, verify-restore [\d.]+s, retention [\d.]+s/);
+  });
+
+  it('reads the admin keys from Secret Manager (gcp: references): PASS, and no key in history, logs or output', async () => {
+    const sourceKey = fs.readFileSync(sandbox.convexAdminKeyFile, 'utf8').trim();
+    const config = configWith((b) => {
+      (b.source as Record<string, unknown>).adminKey = `gcp:projects/${sandbox.secretManager.project}/secrets/convex-admin-key/versions/latest`;
+      (b.scratch as Record<string, unknown>).adminKey = `gcp:projects/${sandbox.secretManager.project}/secrets/convex-scratch-admin-key`;
+    });
+    const run = await drill(['--json', 'drill', 'backup-restore'], config);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const r = json(run);
+    assert.equal(r.verdict, 'PASS');
+    assert.equal(r.dataProven, true);
+    assert.ok(sandbox.secretManager.accessed().includes(`projects/${sandbox.secretManager.project}/secrets/convex-admin-key/versions/latest`), 'the key came from Secret Manager');
+    const history = await historyText(r.workflowId);
+    for (const text of [history, worker.output(), run.stdout, run.stderr]) assert.ok(!text.includes(sourceKey), 'the admin key leaked');
+  });
+
+  it('a gcp: key that is missing, or that the worker may not read, fails the export naming the reference and the fix', async () => {
+    const missing = `gcp:projects/${sandbox.secretManager.project}/secrets/no-such-key/versions/1`;
+    const notFound = json(await drill(['--json', 'drill', 'backup-restore'], configWith((b) => ((b.source as Record<string, unknown>).adminKey = missing))));
+    assert.equal(notFound.verdict, 'FAIL');
+    assert.equal(notFound.failure?.phase, 'export');
+    assert.match(notFound.failure!.message, /secret gcp:projects\/drillctl-sandbox\/secrets\/no-such-key\/versions\/1 was not found in Secret Manager/);
+    sandbox.faults.inject('secret-manager-denied', { secret: 'convex-admin-key' });
+    const ref = `gcp:projects/${sandbox.secretManager.project}/secrets/convex-admin-key/versions/1`;
+    const denied = json(await drill(['--json', 'drill', 'backup-restore'], configWith((b) => ((b.source as Record<string, unknown>).adminKey = ref))));
+    assert.equal(denied.verdict, 'FAIL');
+    assert.match(denied.failure!.message, /the worker may not read secret gcp:projects\/drillctl-sandbox\/secrets\/convex-admin-key\/versions\/1 .*roles\/secretmanager\.secretAccessor/);
   });
 
   it('fails fast on a wrong admin key, once, with a clear message, and the key appears nowhere', async () => {
@@ -222,8 +266,7 @@ describe('drillctl drill backup-restore (subprocess CLI, worker process, real co
     const running = drill(['--json', 'drill', 'backup-restore'], config);
     await waitFor('the import to be in progress', () => sandbox.convexScratch.imports().some((i) => i.state === 'in_progress'), 120_000);
     await worker.kill('SIGKILL');
-    worker = startWorkerProcess(address, workerEnv);
-    await worker.ready;
+    await useWorkerConfig(config, true);
     sandbox.faults.clear('convex-import');
     const run = await running;
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);

@@ -7,6 +7,7 @@ import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { healthDrill } from '../../src/workflows/health';
 import { startRevisionServer } from '../../src/sandbox/revision-server';
 import { createActivities } from '../../src/activities';
+import { emptyWorkerConfig } from '../support/worker';
 import { freePort } from '../support/ports';
 import { tempDir, workflowBundle } from '../support/worker';
 
@@ -21,7 +22,7 @@ describe('embedded dev server persistence', () => {
     const workflowId = `persist-${Date.now()}`;
     try {
       const nc = await NativeConnection.connect({ address: server.address });
-      const worker = await Worker.create({ connection: nc, taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle(), activities: createActivities({ dataDir: dir }) });
+      const worker = await Worker.create({ connection: nc, taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle(), activities: createActivities({ dataDir: dir, config: emptyWorkerConfig() }) });
       const conn = await Connection.connect({ address: server.address });
       const client = new Client({ connection: conn });
       const input = { environment: 'persist', health: { backendUrl: backend.url, dashboardUrl: dashboard.url, timeoutMs: 2000, attempts: 1 } };

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { parseConfig, selectEnvironment } from '../../src/domain/config/parse';
 import { replayFixtureIds } from '../../src/domain/reproject/fixture-ids';
 import type { ReplayDrillResult } from '../../src/shared/replay';
 import { replayDrill } from '../../src/workflows/replay';
@@ -130,15 +128,19 @@ describe('drillctl drill replay (subprocess, real server, worker and sandbox)', 
   });
 
   it('only seed and reproject commands configured: PASS at level 1, the report naming the level and what level 2 needs', async () => {
-    const config = parseYaml(fs.readFileSync(stack.sandbox.configPath, 'utf8')) as { environments: Record<string, { replay: Record<string, unknown> }> };
-    delete config.environments.sandbox!.replay.projections;
-    const level1 = path.join(stack.home, 'replay-level1.yaml');
-    fs.writeFileSync(level1, stringifyYaml(config));
-    const run = await stack.drillctl(['--config', level1, 'drill', 'replay']);
-    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
-    assert.match(run.stdout, /Replay drill on sandbox: PASS at level 1 \(config allows 1\)/);
-    assert.match(run.stdout, /Proven: level 1, fixtures seeded, both reprojections reported result=ok write=applied/);
-    assert.match(run.stdout, /Next: level 2 needs replay\.projections/);
+    // The worker's config is the one that counts: without projections it can prove level 1 only.
+    const replay = stack.workerConfig.environments.sandbox!.replay!;
+    const projections = replay.projections;
+    delete replay.projections;
+    try {
+      const run = await stack.drillctl(['drill', 'replay']);
+      assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+      assert.match(run.stdout, /Replay drill on sandbox: PASS at level 1 \(config allows 1\)/);
+      assert.match(run.stdout, /Proven: level 1, fixtures seeded, both reprojections reported result=ok write=applied/);
+      assert.match(run.stdout, /Next: level 2 needs replay\.projections/);
+    } finally {
+      replay.projections = projections;
+    }
   });
 
   it('refuses an environment without a usable replay section, exit 2, naming the fields', async () => {
@@ -221,9 +223,8 @@ describe('drillctl drill replay at level 3 (sandbox runtime with its history sou
       doc: { document_id: `runtime/run_summary:${ids.runId}`, kind: 'run_summary', run_id: ids.runId, status: 'failed', latest_seq: 3, projection_version: 'convex_summary_v1', projected_at: new Date().toISOString() },
     });
     await fetch(`${stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ mode: 'noop' }) });
-    const { env: config } = selectEnvironment(parseConfig(fs.readFileSync(stack.sandbox.configPath, 'utf8'), 'sandbox'), undefined, 'sandbox');
     const env = await testEnv();
-    const result = await env.client.workflow.execute(replayDrill, { args: [{ environment: 'sandbox', replay: config.replay! }], workflowId, taskQueue: TASK_QUEUE });
+    const result = await env.client.workflow.execute(replayDrill, { args: [{ environment: 'sandbox' }], workflowId, taskQueue: TASK_QUEUE });
     assert.equal(result.verdict, 'FAIL');
     assert.equal(result.level?.allowed, 3);
     const runScope = result.scopes.find((s) => s.scope === 'run')!;

@@ -8,7 +8,8 @@ import { ReplayConfigSchema } from '../../src/domain/config/schema';
 import type { ReplayDrillResult } from '../../src/shared/replay';
 import { replayDrill } from '../../src/workflows/replay';
 import { testEnv } from '../support/temporal';
-import { createTestWorker, tempDir } from '../support/worker';
+import { createTestWorker, emptyWorkerConfig, tempDir } from '../support/worker';
+import { registerReplay } from '../support/worker-config';
 
 // The admin key the worker holds, which the runtime (holding its own copy) may print in a log line.
 const WORKER_KEY = `worker-held|${'ab'.repeat(20)}`;
@@ -70,8 +71,10 @@ describe('replay drill: strict reproject result lines (real worker, exit-0 comma
 
   async function drill(kind: string): Promise<ReplayDrillResult> {
     const taskQueue = `result-lines-${kind}-${Date.now()}`;
-    const worker = await createTestWorker(env, { activities: createActivities({ dataDir: dir }), taskQueue });
-    return worker.runUntil(env.client.workflow.execute(replayDrill, { args: [{ environment: 'test', replay: replayFor(kind) }], workflowId: taskQueue, taskQueue }));
+    const config = emptyWorkerConfig();
+    const request = registerReplay(config, { environment: 'test', replay: replayFor(kind) });
+    const worker = await createTestWorker(env, { activities: createActivities({ dataDir: dir, config }), taskQueue, config });
+    return worker.runUntil(env.client.workflow.execute(replayDrill, { args: [request], workflowId: taskQueue, taskQueue }));
   }
 
   const cases: [string, RegExp][] = [

@@ -33,7 +33,7 @@ describe('rollback drill survives a worker SIGKILL between switch and restore (w
     const cloudRun = sandbox.cloudRun;
     const originals = [cloudRun.view(BACKEND).traffic, cloudRun.view(DASHBOARD).traffic];
 
-    const first = startWorkerProcess(address, { DRILLCTL_HOME: home });
+    const first = startWorkerProcess(address, { DRILLCTL_HOME: home, DRILLCTL_CONFIG: configPath });
     workers.push(first);
     await first.ready;
     const drill = runDrillctl(['--config', configPath, '--json', 'drill', 'rollback', '--apply'], { TEMPORAL_ADDRESS: address, DRILLCTL_HOME: home }, 240_000);
@@ -44,7 +44,7 @@ describe('rollback drill survives a worker SIGKILL between switch and restore (w
     await first.kill('SIGKILL');
     assert.equal(cloudRun.view(BACKEND).traffic[0]?.revision, `${BACKEND}-00010-kpf`, 'killed while the rollback target serves');
 
-    const second = startWorkerProcess(address, { DRILLCTL_HOME: home });
+    const second = startWorkerProcess(address, { DRILLCTL_HOME: home, DRILLCTL_CONFIG: configPath });
     workers.push(second);
     await second.ready;
     const run = await drill;

@@ -81,23 +81,30 @@ describe('drillctl drill rollback (subprocess, real server, worker and sandbox)'
   });
 
   it('refuses a second traffic-changing drill on the same group while one runs', async () => {
-    const slow = configVariant(stack, 'hold', (env) => ((env.rollback as Record<string, unknown>).holdSeconds = 6));
-    const first = run(['drill', 'rollback', '--apply'], slow);
-    const client = (await testEnv()).client;
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const d = await client.workflow.getHandle('traffic-sandbox-convex').describe().catch(() => undefined);
-      if (d?.status.name === 'RUNNING') break;
-      assert.ok(Date.now() < deadline, 'the first drill did not start');
-      await new Promise((res) => setTimeout(res, 100));
+    // The worker's config holds the rollback target long enough for the second drill to find it running.
+    const rollback = stack.workerConfig.environments.sandbox!.rollback;
+    const holdSeconds = rollback.holdSeconds;
+    rollback.holdSeconds = 6;
+    try {
+      const first = run(['drill', 'rollback', '--apply']);
+      const client = (await testEnv()).client;
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const d = await client.workflow.getHandle('traffic-sandbox-convex').describe().catch(() => undefined);
+        if (d?.status.name === 'RUNNING') break;
+        assert.ok(Date.now() < deadline, 'the first drill did not start');
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      const second = await run(['drill', 'rollback', '--apply']);
+      assert.equal(second.code, 1, second.stderr);
+      assert.match(second.stderr, /service group convex in sandbox is already being changed by rollbackDrill traffic-sandbox-convex \(started .*\); only one traffic-changing workflow may run per service group/);
+      assert.doesNotMatch(second.stderr, /^\s+at /m);
+      const firstRun = await first;
+      assert.equal(firstRun.code, 0, firstRun.stderr);
+      assert.deepEqual(cloudRun().view(BACKEND).traffic, LATEST_100);
+    } finally {
+      rollback.holdSeconds = holdSeconds;
     }
-    const second = await run(['drill', 'rollback', '--apply'], slow);
-    assert.equal(second.code, 1, second.stderr);
-    assert.match(second.stderr, /service group convex in sandbox is already being changed by rollbackDrill traffic-sandbox-convex \(started .*\); only one traffic-changing workflow may run per service group/);
-    assert.doesNotMatch(second.stderr, /^\s+at /m);
-    const firstRun = await first;
-    assert.equal(firstRun.code, 0, firstRun.stderr);
-    assert.deepEqual(cloudRun().view(BACKEND).traffic, LATEST_100);
   });
 
   it('bad input: unknown service is refused before anything starts (exit 2)', async () => {

@@ -10,7 +10,8 @@ import type { BackupRestoreInput, BackupRestoreResult } from '../../src/shared/b
 import type { ReadinessGateResult } from '../../src/shared/readiness-gate';
 import { backupRestoreDrill } from '../../src/workflows/backup-restore';
 import { testEnv } from '../support/temporal';
-import { createTestWorker, tempDir } from '../support/worker';
+import { createTestWorker, emptyWorkerConfig, tempDir } from '../support/worker';
+import { registerBackupRestore } from '../support/worker-config';
 
 // Shaped like a self-hosted admin key (`instance|hex`).
 const KEY = `drill-split|${'5e'.repeat(24)}${process.pid}`;
@@ -74,11 +75,13 @@ describe('secrets stay inside: a key split across two stderr chunks of the conve
       authorization: { destructive: false, confirmed: false, requestedBy: 'ada' },
       approvers: [],
     };
-    const activities = { ...createActivities({ dataDir: dir }), ...createBackupActivities({ convexCliPath: cliPath }) };
+    const config = emptyWorkerConfig();
+    const request = registerBackupRestore(config, input);
+    const activities = { ...createActivities({ dataDir: dir, config }), ...createBackupActivities({ convexCliPath: cliPath }) };
     const taskQueue = `split-key-${Date.now()}`;
-    const worker = await createTestWorker(env, { activities, taskQueue });
+    const worker = await createTestWorker(env, { activities, taskQueue, config });
     const workflowId = `split-key-${Date.now()}`;
-    const handle = await env.client.workflow.start(backupRestoreDrill, { args: [input], workflowId, taskQueue });
+    const handle = await env.client.workflow.start(backupRestoreDrill, { args: [request], workflowId, taskQueue });
     const result: BackupRestoreResult = await worker.runUntil(handle.result());
 
     // The CLI really did print the key: the failure is the 401, with the key's place marked.

@@ -1,5 +1,4 @@
 // Records the readiness-gate history that test/replay replays:  npx tsx test/support/record-gate-history.ts
-import { gateInput } from '../../src/cli/commands/gate';
 import { attestDocsUpdate, gateStatusQuery } from '../../src/shared/readiness-gate';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { readinessGate } from '../../src/workflows/readiness-gate';
@@ -10,7 +9,7 @@ import { stopDevServer, testEnv } from './temporal';
 async function main(): Promise<void> {
   const stack = await startStack('record-gate');
   const env = await testEnv();
-  const input = gateInput({ config: stack.sandbox.configPath }, 'recorder');
+  const input = { environment: 'sandbox', initiator: 'recorder' };
   // The replay test uses the file name as the workflow id, which the gate's child ids derive from.
   const workflowId = 'gate-record-pass';
   const handle = await env.client.workflow.start(readinessGate, { args: [input], workflowId, taskQueue: TASK_QUEUE });

@@ -11,14 +11,16 @@ import { replayDrill } from '../../src/workflows/replay';
 import { stringify } from 'yaml';
 import { saveHistory } from './histories';
 import { stopDevServer, testEnv } from './temporal';
-import { createTestWorker, tempDir } from './worker';
+import { createTestWorker, emptyWorkerConfig, tempDir } from './worker';
+import { registerReplay } from './worker-config';
 
 async function main(): Promise<void> {
   process.env.DRILLCTL_FROM_SOURCE = '1';
   const env = await testEnv();
   // The history source on: level 3 has it in the config, levels 1 and 2 leave it out.
   const sandbox = await startSandbox({ dataDir: tempDir('record-replay'), runtimeHistory: true });
-  const worker = await createTestWorker(env);
+  const config = emptyWorkerConfig();
+  const worker = await createTestWorker(env, { config });
   const level3 = selectEnvironment(parseConfig(stringify(sandbox.config), 'sandbox'), undefined, 'sandbox').env.replay!;
   const level2 = { ...level3, historyRun: undefined, historyWorker: undefined };
   const level1 = { ...level2, projections: undefined };
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
       sandbox.faults.clear();
       if (fault) sandbox.faults.inject('runtime-sink', fault);
       // The workflow id is the file name: the replay test passes it back, so the fixture ids match.
-      const result = await env.client.workflow.execute(replayDrill, { args: [{ environment: 'sandbox', replay }], workflowId: name, taskQueue: TASK_QUEUE });
+      const result = await env.client.workflow.execute(replayDrill, { args: [registerReplay(config, { environment: 'sandbox', replay })], workflowId: name, taskQueue: TASK_QUEUE });
       console.log(`${name}: ${result.verdict} at level ${result.level?.proven} of ${result.level?.allowed} -> ${await saveHistory(env.client, name, name)}`);
     }
   });

@@ -1,7 +1,6 @@
-import fs from 'node:fs';
 import type { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
-import { parseConfig } from '../../src/domain/config/parse';
+import { readConfigFile } from '../../src/config-file';
+import type { Config } from '../../src/domain/config/schema';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox';
 import { runDrillctl, type CliRun } from './drillctl';
 import { devServer, testEnv } from './temporal';
@@ -12,6 +11,8 @@ export interface Stack {
   address: string;
   sandbox: Sandbox;
   home: string;
+  /** The in-process worker's own config: a test changes what the worker does here, not in a CLI flag. */
+  workerConfig: Config;
   /** `drillctl --config <sandbox config> ...args` as a subprocess, against this stack. */
   drillctl(args: string[], env?: NodeJS.ProcessEnv): Promise<CliRun>;
   stop(): Promise<void>;
@@ -21,14 +22,15 @@ export async function startStack(name: string, sandboxOptions: Omit<SandboxOptio
   const address = (await devServer()).address;
   const sandbox = await startSandbox({ dataDir: tempDir(`${name}-sandbox`), ...sandboxOptions });
   const home = tempDir(`${name}-home`);
-  // The worker owns its config: the one the sandbox wrote (its cohort hooks, among others).
-  const config = parseConfig(fs.readFileSync(sandbox.configPath, 'utf8'), sandbox.configPath);
-  const worker: Worker = await createTestWorker(await testEnv(), { dataDir: home, activities: createActivities({ dataDir: home, config }) });
+  // The worker owns its config: the one the sandbox wrote, as `drillctl up` starts it.
+  const workerConfig = readConfigFile(sandbox.configPath);
+  const worker: Worker = await createTestWorker(await testEnv(), { dataDir: home, config: workerConfig });
   const running = worker.run();
   return {
     address,
     sandbox,
     home,
+    workerConfig,
     drillctl: (args, env = {}) => runDrillctl(['--config', sandbox.configPath, ...args], { TEMPORAL_ADDRESS: address, DRILLCTL_HOME: home, ...env }),
     async stop() {
       worker.shutdown();

@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
+import { createSettingsActivities } from '../../src/activities/settings';
+import type { Config } from '../../src/domain/config/schema';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -21,13 +23,31 @@ export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `drillctl-${prefix}-`));
 }
 
+/**
+ * A worker's config that tests fill as they go: each test registers the environments it uses
+ * (their sandboxes start on fresh ports), and the worker's activities read them by reference.
+ */
+export function emptyWorkerConfig(): Config {
+  return { environments: {} };
+}
+
+/** A config file for a worker process (tests write the environments they use). */
+export function workerConfigFile(config: Config): string {
+  const file = path.join(tempDir('worker-config'), 'config.json');
+  fs.writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
 /** A worker with the real activities (or overrides), in this process, on the shared task queue. */
-export async function createTestWorker(env: TestWorkflowEnvironment, opts: { activities?: object; taskQueue?: string; dataDir?: string } = {}): Promise<Worker> {
+export async function createTestWorker(env: TestWorkflowEnvironment, opts: { activities?: object; taskQueue?: string; dataDir?: string; config?: Config } = {}): Promise<Worker> {
   return Worker.create({
     connection: env.nativeConnection,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     workflowBundle: await workflowBundle(),
-    activities: opts.activities ?? createActivities({ dataDir: opts.dataDir ?? tempDir('worker') }),
+    // Hand-written fakes replace the side effects; settings still come from the test's worker config.
+    activities: opts.activities
+      ? { ...createSettingsActivities({ dataDir: opts.dataDir ?? tempDir('worker'), config: opts.config ?? emptyWorkerConfig() }), ...opts.activities }
+      : createActivities({ dataDir: opts.dataDir ?? tempDir('worker'), config: opts.config ?? emptyWorkerConfig() }),
   });
 }
 

@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Worker } from '@temporalio/worker';
+import { readConfigFile } from '../../src/config-file';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
 import type { RollbackDrillResult } from '../../src/shared/rollback';
 import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
@@ -49,7 +50,7 @@ describe('the Temporal Web UI of a finished rollback drill (chromium)', function
     uiBase = `http://localhost:${port + 1000}`;
     sandbox = await startSandbox({ dataDir: tempDir('ui-sandbox') });
     const home = tempDir('ui-home');
-    worker = await createWorker({ address: server.address, dataDir: home });
+    worker = await createWorker({ address: server.address, dataDir: home, config: readConfigFile(sandbox.configPath) });
     running = worker.run();
     const run = await runDrillctl(['--config', sandbox.configPath, '--json', 'drill', 'rollback', '--apply'], { TEMPORAL_ADDRESS: server.address, DRILLCTL_HOME: home }, 300_000);
     assert.equal(run.code, 0, run.stderr);

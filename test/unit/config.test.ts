@@ -39,6 +39,24 @@ describe('config', () => {
     assert.ok(issues.some((i) => i.startsWith('environments.nonprod.backup.source.adminKey:') && i.includes('secret reference')), issues.join('\n'));
   });
 
+  it('reads each service\'s revision identity: none by default, a header, a version endpoint; refuses anything else naming the field', () => {
+    const withServices = (services: string) => `${valid}    serviceGroups:\n      convex:\n        services:\n${services}`;
+    const config = parseConfig(
+      withServices(
+        '          backend: { service: oa-backend, probe: { path: /version, identity: { versionEndpoint: { path: /version, field: version } } } }\n' +
+          '          dashboard: { service: oa-dashboard, probe: { identity: { header: x-k-revision } } }\n' +
+          '          worker: { service: oa-worker }\n',
+      ),
+      'drillctl.yaml',
+    );
+    const services = config.environments.nonprod!.serviceGroups.convex!.services;
+    assert.deepEqual(services.backend!.probe.identity, { versionEndpoint: { path: '/version', field: 'version' } });
+    assert.deepEqual(services.dashboard!.probe.identity, { header: 'x-k-revision' });
+    assert.equal(services.worker!.probe.identity, 'none');
+    const issues = issuesOf(withServices('          backend: { service: oa-backend, probe: { identity: { headr: x } } }\n'));
+    assert.ok(issues.some((i) => i.startsWith('environments.nonprod.serviceGroups.convex.services.backend.probe.identity:') && i.includes('expected identity: none, { header: NAME } or { versionEndpoint: { path, field } }')), issues.join('\n'));
+  });
+
   it('refuses an emulator endpoint outside a sandbox environment', () => {
     const issues = issuesOf(valid.replace('region: us-central1 }', 'region: us-central1, apiEndpoint: "127.0.0.1:9999" }'));
     assert.deepEqual(issues, ['environments.nonprod.cloudRun.apiEndpoint: only sandbox environments may override the Cloud Run API endpoint; remove it or set sandbox: true']);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { verifyDecisionWith } from '../../src/activities/decisions/verify-decision';
-import { signDecision } from '../../src/cli/signing';
+import { signDecision } from '../../src/signing/sign-decision';
 import { attestationRefusal } from '../../src/domain/attestation';
 import { EnvironmentSchema, type Config } from '../../src/domain/config/schema';
 import { decisionMessage, type DecisionPayload } from '../../src/domain/decision-signature';

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { AllowedSignersError, parseAllowedSigners, principalsForKey } from '../../src/signing/allowed-signers';
 import { generateOpenSshKey, isEncryptedOpenSshKey, parseOpenSshPrivateKey } from '../../src/signing/openssh-key';
 import { DRILLCTL_SIGNATURE_NAMESPACE as NS, parseSshSignature, signSshSignature, SshSignatureError, verifySshSignature } from '../../src/signing/sshsig';
+import { signDecision } from '../../src/signing/sign-decision';
+import { decisionMessage, type DecisionPayload } from '../../src/domain/decision-signature';
 import { tempDir } from '../support/worker';
 
 /** The real ssh-keygen makes the keys and signatures, so compatibility with `ssh-keygen -Y sign` is proven, not assumed. */
@@ -81,6 +83,36 @@ describe('SSH signatures (ssh-keygen -Y sign format)', () => {
     assert.equal(isEncryptedOpenSshKey(text), true);
     assert.equal(isEncryptedOpenSshKey(fs.readFileSync(alice.key, 'utf8')), false);
     assert.throws(() => parseOpenSshPrivateKey(text), /passphrase-protected/);
+  });
+});
+
+describe('the CLI signs decisions', () => {
+  const dir = tempDir('cli-sign');
+  const payload: DecisionPayload = { workflowId: 'traffic-prod-convex', runId: 'r1', step: 'canary', decision: 'approve', reason: 'ok', nonce: 'n1' };
+
+  it('with a passphrase-protected key held by ssh-agent, given its .pub file', async () => {
+    const locked = keygen(dir, 'agent-held', 'long passphrase');
+    const sock = path.join(dir, 'agent.sock');
+    const out = execFileSync('ssh-agent', ['-a', sock]).toString();
+    const pid = Number(/SSH_AGENT_PID=(\d+)/.exec(out)![1]);
+    const saved = process.env.SSH_AUTH_SOCK;
+    try {
+      // ssh-add reads the passphrase through SSH_ASKPASS when there is no terminal.
+      const askpass = path.join(dir, 'askpass.sh');
+      fs.writeFileSync(askpass, '#!/bin/sh\necho "long passphrase"\n', { mode: 0o700 });
+      execFileSync('ssh-add', [locked.key], { env: { PATH: process.env.PATH, SSH_AUTH_SOCK: sock, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      process.env.SSH_AUTH_SOCK = sock;
+      const sig = await signDecision(`${locked.key}.pub`, payload);
+      assert.equal(verifySshSignature(sig, decisionMessage(payload), NS).openssh, locked.pub.split(' ').slice(0, 2).join(' '));
+    } finally {
+      if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = saved;
+      process.kill(pid);
+    }
+  });
+
+  it('refuses a key it cannot use, saying what to do', async () => {
+    await assert.rejects(signDecision(path.join(dir, 'missing'), payload), /cannot read signing key .*missing: ENOENT/);
   });
 });
 

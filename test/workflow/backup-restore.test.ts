@@ -8,7 +8,8 @@ import { backupRestoreDrill } from '../../src/workflows/backup-restore';
 import type { BackupRestoreInput, RestoreMode } from '../../src/shared/backup-restore';
 import { DrillOutcome } from '../../src/temporal/search-attributes';
 import { testEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
+import { createTestWorker, emptyWorkerConfig } from '../support/worker';
+import { registerBackupRestore } from '../support/worker-config';
 
 const hex = (c: string): string => c.repeat(64);
 const tables: SnapshotTable[] = [
@@ -73,8 +74,9 @@ describe('backupRestoreDrill workflow (fake backup activities, real dev server)'
   });
 
   async function run(i: BackupRestoreInput, fake: ReturnType<typeof fakeBackup>) {
-    const worker = await createTestWorker(env, { activities: fake.activities, taskQueue: `backup-wf-${Date.now()}` });
-    const handle = await env.client.workflow.start(backupRestoreDrill, { args: [i], workflowId: `backup-wf-${Date.now()}-${Math.random()}`, taskQueue: worker.options.taskQueue });
+    const config = emptyWorkerConfig();
+    const worker = await createTestWorker(env, { activities: fake.activities, taskQueue: `backup-wf-${Date.now()}`, config });
+    const handle = await env.client.workflow.start(backupRestoreDrill, { args: [registerBackupRestore(config, i)], workflowId: `backup-wf-${Date.now()}-${Math.random()}`, taskQueue: worker.options.taskQueue });
     const result = await worker.runUntil(handle.result());
     return { result, handle };
   }

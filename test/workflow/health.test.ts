@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { healthDrill } from '../../src/workflows/health';
 import type { HealthDrillInput } from '../../src/shared/health';
+import { SERVING_REVISION_HEADER } from '../../src/domain/revision-header';
 import { startRevisionServer, type RevisionServer } from '../../src/sandbox/revision-server';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { testEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
+import { createTestWorker, emptyWorkerConfig } from '../support/worker';
+import { registerHealth } from '../support/worker-config';
 
 describe('healthDrill workflow (real dev server)', () => {
   let env: TestWorkflowEnvironment;
@@ -13,7 +15,8 @@ describe('healthDrill workflow (real dev server)', () => {
   let dashboard: RevisionServer;
   before(async () => {
     env = await testEnv();
-    backend = await startRevisionServer({ revision: 'backend-00011-v4r', kind: 'backend' });
+    // An identity sidecar in front of the backend names the revision; Cloud Run itself sends no such header.
+    backend = await startRevisionServer({ revision: 'backend-00011-v4r', kind: 'backend', identityHeader: SERVING_REVISION_HEADER });
     dashboard = await startRevisionServer({ revision: 'dashboard-00002-hwm', kind: 'dashboard' });
   });
   after(async () => {
@@ -24,8 +27,9 @@ describe('healthDrill workflow (real dev server)', () => {
 
   const input = (): HealthDrillInput => ({ environment: 'test', health: { backendUrl: backend.url, dashboardUrl: dashboard.url, timeoutMs: 2000, attempts: 2 } });
   const run = async (id: string) => {
-    const worker = await createTestWorker(env);
-    return worker.runUntil(env.client.workflow.execute(healthDrill, { args: [input()], workflowId: `${id}-${Date.now()}`, taskQueue: TASK_QUEUE }));
+    const config = emptyWorkerConfig();
+    const worker = await createTestWorker(env, { config });
+    return worker.runUntil(env.client.workflow.execute(healthDrill, { args: [registerHealth(config, input())], workflowId: `${id}-${Date.now()}`, taskQueue: TASK_QUEUE }));
   };
 
   it('passes when every check passes, recording attempts, time and serving revision', async () => {

@@ -5,9 +5,11 @@ import type { Worker } from '@temporalio/worker';
 import { readinessGate } from '../../src/workflows/readiness-gate';
 import { attestDocsUpdate, gateStatusQuery, type ReadinessGateInput } from '../../src/shared/readiness-gate';
 import { startRevisionServer, type RevisionServer } from '../../src/sandbox/revision-server';
+import type { HealthDrillInput } from '../../src/shared/health';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { testEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
+import { createTestWorker, emptyWorkerConfig } from '../support/worker';
+import { registerReadinessGate } from '../support/worker-config';
 
 describe('readinessGate workflow: attestation (real dev server)', () => {
   let env: TestWorkflowEnvironment;
@@ -15,11 +17,12 @@ describe('readinessGate workflow: attestation (real dev server)', () => {
   let dashboard: RevisionServer;
   let worker: Worker;
   let running: Promise<void>;
+  const config = emptyWorkerConfig();
   before(async () => {
     env = await testEnv();
     backend = await startRevisionServer({ revision: 'b-00011', kind: 'backend' });
     dashboard = await startRevisionServer({ revision: 'd-00002', kind: 'dashboard' });
-    worker = await createTestWorker(env);
+    worker = await createTestWorker(env, { config });
     running = worker.run();
   });
   after(async () => {
@@ -29,13 +32,14 @@ describe('readinessGate workflow: attestation (real dev server)', () => {
     await dashboard.stop();
   });
 
+  const health = (): HealthDrillInput => ({ environment: 'test', health: { backendUrl: backend.url, dashboardUrl: dashboard.url, timeoutMs: 2000, attempts: 1 } });
   const input = (timeoutSeconds: number): ReadinessGateInput => ({
     environment: 'test',
     group: 'convex',
     initiator: 'carol',
     scope: 'test-project/us-central1',
     rtoTargetSeconds: 300,
-    drills: { health: { environment: 'test', health: { backendUrl: backend.url, dashboardUrl: dashboard.url, timeoutMs: 2000, attempts: 1 } } },
+    drills: { health: health() },
     rollbackWorkflowId: `traffic-test-convex-${Date.now()}`,
     attestation: { attesters: ['alice', 'carol'], forbidInitiator: true, timeoutSeconds, onTimeout: 'fail' },
     remainingWork: ['Execute staged cohort rollout in production.'],
@@ -58,7 +62,7 @@ describe('readinessGate workflow: attestation (real dev server)', () => {
   }
 
   it('refuses the wrong person, the initiator and a missing reason, then accepts an allowed attester', async () => {
-    const handle = await env.client.workflow.start(readinessGate, { args: [input(120)], workflowId: `gate-attest-${Date.now()}`, taskQueue: TASK_QUEUE });
+    const handle = await env.client.workflow.start(readinessGate, { args: [registerReadinessGate(config, input(120))], workflowId: `gate-attest-${Date.now()}`, taskQueue: TASK_QUEUE });
     await waitingForAttestation(handle);
     await refused(handle, 'mallory', 'looked fine', /mallory may not attest; allowed: alice, carol/);
     await refused(handle, 'carol', 'my own gate', /carol started this gate and may not attest it/);
@@ -82,7 +86,7 @@ describe('readinessGate workflow: attestation (real dev server)', () => {
   });
 
   it('fails the docs criterion when nobody attests within the window (the declared outcome)', async () => {
-    const handle = await env.client.workflow.start(readinessGate, { args: [input(2)], workflowId: `gate-timeout-${Date.now()}`, taskQueue: TASK_QUEUE });
+    const handle = await env.client.workflow.start(readinessGate, { args: [registerReadinessGate(config, input(2))], workflowId: `gate-timeout-${Date.now()}`, taskQueue: TASK_QUEUE });
     const result = await handle.result();
     assert.equal(result.attestation.state, 'timed-out');
     const docs = result.criteria.find((c) => c.id === 'docs-attested')!;
@@ -93,9 +97,10 @@ describe('readinessGate workflow: attestation (real dev server)', () => {
   it('skips the other drills when baseline health fails', async () => {
     backend.setFault({ kind: 'http-error', status: 500 });
     try {
-      const i = input(1);
-      i.drills.backupRestore = { placeholder: true };
-      const result = await env.client.workflow.execute(readinessGate, { args: [i], workflowId: `gate-unhealthy-${Date.now()}`, taskQueue: TASK_QUEUE });
+      // A backup section the drill never reaches: the gate skips it once health fails.
+      const request = registerReadinessGate(config, { ...input(1), environment: 'unhealthy', drills: { health: { ...health(), environment: 'unhealthy' } } });
+      config.environments.unhealthy!.backup = { source: { url: 'http://127.0.0.1:9', adminKey: 'env:UNUSED_KEY' }, restoreMode: 'append', snapshotDir: 'snapshots', keepSnapshots: 1, heartbeatTimeoutSeconds: 30 };
+      const result = await env.client.workflow.execute(readinessGate, { args: [request], workflowId: `gate-unhealthy-${Date.now()}`, taskQueue: TASK_QUEUE });
       assert.equal(result.steps[0]?.status, 'failed');
       assert.deepEqual(result.steps[1], { drill: 'backupRestore', workflowType: 'backupRestoreDrill', status: 'skipped', seconds: 0, error: 'baseline health did not pass' });
     } finally {

@@ -10,7 +10,8 @@ import type { ProjectionSighting } from '../../src/domain/reproject/landing';
 import type { ParityOutcome, ProjectionSightingRequest, ReplayDrillInput, ReplayFixtureRequest, ReprojectOutcome, ReprojectRequest } from '../../src/shared/replay';
 import { replayDrill } from '../../src/workflows/replay';
 import { testEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
+import { createTestWorker, emptyWorkerConfig } from '../support/worker';
+import { registerReplay } from '../support/worker-config';
 
 const replay = ReplayConfigSchema.parse({
   reprojectRun: ['runtime', 'reproject', '--run-id', '{id}'],
@@ -65,8 +66,9 @@ describe('replayDrill workflow (real dev server, fake activities)', () => {
 
   const run = async (activities: object, workflowId = `replay-wf-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`, args: ReplayDrillInput = input) => {
     const taskQueue = `replay-drill-${workflowId}`;
-    const worker = await createTestWorker(env, { activities, taskQueue });
-    const result = await worker.runUntil(env.client.workflow.execute(replayDrill, { args: [args], workflowId, taskQueue }));
+    const config = emptyWorkerConfig();
+    const worker = await createTestWorker(env, { activities, taskQueue, config });
+    const result = await worker.runUntil(env.client.workflow.execute(replayDrill, { args: [registerReplay(config, args)], workflowId, taskQueue }));
     return { result, workflowId };
   };
 
@@ -230,9 +232,10 @@ describe('replayDrill workflow (real dev server, fake activities)', () => {
     });
     const workflowId = `replay-cancel-${Date.now()}`;
     const taskQueue = `replay-drill-${workflowId}`;
-    const worker = await createTestWorker(env, { activities, taskQueue });
+    const config = emptyWorkerConfig();
+    const worker = await createTestWorker(env, { activities, taskQueue, config });
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(replayDrill, { args: [input], workflowId, taskQueue });
+      const handle = await env.client.workflow.start(replayDrill, { args: [registerReplay(config, input)], workflowId, taskQueue });
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
         const history = await handle.fetchHistory();
@@ -248,12 +251,13 @@ describe('replayDrill workflow (real dev server, fake activities)', () => {
   it('refuses to start without the commands it needs, naming the config fields', async () => {
     const workflowId = `replay-invalid-${Date.now()}`;
     const taskQueue = `replay-drill-${workflowId}`;
-    const worker = await createTestWorker(env, { activities: fakeActivities().activities, taskQueue });
+    const config = emptyWorkerConfig();
+    const worker = await createTestWorker(env, { activities: fakeActivities().activities, taskQueue, config });
     const incomplete = ReplayConfigSchema.parse({ seedFixtures: ['x'] });
     await worker.runUntil(async () => {
       await assert.rejects(
-        env.client.workflow.execute(replayDrill, { args: [{ environment: 'test', replay: incomplete }], workflowId, taskQueue }),
-        (err: unknown) => err instanceof WorkflowFailedError && /needs replay\.cleanupFixtures in the environment's config/.test(err.cause?.message ?? ''),
+        env.client.workflow.execute(replayDrill, { args: [registerReplay(config, { environment: 'test', replay: incomplete })], workflowId, taskQueue }),
+        (err: unknown) => err instanceof WorkflowFailedError && /replay\.cleanupFixtures is required by the replay drill/.test(err.cause?.message ?? ''),
       );
     });
   });

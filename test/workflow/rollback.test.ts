@@ -9,7 +9,8 @@ import { seedServiceGroup, startCloudRunSandbox, type CloudRunSandbox, type Clou
 import { rollbackProgressQuery, ROLLBACK_WORKFLOW, rollbackWorkflowId, type RollbackDrillInput, type RollbackDrillResult } from '../../src/shared/rollback';
 import { startUnderTrafficLock, TrafficLockHeldError } from '../../src/shared/traffic-lock';
 import { testEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
+import { createTestWorker, emptyWorkerConfig } from '../support/worker';
+import { registerRollback } from '../support/worker-config';
 import { rollbackInputFor, uniqueEnvironment } from '../support/rollback-sandbox';
 
 const BACKEND = 'oa-convex-backend-sandbox';
@@ -43,9 +44,10 @@ describe('rollbackDrill workflow (real dev server, real activities, Cloud Run sa
   let sandbox: CloudRunSandbox;
   let worker: Worker;
   let running: Promise<void>;
+  const config = emptyWorkerConfig();
 
   const start = (input: RollbackDrillInput): Promise<WorkflowHandle> =>
-    env.client.workflow.start(ROLLBACK_WORKFLOW, { taskQueue: TASK_QUEUE, workflowId: rollbackWorkflowId(input.environment, input.group, input.mode, new Date()), args: [input], workflowIdConflictPolicy: 'FAIL' });
+    env.client.workflow.start(ROLLBACK_WORKFLOW, { taskQueue: TASK_QUEUE, workflowId: rollbackWorkflowId(input.environment, input.group, input.mode, new Date()), args: [registerRollback(config, input)], workflowIdConflictPolicy: 'FAIL' });
   const run = async (input: RollbackDrillInput): Promise<RollbackDrillResult> => (await start(input)).result() as Promise<RollbackDrillResult>;
   const runFailing = async (input: RollbackDrillInput): Promise<{ types: string[]; messages: string }> => {
     try {
@@ -63,7 +65,7 @@ describe('rollbackDrill workflow (real dev server, real activities, Cloud Run sa
 
   before(async () => {
     env = await testEnv();
-    worker = await createTestWorker(env, { taskQueue: TASK_QUEUE });
+    worker = await createTestWorker(env, { taskQueue: TASK_QUEUE, config });
     running = worker.run();
   });
   after(async () => {
@@ -296,7 +298,7 @@ describe('rollbackDrill workflow (real dev server, real activities, Cloud Run sa
   it('refuses a second traffic-changing workflow on the same group while one runs', async () => {
     await startWith();
     const input = rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment(), rollback: { holdSeconds: 3 } });
-    const first = await startUnderTrafficLock(env.client.workflow, ROLLBACK_WORKFLOW, { environment: input.environment, group: input.group, taskQueue: TASK_QUEUE, args: [input] });
+    const first = await startUnderTrafficLock(env.client.workflow, ROLLBACK_WORKFLOW, { environment: input.environment, group: input.group, taskQueue: TASK_QUEUE, args: [registerRollback(config, input)] });
     await assert.rejects(
       startUnderTrafficLock(env.client.workflow, 'stagedRollout', { environment: input.environment, group: input.group, taskQueue: TASK_QUEUE, args: [{}] }),
       (err: unknown) => err instanceof TrafficLockHeldError && err.holderType === ROLLBACK_WORKFLOW && new RegExp(`service group convex in ${input.environment} is already being changed by rollbackDrill traffic-${input.environment}-convex`).test(err.message),
@@ -308,7 +310,7 @@ describe('rollbackDrill workflow (real dev server, real activities, Cloud Run sa
   it('refuses to apply outside the group\'s traffic lock', async () => {
     await startWith();
     const input = rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment() });
-    const handle = await env.client.workflow.start(ROLLBACK_WORKFLOW, { taskQueue: TASK_QUEUE, workflowId: `scheduled-rollback-${input.environment}`, args: [input] });
+    const handle = await env.client.workflow.start(ROLLBACK_WORKFLOW, { taskQueue: TASK_QUEUE, workflowId: `scheduled-rollback-${input.environment}`, args: [registerRollback(config, input)] });
     await assert.rejects(handle.result(), (err: unknown) => failureChain(err).types.includes('TrafficLockRequired'));
     assert.deepEqual(sandbox.calls({ method: 'UpdateService' }), []);
   });

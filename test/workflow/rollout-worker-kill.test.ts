@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import type { Client } from '@temporalio/client';
 import { closeCloudRunClients } from '../../src/activities/traffic';
 import type { CloudRunSandbox } from '../../src/sandbox/cloud-run';
-import { ROLLOUT_WORKFLOW, type RolloutResult } from '../../src/shared/rollout';
+import { ROLLOUT_WORKFLOW, type RolloutRequest, type RolloutResult } from '../../src/shared/rollout';
 import { startUnderTrafficLock } from '../../src/shared/traffic-lock';
 import { uniqueEnvironment } from '../support/rollback-sandbox';
 import { BACKEND, CANDIDATE, DASHBOARD, rolloutInputFor, STABLE, startRolloutCloudRun, trafficOf } from '../support/rollout-sandbox';
 import { devServer, testEnv } from '../support/temporal';
-import { startWorkerProcess, tempDir, type WorkerProcess } from '../support/worker';
+import { emptyWorkerConfig, startWorkerProcess, tempDir, workerConfigFile, type WorkerProcess } from '../support/worker';
+import { registerRollout } from '../support/worker-config';
 
 // Only the child-process workers poll this queue, so killing one really stops the rollout's work.
 const TASK_QUEUE = 'rollout-worker-kill-test';
@@ -55,21 +56,27 @@ describe('stagedRollout survives a worker SIGKILL (real dev server, worker as a 
     await sandbox.stop();
   });
 
+  /** The rollout's request, its environment written to the config file every worker of the test reads. */
+  let configFile: string;
+  const prepare = (bake: string): RolloutRequest => {
+    const config = emptyWorkerConfig();
+    const request = registerRollout(config, rolloutInputFor(sandbox, uniqueEnvironment('rk'), plan(bake)));
+    configFile = workerConfigFile(config);
+    return request;
+  };
   const worker = async (): Promise<WorkerProcess> => {
-    const w = startWorkerProcess(address, { DRILLCTL_TASK_QUEUE: TASK_QUEUE, DRILLCTL_HOME: tempDir('rollout-kill-home') });
+    const w = startWorkerProcess(address, { DRILLCTL_TASK_QUEUE: TASK_QUEUE, DRILLCTL_HOME: tempDir('rollout-kill-home'), DRILLCTL_CONFIG: configFile });
     workers.push(w);
     await w.ready;
     return w;
   };
-  const start = async (bake: string) => {
-    const input = rolloutInputFor(sandbox, uniqueEnvironment('rk'), plan(bake));
-    return startUnderTrafficLock(client.workflow, ROLLOUT_WORKFLOW, { environment: input.environment, group: input.group, taskQueue: TASK_QUEUE, args: [input] });
-  };
+  const start = (request: RolloutRequest) => startUnderTrafficLock(client.workflow, ROLLOUT_WORKFLOW, { environment: request.environment, group: request.group, taskQueue: TASK_QUEUE, args: [request] });
   const atCanary = () => trafficOf(sandbox, BACKEND)[1]?.percent === 10 && trafficOf(sandbox, DASHBOARD)[1]?.percent === 10;
 
   it('killed during a bake: a new worker carries on, the bake counts in full, and the rollout ends at 100 %', async () => {
+    const request = prepare('8s');
     const first = await worker();
-    const handle = await start('8s');
+    const handle = await start(request);
     await until('both services at the canary split', atCanary);
     // Inside the bake: the split is live and the analysis is reading.
     await new Promise((r) => setTimeout(r, 2000));
@@ -87,10 +94,11 @@ describe('stagedRollout survives a worker SIGKILL (real dev server, worker as a 
   });
 
   it('killed during a traffic shift: the retried shift finds the change made and the rollout carries on', async () => {
+    const request = prepare('1s');
     const first = await worker();
     // A slow long-running operation keeps the shift activity open long enough to kill the worker in it.
     sandbox.slowOperations(4000);
-    const handle = await start('1s');
+    const handle = await start(request);
     await until('the canary shift sent to Cloud Run', () => sandbox.calls({ method: 'UpdateService', service: BACKEND }).length > 0);
     await first.kill('SIGKILL');
     assert.deepEqual(trafficOf(sandbox, DASHBOARD), [{ type: 'REVISION', revision: STABLE[DASHBOARD], percent: 100 }], 'killed before the dashboard moved');

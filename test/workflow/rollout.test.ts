@@ -5,7 +5,6 @@ import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle, ty
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
 import { closeCloudRunClients } from '../../src/activities/traffic';
 import { EnvironmentSchema, type Config, type EnvironmentConfig } from '../../src/domain/config/schema';
 import { renderRolloutMarkdown } from '../../src/domain/rollout/report';
@@ -45,6 +44,7 @@ import {
   type TestEndpoint,
 } from '../support/rollout-sandbox';
 import { createTestWorker, tempDir } from '../support/worker';
+import { registerRollback, registerRollout } from '../support/worker-config';
 
 const TASK_QUEUE = 'rollout-workflow-test';
 
@@ -129,7 +129,7 @@ describe('stagedRollout workflow (time-skipping test server, real activities, Cl
     const ts = await timeSkippingEnv();
     if (!ts) this.skip();
     env = ts!;
-    worker = await createTestWorker(env, { taskQueue: TASK_QUEUE, activities: createActivities({ dataDir: tempDir('worker'), config: workerConfig }) });
+    worker = await createTestWorker(env, { taskQueue: TASK_QUEUE, config: workerConfig });
     running = worker.run();
   });
   after(async () => {
@@ -162,7 +162,7 @@ describe('stagedRollout workflow (time-skipping test server, real activities, Cl
   };
   const started: WorkflowHandle[] = [];
   const start = async (i: RolloutInput): Promise<WorkflowHandle> => {
-    const h = await startUnderTrafficLock(env.client.workflow, ROLLOUT_WORKFLOW, { environment: i.environment, group: i.group, taskQueue: TASK_QUEUE, args: [i] });
+    const h = await startUnderTrafficLock(env.client.workflow, ROLLOUT_WORKFLOW, { environment: i.environment, group: i.group, taskQueue: TASK_QUEUE, args: [registerRollout(workerConfig, i)] });
     started.push(h);
     return h;
   };
@@ -480,7 +480,7 @@ ${extra}
       return true;
     });
     await assert.rejects(
-      startUnderTrafficLock(env.client.workflow, ROLLBACK_WORKFLOW, { environment: first.environment, group: 'convex', taskQueue: TASK_QUEUE, args: [rollbackInputFor(sandbox, { mode: 'apply', environment: first.environment })] }),
+      startUnderTrafficLock(env.client.workflow, ROLLBACK_WORKFLOW, { environment: first.environment, group: 'convex', taskQueue: TASK_QUEUE, args: [registerRollback(workerConfig, rollbackInputFor(sandbox, { mode: 'apply', environment: first.environment }))] }),
       (err: unknown) => err instanceof TrafficLockHeldError && /already being changed by stagedRollout/.test(err.message),
     );
     await h.executeUpdate(abortUpdate, { args: [{ by: 'alice', reason: 'test done' }] });

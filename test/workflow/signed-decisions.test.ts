@@ -8,7 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { closeCloudRunClients } from '../../src/activities/traffic';
-import { signDecision } from '../../src/cli/signing';
+import { signDecision } from '../../src/signing/sign-decision';
 import { EnvironmentSchema, type Config } from '../../src/domain/config/schema';
 import { decisionMessage, type DecisionKind, type DecisionPayload } from '../../src/domain/decision-signature';
 import { renderRolloutMarkdown } from '../../src/domain/rollout/report';

@@ -1,9 +1,7 @@
-import path from 'node:path';
 import type { Command } from 'commander';
-import { restoreGuardProblems, type RestoreMode } from '../../domain/snapshot/restore-guard';
-import { DrillEnvironment, DrillKind } from '../../temporal/search-attributes';
-import { BACKUP_RESTORE_WORKFLOW, backupRestoreWorkflowId, type BackupRestoreInput, type BackupRestoreResult } from '../../shared/backup-restore';
-import { loadEnvironment, type GlobalOptions } from '../context';
+import type { RestoreMode } from '../../domain/snapshot/restore-guard';
+import type { BackupRestoreRequest, BackupRestoreResult } from '../../shared/backup-restore';
+import type { GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
 import { seconds, table, verdictText } from '../output';
@@ -46,70 +44,20 @@ export function renderBackupRestore(r: BackupRestoreResult): string {
   ].join('\n');
 }
 
-/**
- * The drill's input from the config, checked by the same restore guard the workflow applies, so a
- * refused restore is reported before anything starts. `snapshotDir` is made absolute (relative to
- * the config file) because the worker may run elsewhere.
- */
-export function backupRestoreInput(global: GlobalOptions, opts: BackupRestoreOptions = {}): BackupRestoreInput {
-  const { name, env, source } = loadEnvironment(global);
-  if (!env.backup) {
-    throw new CliError(`environment "${name}" in ${source} has no backup section`, ExitCode.usage, 'add backup.source (url, adminKey: env:NAME or file:PATH) and, for a true restore test, backup.scratch');
-  }
+/** The drill's request: restore mode and who asks; the worker resolves the rest from its config. */
+export function backupRestoreRequest(environment: string, opts: BackupRestoreOptions = {}): BackupRestoreRequest {
   if (opts.mode !== undefined && !RESTORE_MODES.includes(opts.mode as RestoreMode)) {
     throw new CliError(`unknown restore mode "${opts.mode}"`, ExitCode.usage, `use one of: ${RESTORE_MODES.join(', ')}`);
   }
-  const restoreMode = (opts.mode as RestoreMode | undefined) ?? env.backup.restoreMode;
-  const input: BackupRestoreInput = {
-    environment: name,
-    production: env.production,
-    backup: { ...env.backup, snapshotDir: path.resolve(path.dirname(source), env.backup.snapshotDir) },
-    restoreMode,
+  return {
+    environment,
+    ...(opts.mode ? { restoreMode: opts.mode as RestoreMode } : {}),
     authorization: { destructive: !!opts.destructive, confirmed: !!opts.confirm, ticket: opts.ticket, reason: opts.reason, requestedBy: actingIdentity(opts.as) },
-    approvers: env.productionGuard?.approvers ?? [],
   };
-  const problems = restoreGuardProblems({
-    environment: name,
-    production: input.production,
-    mode: restoreMode,
-    sourceUrl: input.backup.source.url,
-    scratchUrl: input.backup.scratch?.url,
-    approvers: input.approvers,
-    authorization: input.authorization,
-  });
-  if (problems.length) throw new CliError(`backup/restore drill refused:\n${problems.map((p) => `  - ${p}`).join('\n')}`, ExitCode.usage, 'nothing was exported or changed');
-  return input;
-}
-
-/** For the readiness gate and schedules: the drill's input, or undefined when the environment has no backup section. */
-export function backupRestoreInputIfConfigured(global: GlobalOptions): BackupRestoreInput | undefined {
-  return loadEnvironment(global).env.backup ? backupRestoreInput(global) : undefined;
 }
 
 export async function runBackupRestoreDrill(g: GlobalOptions, opts: BackupRestoreOptions = {}): Promise<number> {
-  const input = backupRestoreInput(g, opts);
-  const b = input.backup;
-  const target = input.restoreMode === 'scratch' ? b.scratch!.url : b.source.url;
-  return runDrill<BackupRestoreInput, BackupRestoreResult>(
-    g,
-    {
-      workflowType: BACKUP_RESTORE_WORKFLOW,
-      workflowId: backupRestoreWorkflowId(input.environment, new Date()),
-      input,
-      staticSummary: `Backup/restore drill on **${input.environment}** (${input.restoreMode})`,
-      staticDetails: [
-        `Source: ${b.source.url} (admin key ${b.source.adminKey})`,
-        `Restore: ${input.restoreMode} into ${target}`,
-        `Snapshots: ${b.snapshotDir} (keep ${b.keepSnapshots})`,
-        `Started by: ${input.authorization.requestedBy}${input.authorization.ticket ? `, ticket ${input.authorization.ticket}` : ''}`,
-      ].join('\n'),
-      searchAttributes: [
-        { key: DrillEnvironment, value: input.environment },
-        { key: DrillKind, value: 'backup-restore' },
-      ],
-    },
-    renderBackupRestore,
-  );
+  return runDrill<BackupRestoreResult>(g, (client, caller) => client.startBackupRestore(backupRestoreRequest(caller.environment, opts)), renderBackupRestore);
 }
 
 export function registerDrillBackupRestore(drill: Command, global: () => GlobalOptions): void {

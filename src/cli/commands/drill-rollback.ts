@@ -1,14 +1,12 @@
+import { refuseOnPreflightFailure } from './doctor';
 import type { Command } from 'commander';
-import { productionGuardProblem } from '../../domain/traffic/production-guard';
-import { ROLLBACK_WORKFLOW, rollbackWorkflowId, type RollbackDrillInput, type RollbackDrillResult } from '../../shared/rollback';
-import { startUnderTrafficLock, TrafficLockHeldError } from '../../shared/traffic-lock';
-import { DrillEnvironment, DrillKind, DrillServiceGroup } from '../../temporal/search-attributes';
-import { TASK_QUEUE } from '../../temporal/task-queue';
-import { workflowHistoryUrl } from '../../temporal/web-ui';
-import { loadEnvironment, withClient, type GlobalOptions } from '../context';
+import type { RollbackDrillRequest, RollbackDrillResult } from '../../shared/rollback';
+import { TrafficLockHeldError } from '../../shared/traffic-lock';
+import type { GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
-import { emit, table, verdictText } from '../output';
+import { table, verdictText } from '../output';
+import { runDrill } from '../run-drill';
 
 export interface RollbackOptions {
   apply?: boolean;
@@ -34,47 +32,16 @@ function parseTargets(raw: string[] = []): Record<string, string> {
   return targets;
 }
 
-/**
- * The drill's input from the config. Everything that can be checked without Cloud Run is checked
- * here, so a bad group, target or missing production confirmation starts nothing.
- */
-export function rollbackDrillInput(global: GlobalOptions, opts: RollbackOptions = {}): RollbackDrillInput {
-  const { name, env, source } = loadEnvironment(global);
-  if (!env.cloudRun) throw new CliError(`environment "${name}" in ${source} has no cloudRun section`, ExitCode.usage, 'add cloudRun.project and cloudRun.region');
-  const groups = Object.keys(env.serviceGroups);
-  const group = opts.group ?? (groups.length === 1 ? groups[0] : undefined);
-  if (!group) {
-    throw new CliError(
-      groups.length ? `environment "${name}" has several service groups; pass --group` : `environment "${name}" in ${source} has no serviceGroups`,
-      ExitCode.usage,
-      groups.length ? `one of: ${groups.join(', ')}` : 'add serviceGroups.<name>.services.<role>.service',
-    );
-  }
-  const config = env.serviceGroups[group];
-  if (!config) throw new CliError(`environment "${name}" has no service group "${group}"`, ExitCode.usage, `one of: ${groups.join(', ') || '(none)'}`);
-  const services = Object.entries(config.services).map(([role, s]) => ({ role, service: s.service, probe: s.probe }));
-  const targets = parseTargets(opts.target);
-  for (const key of Object.keys(targets)) {
-    if (!services.some((s) => s.role === key || s.service === key)) {
-      throw new CliError(`service group ${group} has no service "${key}"`, ExitCode.usage, `use a role or service id of the group: ${services.map((s) => `${s.role} (${s.service})`).join(', ')}; nothing was changed`);
-    }
-  }
-  const input: RollbackDrillInput = {
-    environment: name,
-    group,
-    production: env.production,
+/** The drill's request from the command line; the worker resolves services, probes and the production flag from its config. */
+export function rollbackDrillRequest(environment: string, opts: RollbackOptions = {}): RollbackDrillRequest {
+  return {
+    environment,
+    ...(opts.group ? { group: opts.group } : {}),
     mode: opts.apply ? 'apply' : 'dry-run',
-    cloudRun: { ...env.cloudRun, sandbox: env.sandbox },
-    services,
-    rollback: env.rollback,
-    targets,
+    targets: parseTargets(opts.target),
     requestedBy: actingIdentity(opts.as),
-    confirmation: opts.confirm || opts.ticket || opts.reason ? { confirmed: !!opts.confirm, ticket: opts.ticket, reason: opts.reason } : undefined,
-    approvers: env.productionGuard?.approvers ?? [],
+    ...(opts.confirm || opts.ticket || opts.reason ? { confirmation: { confirmed: !!opts.confirm, ticket: opts.ticket, reason: opts.reason } } : {}),
   };
-  const refused = productionGuardProblem({ ...input, changesTraffic: opts.apply === true });
-  if (refused) throw new CliError(`rollback drill refused: ${refused}`, ExitCode.usage, 'nothing was changed; a dry run (without --apply) needs no confirmation');
-  return input;
 }
 
 export function renderRollback(r: RollbackDrillResult): string {
@@ -104,40 +71,19 @@ export function renderRollback(r: RollbackDrillResult): string {
 
 /** Starts the drill (an applied one under the group's traffic lock), waits, prints; returns the exit code. */
 export async function runRollbackDrill(g: GlobalOptions, opts: RollbackOptions = {}): Promise<number> {
-  const input = rollbackDrillInput(g, opts);
-  const apply = input.mode === 'apply';
-  return withClient(g, async (client, target) => {
-    const start = {
-      taskQueue: TASK_QUEUE,
-      args: [input],
-      staticSummary: `Rollback drill (${apply ? '**apply**' : 'dry run'}) on **${input.environment}** / ${input.group}`,
-      staticDetails: [
-        `Services: ${input.services.map((s) => `${s.role} ${s.service}`).join(', ')}`,
-        `Targets: ${Object.entries(input.targets).map(([k, v]) => `${k}=${v}`).join(', ') || 'newest Ready revision before the serving one'}`,
-        `RTO target: ${input.rollback.rtoTargetSeconds} s; probes every ${input.rollback.probeIntervalMs} ms, ${input.rollback.consecutiveHealthy} consecutive answers`,
-        `Started by: ${input.requestedBy}${input.confirmation?.ticket ? `, ticket ${input.confirmation.ticket}: ${input.confirmation.reason ?? ''}` : ''}`,
-      ].join('\n'),
-      typedSearchAttributes: [
-        { key: DrillEnvironment, value: input.environment },
-        { key: DrillKind, value: 'rollback' },
-        { key: DrillServiceGroup, value: input.group },
-      ],
-    };
-    let handle;
-    try {
-      handle = apply
-        ? await startUnderTrafficLock(client.workflow, ROLLBACK_WORKFLOW, { ...start, environment: input.environment, group: input.group })
-        : await client.workflow.start(ROLLBACK_WORKFLOW, { ...start, workflowId: rollbackWorkflowId(input.environment, input.group, input.mode, new Date()), workflowIdConflictPolicy: 'FAIL' });
-    } catch (err) {
-      if (err instanceof TrafficLockHeldError) throw new CliError(err.message, ExitCode.failed, `see it with \`drillctl list\` or in the Web UI: ${workflowHistoryUrl(target, err.workflowId)}`);
-      throw err;
-    }
-    const link = workflowHistoryUrl(target, handle.workflowId, handle.firstExecutionRunId);
-    if (!g.json) process.stderr.write(`started ${handle.workflowId}\n  ${link}\n`);
-    const result = (await handle.result()) as RollbackDrillResult;
-    emit({ ...result, webUiUrl: link }, { json: !!g.json }, (r) => `${renderRollback(r)}\nHistory: ${link}`);
-    return result.verdict === 'FAIL' ? ExitCode.failed : ExitCode.ok;
-  });
+  if (opts.apply) await refuseOnPreflightFailure(g, opts.group, 'drill rollback --apply');
+  return runDrill<RollbackDrillResult>(
+    g,
+    async (client, caller) => {
+      try {
+        return await client.startRollback(rollbackDrillRequest(caller.environment, opts));
+      } catch (err) {
+        if (err instanceof TrafficLockHeldError) throw new CliError(err.message, ExitCode.failed, `see it with \`drillctl list\` or in the Web UI: ${client.webUiUrl(err.workflowId)}`);
+        throw err;
+      }
+    },
+    renderRollback,
+  );
 }
 
 export function registerDrillRollback(drill: Command, global: () => GlobalOptions): void {

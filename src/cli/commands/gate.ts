@@ -1,54 +1,19 @@
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { renderReadinessMarkdown } from '../../domain/report/readiness';
-import { TASK_QUEUE } from '../../temporal/task-queue';
-import { workflowHistoryUrl } from '../../temporal/web-ui';
 import {
   attestDocsUpdate,
   gateStatusQuery,
   READINESS_GATE_WORKFLOW,
   type AttestationRecord,
-  type ReadinessGateInput,
   type ReadinessGateResult,
 } from '../../shared/readiness-gate';
-import { healthInput } from './drill-health';
-import { backupRestoreInputIfConfigured } from './drill-backup-restore';
-import { replayInput } from './drill-replay';
-import { rollbackDrillInput } from './drill-rollback';
-import { loadEnvironment, withClient, type GlobalOptions } from '../context';
-import { drillSearchAttributes } from '../drill-kinds';
+import { withClient, withDrillClient, type GlobalOptions } from '../context';
+import { refuseOnPreflightFailure } from './doctor';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
-import { proveDecision } from '../signing';
+import { proveDecision } from '../../signing/sign-decision';
 import { emit, table } from '../output';
-
-export function gateWorkflowId(environment: string, group: string, at: Date): string {
-  return `gate-${environment}-${group}-${at.toISOString().replace(/[:.]/g, '').toLowerCase()}`;
-}
-
-/** The gate's input from the config: every drill built exactly as `drillctl drill <kind>` builds it. */
-export function gateInput(g: GlobalOptions, initiator: string): ReadinessGateInput {
-  const { name, env, source } = loadEnvironment(g);
-  const groups = Object.keys(env.serviceGroups);
-  const group = env.gate.serviceGroup ?? (groups.length === 1 ? groups[0] : undefined) ?? (groups.length === 0 ? 'default' : undefined);
-  if (!group) throw new CliError(`environment "${name}" in ${source} has several service groups`, ExitCode.usage, `set gate.serviceGroup to one of: ${groups.join(', ')}`);
-  return {
-    environment: name,
-    group,
-    initiator,
-    scope: env.cloudRun ? `${env.cloudRun.project}/${env.cloudRun.region}` : name,
-    rtoTargetSeconds: env.rollback.rtoTargetSeconds,
-    drills: {
-      health: healthInput(g),
-      backupRestore: backupRestoreInputIfConfigured(g),
-      replay: env.replay ? replayInput(g) : undefined,
-      rollback: env.cloudRun && groups.length ? rollbackDrillInput(g, { group, apply: true }) : undefined,
-    },
-    rollbackWorkflowId: `traffic-${name}-${group}`,
-    attestation: { attesters: env.gate.attesters, forbidInitiator: env.gate.forbidInitiator, timeoutSeconds: env.gate.attestationTimeoutSeconds, onTimeout: 'fail' },
-    remainingWork: env.gate.remainingWork,
-  };
-}
 
 export interface GateRun {
   workflowId: string;
@@ -58,22 +23,12 @@ export interface GateRun {
 
 /** Starts the gate; `whileRunning` may act on it (the demo attests) before the result is awaited. */
 export async function runGate(g: GlobalOptions, initiator: string, whileRunning?: (client: Client, workflowId: string) => Promise<void>): Promise<GateRun> {
-  const input = gateInput(g, initiator);
-  return withClient(g, async (client, target) => {
-    const handle = await client.workflow.start(READINESS_GATE_WORKFLOW, {
-      taskQueue: TASK_QUEUE,
-      workflowId: gateWorkflowId(input.environment, input.group, new Date()),
-      args: [input],
-      staticSummary: `Readiness gate on **${input.environment}** / ${input.group}`,
-      staticDetails: `Health, backup/restore, replay and rollback drills, then on-call docs attestation.\nRTO target: ${input.rtoTargetSeconds} s\nStarted by: ${initiator}`,
-      typedSearchAttributes: drillSearchAttributes('readiness-gate', input.environment, input.group),
-      workflowIdConflictPolicy: 'FAIL',
-    });
-    const webUiUrl = workflowHistoryUrl(target, handle.workflowId, handle.firstExecutionRunId);
-    if (!g.json) process.stderr.write(`started ${handle.workflowId}\n  ${webUiUrl}\n`);
-    if (whileRunning) await whileRunning(client, handle.workflowId);
-    const result = (await handle.result()) as ReadinessGateResult;
-    return { workflowId: handle.workflowId, webUiUrl, result };
+  await refuseOnPreflightFailure(g, undefined, 'gate');
+  return withDrillClient(g, async (client, caller) => {
+    const run = await client.startGate({ environment: caller.environment, initiator });
+    if (!g.json) process.stderr.write(`started ${run.workflowId}\n  ${run.webUiUrl}\n`);
+    if (whileRunning) await whileRunning(client.temporal, run.workflowId);
+    return { workflowId: run.workflowId, webUiUrl: run.webUiUrl, result: await run.result() };
   });
 }
 

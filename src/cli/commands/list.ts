@@ -1,45 +1,10 @@
 import type { Command } from 'commander';
-import type { Client } from '@temporalio/client';
-import type { TemporalTarget } from '../../temporal/connection';
-import { workflowHistoryUrl } from '../../temporal/web-ui';
+import { listRuns, type ListedRun } from '../../client';
 import { withClient, type GlobalOptions } from '../context';
 import { CliError } from '../errors';
 import { emit, table } from '../output';
 
-export interface ListedRun {
-  workflowId: string;
-  type: string;
-  status: string;
-  startTime: string;
-  environment?: string;
-  group?: string;
-  kind?: string;
-  step?: string;
-  outcome?: string;
-  webUiUrl: string;
-}
-
-/** Runs matching a visibility query, newest first, with drillctl's search attributes read out. */
-export async function listRuns(client: Client, target: TemporalTarget, query: string, limit: number): Promise<ListedRun[]> {
-  const out: ListedRun[] = [];
-  for await (const wf of client.workflow.list({ query: query || undefined })) {
-    const get = (name: string): string | undefined => wf.typedSearchAttributes.getAll().find((p) => p.key.name === name)?.value as string | undefined;
-    out.push({
-      workflowId: wf.workflowId,
-      type: wf.type,
-      status: wf.status.name,
-      startTime: wf.startTime.toISOString(),
-      environment: get('DrillEnvironment'),
-      group: get('DrillServiceGroup'),
-      kind: get('DrillKind'),
-      step: get('DrillStep'),
-      outcome: get('DrillOutcome'),
-      webUiUrl: workflowHistoryUrl(target, wf.workflowId, wf.runId),
-    });
-    if (out.length >= limit) break;
-  }
-  return out;
-}
+export type { ListedRun };
 
 const FILTERS = { kind: 'DrillKind', env: 'DrillEnvironment', group: 'DrillServiceGroup', outcome: 'DrillOutcome' } as const;
 

@@ -14,7 +14,7 @@ import type { ApprovalRecord, TimelineEntry } from '../../domain/rollout/records
 import { withClient, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
-import { proveDecision } from '../signing';
+import { proveDecision } from '../../signing/sign-decision';
 import type { DecisionKind, DecisionProof } from '../../domain/decision-signature';
 import { emit } from '../output';
 import { rolloutHandle, rolloutId } from './rollout-handle';

@@ -1,5 +1,5 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { ROLLOUT_ABORTED, ROLLOUT_WORKFLOW, type RolloutResult } from '../../shared/rollout';
+import { ROLLOUT_WORKFLOW, type RolloutResult } from '../../shared/rollout';
 import { trafficLockWorkflowId } from '../../shared/traffic-lock';
 import { loadEnvironment, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
@@ -31,16 +31,7 @@ export async function rolloutHandle(client: Client, workflowId: string): Promise
   return { handle, running: d.status.name === 'RUNNING' };
 }
 
-/** A finished rollout's result: returned when it promoted, carried in the failure's details when it aborted. */
-export async function finishedRollout(handle: WorkflowHandle): Promise<RolloutResult> {
-  try {
-    return (await handle.result()) as RolloutResult;
-  } catch (err) {
-    const cause = (err as { cause?: { type?: string; details?: unknown[] } }).cause;
-    if ((err as Error).name === 'WorkflowFailedError' && cause?.type === ROLLOUT_ABORTED && cause.details?.[0]) return cause.details[0] as RolloutResult;
-    throw err;
-  }
-}
+export { finishedRollout } from '../../client';
 
 export function exitCodeOf(r: RolloutResult): number {
   return r.outcome === 'promoted' ? ExitCode.ok : ExitCode.failed;

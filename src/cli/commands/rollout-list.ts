@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { withClient, type GlobalOptions } from '../context';
 import { emit, table } from '../output';
-import { listRuns, visibilityQuery } from './list';
+import { listRuns } from '../../client';
+import { visibilityQuery } from './list';
 
 export function registerRolloutList(rollout: Command, global: () => GlobalOptions): void {
   rollout

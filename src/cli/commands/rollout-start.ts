@@ -1,16 +1,13 @@
 import type { Command } from 'commander';
 import type * as PlanTimeline from '../../domain/rollout/plan-timeline';
 import type * as Report from '../../domain/rollout/report';
-import { ROLLOUT_WORKFLOW } from '../../shared/rollout';
-import { startUnderTrafficLock, TrafficLockHeldError } from '../../shared/traffic-lock';
-import { TASK_QUEUE } from '../../temporal/task-queue';
-import { workflowHistoryUrl } from '../../temporal/web-ui';
-import { temporalTarget, withClient, type GlobalOptions } from '../context';
-import { drillSearchAttributes } from '../drill-kinds';
+import { TrafficLockHeldError } from '../../shared/traffic-lock';
+import { withDrillClient, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
 import { emit } from '../output';
-import { exitCodeOf, finishedRollout } from './rollout-handle';
+import { refuseOnPreflightFailure } from './doctor';
+import { exitCodeOf } from './rollout-handle';
 import type * as RolloutInput from './rollout-input';
 
 // Loaded when a command runs: plans, timelines and reports pull in zod and YAML, which would
@@ -56,34 +53,27 @@ export function registerRolloutStart(rollout: Command, global: () => GlobalOptio
     .option('--reason <text>', 'why (production)')
     .action(async (o: StartFlags) => {
       const g = global();
-      const target = temporalTarget(g);
       const { planTimeline, renderPlanTimeline } = timelines();
-      const input = inputs().rolloutInput(g, { file: o.file, as: actingIdentity(o.as), confirm: o.confirm, ticket: o.ticket, reason: o.reason }, (id) => workflowHistoryUrl(target, id));
-      process.exitCode = await withClient(g, async (client) => {
-        let handle;
+      const request = inputs().rolloutRequest(g, { file: o.file, as: actingIdentity(o.as), confirm: o.confirm, ticket: o.ticket, reason: o.reason });
+      await refuseOnPreflightFailure({ ...g, env: request.environment }, request.group, 'rollout start');
+      process.exitCode = await withDrillClient({ ...g, env: request.environment }, async (client) => {
+        let run;
         try {
-          handle = await startUnderTrafficLock(client.workflow, ROLLOUT_WORKFLOW, {
-            environment: input.environment,
-            group: input.group,
-            taskQueue: TASK_QUEUE,
-            args: [input],
-            staticSummary: `Staged rollout of **${input.group}** on **${input.environment}**: ${input.plan.steps.map((s) => `${s.name} ${s.percent}%`).join(' → ')}`,
-            staticDetails: `${renderPlanTimeline(planTimeline(input.plan))}\n\nStarted by: ${input.initiator}`,
-            typedSearchAttributes: drillSearchAttributes('rollout', input.environment, input.group),
-          });
+          run = await client.startRollout(request, renderPlanTimeline(planTimeline(request.plan)));
         } catch (err) {
-          if (err instanceof TrafficLockHeldError) throw new CliError(err.message, ExitCode.failed, `see it with \`drillctl rollout status --group ${input.group}\` or in the Web UI: ${workflowHistoryUrl(target, err.workflowId)}`);
+          if (err instanceof TrafficLockHeldError) throw new CliError(err.message, ExitCode.failed, `see it with \`drillctl rollout status --group ${request.group}\` or in the Web UI: ${client.webUiUrl(err.workflowId)}`);
           throw err;
         }
-        const started = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, environment: input.environment, group: input.group, initiator: input.initiator, steps: input.plan.steps.map((s) => s.name), webUiUrl: input.webUiUrl };
+        const webUiUrl = client.webUiUrl(run.workflowId);
+        const started = { workflowId: run.workflowId, runId: run.runId, environment: request.environment, group: request.group, initiator: request.initiator, steps: request.plan.steps.map((s) => s.name), webUiUrl };
         if (!o.wait) {
           emit(started, { json: !!g.json }, (s) =>
             [`Started rollout ${s.workflowId} (${s.steps.join(' → ')})`, `  Web UI: ${s.webUiUrl}`, `  Watch:  drillctl rollout status --group ${s.group} --watch`].join('\n'),
           );
           return ExitCode.ok;
         }
-        if (!g.json) process.stderr.write(`started ${handle.workflowId}\n  ${input.webUiUrl}\n`);
-        const result = await finishedRollout(handle);
+        if (!g.json) process.stderr.write(`started ${run.workflowId}\n  ${webUiUrl}\n`);
+        const result = await run.result();
         emit(result, { json: !!g.json }, reports().renderRolloutMarkdown);
         return exitCodeOf(result);
       });

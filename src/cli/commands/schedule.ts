@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { ScheduleHandle } from '@temporalio/client';
-import { TASK_QUEUE } from '../../temporal/task-queue';
-import { withClient, type GlobalOptions } from '../context';
-import { DRILL_KINDS, drillSearchAttributes } from '../drill-kinds';
+import { SCHEDULE_KINDS, type ScheduleKind } from '../../client';
+import { withClient, withDrillClient, type GlobalOptions } from '../context';
+import { actingIdentity } from '../identity';
 import { CliError } from '../errors';
 import { emit, table } from '../output';
 
@@ -15,10 +15,9 @@ export interface ScheduleSummary {
   recentRuns: string[];
 }
 
-function kindSpec(kind: string) {
-  const spec = DRILL_KINDS[kind];
-  if (!spec) throw new CliError(`unknown drill kind "${kind}"`, 2, `choose one of: ${Object.keys(DRILL_KINDS).join(', ')}`);
-  return spec;
+function scheduleKind(kind: string): ScheduleKind {
+  if (!Object.hasOwn(SCHEDULE_KINDS, kind)) throw new CliError(`unknown drill kind "${kind}"`, 2, `choose one of: ${Object.keys(SCHEDULE_KINDS).join(', ')}`);
+  return kind as ScheduleKind;
 }
 
 /** Accepts Temporal's duration strings ("30m", "24h", "7d"); refuses anything else before calling the server. */
@@ -33,35 +32,19 @@ export function registerSchedule(program: Command, global: () => GlobalOptions):
   schedule
     .command('create')
     .description('create a schedule that runs a drill (or the readiness gate) with the current config')
-    .argument('<kind>', `what to run: ${Object.keys(DRILL_KINDS).join(', ')}`)
+    .argument('<kind>', `what to run: ${Object.keys(SCHEDULE_KINDS).join(', ')}`)
     .option('--every <duration>', 'interval, e.g. 24h')
     .option('--cron <expr>', 'cron expression (UTC), e.g. "0 3 * * 1"')
     .option('--id <scheduleId>', 'schedule id (default: drill-<kind>-<env>)')
     .option('--paused', 'create it paused')
     .action(async (kind: string, o: { every?: string; cron?: string; id?: string; paused?: boolean }) => {
       const g = global();
-      const spec = kindSpec(kind);
+      const k = scheduleKind(kind);
       if (!o.every === !o.cron) throw new CliError('give exactly one of --every or --cron', 2, 'e.g. --every 24h');
-      const built = spec.build(g);
-      const scheduleId = o.id ?? `drill-${kind}-${built.environment}`;
-      await withClient(g, async (client) => {
-        const { ScheduleOverlapPolicy } = await import('@temporalio/client');
-        await client.schedule.create({
-          scheduleId,
-          spec: o.every ? { intervals: [{ every: parseEvery(o.every) as `${number}h` }] } : { cronExpressions: [o.cron!] },
-          action: {
-            type: 'startWorkflow',
-            workflowType: spec.workflowType,
-            workflowId: `${scheduleId}`,
-            taskQueue: TASK_QUEUE,
-            args: [built.input],
-            typedSearchAttributes: drillSearchAttributes(kind, built.environment, built.group),
-            staticSummary: `${built.summary} (scheduled by ${scheduleId})`,
-          },
-          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
-          state: { paused: !!o.paused, note: `created by drillctl for ${spec.describe}` },
-        });
-      });
+      const every = o.every ? parseEvery(o.every) : undefined;
+      const scheduleId = await withDrillClient(g, (client, caller) =>
+        client.createSchedule({ kind: k, environment: caller.environment, initiator: actingIdentity(), every, cron: o.cron, paused: o.paused, ...(o.id ? { scheduleId: o.id } : {}) }),
+      );
       emit({ scheduleId, kind, every: o.every, cron: o.cron, paused: !!o.paused }, { json: !!g.json }, (r) => `Schedule ${r.scheduleId} created: ${kind} ${r.every ? `every ${r.every}` : `cron "${r.cron}"`}${r.paused ? ' (paused)' : ''}.`);
     });
 

@@ -97,7 +97,7 @@ export async function bringUp(global: GlobalOptions): Promise<UpResult> {
       reused.push('worker');
     } else {
       const log = path.join(dir, 'worker.log');
-      const pid = spawnDrillctl(['worker'], log, { TEMPORAL_ADDRESS: address });
+      const pid = spawnDrillctl([...(global.config ? ['--config', global.config] : []), 'worker'], log, { TEMPORAL_ADDRESS: address });
       record('worker', pid, log);
       await waitFor('the worker', async () => {
         if (!isAlive(pid)) throw new Error(`the worker exited during start-up; see ${log}`);

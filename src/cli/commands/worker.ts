@@ -13,6 +13,6 @@ export function registerWorker(program: Command, global: () => GlobalOptions): v
       // require, not import(): from a never-built checkout tsx hooks require only (bin/drillctl.js).
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { runWorker } = require('../../worker') as typeof WorkerModule;
-      await runWorker({ address: g.address, namespace: g.namespace, dataDir: ensureDataDir(), telemetry: { metricsAddress: o.metricsAddress ?? process.env.DRILLCTL_METRICS_ADDRESS } });
+      await runWorker({ address: g.address, namespace: g.namespace, dataDir: ensureDataDir(), configFile: g.config, telemetry: { metricsAddress: o.metricsAddress ?? process.env.DRILLCTL_METRICS_ADDRESS } });
     });
 }

@@ -94,7 +94,8 @@ export const BackupConfigSchema = strictObject({
   /** A separate deployment for a true restore test; required by restore mode `scratch`. */
   scratch: ConvexDeploymentSchema.optional(),
   restoreMode: z.enum(['append', 'scratch', 'replace', 'replace-all']).default('scratch'),
-  snapshotDir: z.string().min(1).default('.drillctl/snapshots'),
+  /** Relative paths are under the worker's data folder: snapshots live where the worker writes them. */
+  snapshotDir: z.string().min(1).default('snapshots'),
   keepSnapshots: z.number().int().min(1).default(5),
   /** A worker that stops heartbeating this long during export, verification or import is presumed dead; another resumes. */
   heartbeatTimeoutSeconds: z.number().min(5).max(600).default(30),

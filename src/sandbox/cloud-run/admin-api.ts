@@ -60,6 +60,16 @@ export function adminApiHandlers(world: CloudRunWorld, faults: FaultInjector, au
     return s;
   };
 
+  /** IAM: PERMISSION_DENIED when the caller lacks `permission` on the service (as Cloud Run words it). */
+  const authorize = (s: ServiceState, permission: string): void => {
+    if (faults.isDenied(s.id, permission)) throw new CallError(grpc.status.PERMISSION_DENIED, `Permission '${permission}' denied on resource '${s.name}' (or resource may not exist).`);
+  };
+  const permitted = (name: string, permission: string): ServiceState => {
+    const s = serviceOrNotFound(name);
+    authorize(s, permission);
+    return s;
+  };
+
   const page = <T>(items: T[], req: Record<string, unknown>): { items: T[]; nextPageToken: string } => {
     const size = Number(req.pageSize) || items.length || 1;
     const start = Number(req.pageToken) || 0;
@@ -69,7 +79,11 @@ export function adminApiHandlers(world: CloudRunWorld, faults: FaultInjector, au
   };
 
   const services = {
-    GetService: unary('GetService', (r) => String(r.name), (req) => serviceMessage(world, serviceOrNotFound(String(req.name)))),
+    GetService: unary('GetService', (r) => String(r.name), (req) => serviceMessage(world, permitted(String(req.name), 'run.services.get'))),
+    TestIamPermissions: unary('TestIamPermissions', (r) => String(r.resource), (req) => {
+      const s = serviceOrNotFound(String(req.resource));
+      return { permissions: ((req.permissions as string[] | null) ?? []).filter((p) => !faults.isDenied(s.id, p)) };
+    }),
     ListServices: unary('ListServices', (r) => String(r.parent), (req) => {
       if (req.parent !== world.parent) return { services: [], nextPageToken: '', unreachable: [] };
       const { items, nextPageToken } = page([...world.services.values()], req);
@@ -86,6 +100,7 @@ export function adminApiHandlers(world: CloudRunWorld, faults: FaultInjector, au
         serviceOrNotFound(requested.name ?? '');
       }
       const service = s as ServiceState;
+      authorize(service, 'run.services.update');
       const forced = faults.updateFailure(service.id);
       if (forced) fail(forced);
       if (paths.length === 0 && !requested.template) {
@@ -113,7 +128,7 @@ export function adminApiHandlers(world: CloudRunWorld, faults: FaultInjector, au
       return revisionMessage(world, found.service, found.revision);
     }),
     ListRevisions: unary('ListRevisions', (r) => String(r.parent), (req) => {
-      const s = serviceOrNotFound(String(req.parent));
+      const s = permitted(String(req.parent), 'run.revisions.list');
       // Arbitrary but stable order (by uid), never creation order: callers must sort by create_time.
       const ordered = [...s.revisions].sort((a, b) => a.uid.localeCompare(b.uid));
       const { items, nextPageToken } = page(ordered, req);
@@ -124,6 +139,8 @@ export function adminApiHandlers(world: CloudRunWorld, faults: FaultInjector, au
   const operationOrNotFound = (name: string) => {
     const op = world.operations.get(name);
     if (!op) throw new CallError(grpc.status.NOT_FOUND, `operation ${name} not found`);
+    const s = world.services.get(op.serviceId);
+    if (s) authorize(s, 'run.operations.get');
     return op;
   };
 

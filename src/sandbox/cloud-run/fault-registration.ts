@@ -47,6 +47,11 @@ export function registerCloudRunFaults(faults: FaultRegistry, cloudRun: CloudRun
     inject: (p) => cloudRun.staleEtag(service(p), Number(p.count ?? 1)),
     clear: () => cloudRun.clearFaults(),
   });
+  faults.register('cloud-run-iam-denied', {
+    description: "the worker's identity lacks IAM permissions (params: permissions, default [\"run.services.update\"]; service, default every service): calls needing them fail PERMISSION_DENIED and TestIamPermissions leaves them out",
+    inject: (p) => cloudRun.denyPermissions(p.service === undefined ? '*' : service(p), (p.permissions as string[] | undefined) ?? ['run.services.update']),
+    clear: () => cloudRun.clearFaults(),
+  });
   faults.register('cloud-run-revision-not-ready', {
     description: 'a revision stops being Ready and fails its requests (params: service, revision)',
     inject: (p) => cloudRun.setRevisionReady(service(p), String(p.revision), false),

@@ -22,6 +22,18 @@ export class FaultInjector {
   private readonly operationFailures = new Map<string, { remaining: number; error: InjectedError }>();
   private readonly staleEtags = new Map<string, number>();
   private readonly operationDelays = new Map<string, number>();
+  private readonly deniedPermissions = new Map<string, Set<string>>();
+
+  /** The worker's identity lacks `permissions` on a service ('*': on every service), as an IAM policy would say. */
+  denyPermissions(service: string, permissions: string[]): void {
+    const set = this.deniedPermissions.get(service) ?? new Set<string>();
+    for (const p of permissions) set.add(p);
+    this.deniedPermissions.set(service, set);
+  }
+
+  isDenied(service: string, permission: string): boolean {
+    return !!(this.deniedPermissions.get(service)?.has(permission) || this.deniedPermissions.get('*')?.has(permission));
+  }
 
   /** The next `count` calls (of `methods`, e.g. ['UpdateService'], or of any method) fail with UNAVAILABLE. */
   unavailableBurst(count: number, methods?: string[]): void {
@@ -88,5 +100,6 @@ export class FaultInjector {
     this.operationFailures.clear();
     this.staleEtags.clear();
     this.operationDelays.clear();
+    this.deniedPermissions.clear();
   }
 }

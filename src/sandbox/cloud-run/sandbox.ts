@@ -95,6 +95,8 @@ export interface CloudRunSandbox {
   setRevisionFault(service: string, revision: string | '*', fault: RevisionFault | null): void;
   setPropagationDelay(ms: number): void;
   setMigrationWindow(ms: number): void;
+  /** IAM that says no: calls needing these permissions on the service ('*': every service) fail PERMISSION_DENIED, and TestIamPermissions leaves them out. */
+  denyPermissions(service: string | '*', permissions: string[]): void;
   clearFaults(): void;
 
   stop(): Promise<void>;
@@ -195,6 +197,10 @@ export async function startCloudRunSandbox(spec: CloudRunSandboxSpec): Promise<C
     },
     setPropagationDelay(ms) {
       for (const s of world.services.values()) s.router.setPropagationDelay(ms);
+    },
+    denyPermissions(id, permissions) {
+      if (id !== '*') service(id);
+      faults.denyPermissions(id, permissions);
     },
     setMigrationWindow(ms) {
       for (const s of world.services.values()) s.router.setMigrationWindow(ms);

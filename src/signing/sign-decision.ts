@@ -1,9 +1,19 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { DECISION_NAMESPACE, decisionMessage, type DecisionChallenge, type DecisionKind, type DecisionPayload, type DecisionProof } from '../domain/decision-signature';
-import { isEncryptedOpenSshKey, parseOpenSshPrivateKey } from '../signing/openssh-key';
-import { signSshSignature, SshSignatureError } from '../signing/sshsig';
-import { CliError, ExitCode } from './errors';
+import { isEncryptedOpenSshKey, parseOpenSshPrivateKey } from './openssh-key';
+import { signSshSignature, SshSignatureError } from './sshsig';
+
+/** A decision that cannot be signed here: what went wrong and the next step (the CLI exits 2). */
+export class SigningError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'SigningError';
+  }
+}
 
 /** The signing key: --key, else $DRILLCTL_SIGNING_KEY; none means the decision goes unsigned. */
 export function signingKeyPath(flag: string | undefined): string | undefined {
@@ -23,11 +33,11 @@ function sshKeygenSign(keyPath: string, message: string): Promise<string> {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', (e: NodeJS.ErrnoException) =>
-      reject(new CliError(`cannot run ssh-keygen to sign with ${keyPath}: ${e.code ?? e.message}`, ExitCode.usage, 'install OpenSSH (ssh-keygen), or pass an unencrypted ed25519 key file with --key')),
+      reject(new SigningError(`cannot run ssh-keygen to sign with ${keyPath}: ${e.code ?? e.message}`, 'install OpenSSH (ssh-keygen), or pass an unencrypted ed25519 key file with --key')),
     );
     child.on('close', (code) => {
       if (code === 0 && out.includes('BEGIN SSH SIGNATURE')) resolve(out);
-      else reject(new CliError(`ssh-keygen could not sign with ${keyPath}: ${err.trim() || `exit ${code}`}`, ExitCode.usage, 'for a key held by ssh-agent pass its .pub file with --key; check `ssh-add -L` lists it'));
+      else reject(new SigningError(`ssh-keygen could not sign with ${keyPath}: ${err.trim() || `exit ${code}`}`, 'for a key held by ssh-agent pass its .pub file with --key; check `ssh-add -L` lists it'));
     });
     child.stdin.end(message);
   });
@@ -44,7 +54,7 @@ export async function signDecision(keyPath: string, payload: DecisionPayload): P
   try {
     text = fs.readFileSync(keyPath, 'utf8');
   } catch (err) {
-    throw new CliError(`cannot read signing key ${keyPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, ExitCode.usage, 'pass --key FILE (or set DRILLCTL_SIGNING_KEY) to your ed25519 private key, or its .pub when ssh-agent holds it');
+    throw new SigningError(`cannot read signing key ${keyPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'pass --key FILE (or set DRILLCTL_SIGNING_KEY) to your ed25519 private key, or its .pub when ssh-agent holds it');
   }
   if (!text.includes('BEGIN OPENSSH PRIVATE KEY')) return sshKeygenSign(keyPath, message);
   try {
@@ -52,7 +62,7 @@ export async function signDecision(keyPath: string, payload: DecisionPayload): P
     const pair = parseOpenSshPrivateKey(text);
     return signSshSignature(pair.privateKey, pair.publicKey, message, DECISION_NAMESPACE);
   } catch (err) {
-    if (err instanceof SshSignatureError) throw new CliError(`cannot sign with ${keyPath}: ${err.message}`, ExitCode.usage, 'create a key with `ssh-keygen -t ed25519` and ask the worker\'s operator to add its .pub line to the allowed signers file');
+    if (err instanceof SshSignatureError) throw new SigningError(`cannot sign with ${keyPath}: ${err.message}`, 'create a key with `ssh-keygen -t ed25519` and ask the worker\'s operator to add its .pub line to the allowed signers file');
     throw err;
   }
 }
@@ -71,6 +81,6 @@ export async function proveDecision(
   const keyPath = signingKeyPath(keyFlag);
   if (!keyPath) return {};
   const challenge = await currentChallenge();
-  if (!challenge) throw new CliError(`workflow does not issue decision nonces (it started before decisions were signed), so a signed ${decision} cannot be checked`, ExitCode.failed, 'leave out --key and DRILLCTL_SIGNING_KEY for this run');
+  if (!challenge) throw new SigningError(`workflow does not issue decision nonces (it started before decisions were signed), so a signed ${decision} cannot be checked`, 'leave out --key and DRILLCTL_SIGNING_KEY for this run');
   return { signature: await signDecision(keyPath, { ...challenge, decision, ...words }) };
 }

@@ -1,0 +1,291 @@
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import type { Config } from './domain/config/schema';
+import { BACKUP_RESTORE_WORKFLOW, backupRestoreWorkflowId, type BackupRestoreRequest, type BackupRestoreResult } from './shared/backup-restore';
+import { HEALTH_WORKFLOW, healthWorkflowId, type HealthDrillRequest, type HealthDrillResult } from './shared/health';
+import { READINESS_GATE_WORKFLOW, type ReadinessGateInput, type ReadinessGateRequest, type ReadinessGateResult } from './shared/readiness-gate';
+import { REPLAY_WORKFLOW, replayWorkflowId, type ReplayDrillRequest, type ReplayDrillResult } from './shared/replay';
+import { ROLLBACK_WORKFLOW, rollbackWorkflowId, type RollbackDrillRequest, type RollbackDrillResult } from './shared/rollback';
+import { ROLLOUT_ABORTED, ROLLOUT_WORKFLOW, type RolloutRequest, type RolloutResult } from './shared/rollout';
+import { startUnderTrafficLock, trafficLockWorkflowId } from './shared/traffic-lock';
+import { backupRestoreSettings, healthDrillSettings, replayDrillSettings, rollbackDrillSettings } from './settings/drills';
+import { readinessGateSettings } from './settings/gate';
+import { rolloutSettings } from './settings/rollout';
+import { DrillEnvironment, DrillKind, DrillServiceGroup } from './temporal/search-attributes';
+import { TASK_QUEUE } from './temporal/task-queue';
+import { connectClient, type TemporalTarget } from './temporal/connection';
+import { workflowHistoryUrl } from './temporal/web-ui';
+
+/** A workflow this client started: its ids, its Web UI link, and its result when it ends. */
+export interface StartedRun<R> {
+  workflowId: string;
+  runId: string;
+  webUiUrl: string;
+  handle: WorkflowHandle;
+  result(): Promise<R>;
+}
+
+export function drillSearchAttributes(kind: string, environment: string, group?: string): SearchAttributePair[] {
+  const pairs: SearchAttributePair[] = [
+    { key: DrillEnvironment, value: environment },
+    { key: DrillKind, value: kind },
+  ];
+  if (group) pairs.push({ key: DrillServiceGroup, value: group });
+  return pairs;
+}
+
+interface ScheduleKindSpec {
+  workflowType: string;
+  describe: string;
+  build(environment: string, initiator: string, config?: Config): { request: object; group?: string; summary: string };
+}
+
+/** Every workflow a schedule can start; each sends the request its command sends. */
+export const SCHEDULE_KINDS = {
+  gate: {
+    workflowType: READINESS_GATE_WORKFLOW,
+    describe: 'the readiness gate (every drill, attestation, report)',
+    build(environment, initiator, config) {
+      const group = config ? readinessGateSettings(config, { environment, initiator }).group : undefined;
+      return { request: { environment, initiator, ...(group ? { group } : {}) }, group, summary: `Readiness gate on **${environment}**${group ? ` / ${group}` : ''}` };
+    },
+  },
+  health: {
+    workflowType: HEALTH_WORKFLOW,
+    describe: 'baseline health',
+    build(environment, _initiator, config) {
+      if (config) healthDrillSettings(config, { environment });
+      return { request: { environment }, summary: `Health drill on **${environment}**` };
+    },
+  },
+  'backup-restore': {
+    workflowType: BACKUP_RESTORE_WORKFLOW,
+    describe: 'backup/restore (export, verify, restore by the configured mode, prove equal)',
+    build(environment, initiator, config) {
+      const request: BackupRestoreRequest = { environment, authorization: { destructive: false, confirmed: false, requestedBy: initiator } };
+      const mode = config ? backupRestoreSettings(config, request, (d) => d).restoreMode : undefined;
+      return { request, summary: `Backup/restore drill on **${environment}**${mode ? ` (${mode})` : ''}` };
+    },
+  },
+  'rollback-plan': {
+    workflowType: ROLLBACK_WORKFLOW,
+    describe: "rollback drill plan (dry run: resolves every service's rollback target, changes nothing)",
+    build(environment, initiator, config) {
+      const request: RollbackDrillRequest = { environment, mode: 'dry-run', targets: {}, requestedBy: initiator };
+      const group = config ? rollbackDrillSettings(config, request).group : undefined;
+      return { request: { ...request, ...(group ? { group } : {}) }, group, summary: `Rollback drill plan on **${environment}**${group ? ` / ${group}` : ''}` };
+    },
+  },
+} satisfies Record<string, ScheduleKindSpec>;
+
+export type ScheduleKind = keyof typeof SCHEDULE_KINDS;
+
+function gateWorkflowId(environment: string, group: string, at: Date): string {
+  return `gate-${environment}-${group}-${at.toISOString().replace(/[:.]/g, '').toLowerCase()}`;
+}
+
+/**
+ * The one typed seam between callers (the CLI, schedules, benchmarks, tests) and Temporal: it
+ * starts every drill, the gate and rollouts with a request (intent only: environment, group,
+ * options, who asks), attaches to runs, sends controls and queries status. It renders nothing.
+ *
+ * The worker resolves every request from its own config. Given the caller's copy of the config,
+ * the client runs the same resolution first, so a request the config cannot serve is refused
+ * before anything starts (a SettingsError, with a hint).
+ */
+export class DrillClient {
+  constructor(
+    readonly temporal: Client,
+    readonly target: TemporalTarget,
+    private readonly config?: Config,
+  ) {}
+
+  static async connect(target: TemporalTarget, config?: Config): Promise<DrillClient> {
+    return new DrillClient(await connectClient(target), target, config);
+  }
+
+  async close(): Promise<void> {
+    await this.temporal.connection.close();
+  }
+
+  webUiUrl(workflowId: string, runId?: string): string {
+    return workflowHistoryUrl(this.target, workflowId, runId);
+  }
+
+  private run<R>(handle: WorkflowHandle & { firstExecutionRunId: string }): StartedRun<R> {
+    return {
+      workflowId: handle.workflowId,
+      runId: handle.firstExecutionRunId,
+      webUiUrl: this.webUiUrl(handle.workflowId, handle.firstExecutionRunId),
+      handle,
+      result: () => handle.result() as Promise<R>,
+    };
+  }
+
+  private async start<R>(workflowType: string, workflowId: string, request: object, summary: string, attributes: SearchAttributePair[], details?: string): Promise<StartedRun<R>> {
+    const handle = await this.temporal.workflow.start(workflowType, {
+      taskQueue: TASK_QUEUE,
+      workflowId,
+      args: [request],
+      staticSummary: summary,
+      ...(details ? { staticDetails: details } : {}),
+      typedSearchAttributes: attributes,
+      workflowIdConflictPolicy: 'FAIL',
+    });
+    return this.run<R>(handle);
+  }
+
+  async startHealth(request: HealthDrillRequest): Promise<StartedRun<HealthDrillResult>> {
+    if (this.config) healthDrillSettings(this.config, request);
+    return this.start(HEALTH_WORKFLOW, healthWorkflowId(request.environment, new Date()), request, `Health drill on **${request.environment}**`, drillSearchAttributes('health', request.environment));
+  }
+
+  async startBackupRestore(request: BackupRestoreRequest): Promise<StartedRun<BackupRestoreResult>> {
+    const mode = this.config ? backupRestoreSettings(this.config, request, (d) => d).restoreMode : request.restoreMode;
+    const a = request.authorization;
+    return this.start(
+      BACKUP_RESTORE_WORKFLOW,
+      backupRestoreWorkflowId(request.environment, new Date()),
+      request,
+      `Backup/restore drill on **${request.environment}**${mode ? ` (${mode})` : ''}`,
+      drillSearchAttributes('backup-restore', request.environment),
+      `Started by: ${a.requestedBy}${a.ticket ? `, ticket ${a.ticket}` : ''}`,
+    );
+  }
+
+  async startReplay(request: ReplayDrillRequest): Promise<StartedRun<ReplayDrillResult>> {
+    if (this.config) replayDrillSettings(this.config, request);
+    return this.start(REPLAY_WORKFLOW, replayWorkflowId(request.environment, new Date()), request, `Replay drill on **${request.environment}**`, drillSearchAttributes('replay', request.environment));
+  }
+
+  /** A dry run gets its own id; an applied drill runs under the group's traffic lock (refused while another holds it). */
+  async startRollback(request: RollbackDrillRequest): Promise<StartedRun<RollbackDrillResult>> {
+    const group = this.config ? rollbackDrillSettings(this.config, request).group : request.group;
+    if (!group) throw new Error('startRollback needs the service group when the client has no config');
+    const full = { ...request, group };
+    const summary = `Rollback drill ${request.mode === 'apply' ? '' : 'plan '}on **${request.environment}** / ${group}`;
+    const details = `Mode: ${request.mode}\nRequested by: ${request.requestedBy}`;
+    const attributes = drillSearchAttributes('rollback', request.environment, group);
+    if (request.mode !== 'apply') return this.start(ROLLBACK_WORKFLOW, rollbackWorkflowId(request.environment, group, 'dry-run', new Date()), full, summary, attributes, details);
+    const handle = await startUnderTrafficLock(this.temporal.workflow, ROLLBACK_WORKFLOW, {
+      environment: request.environment,
+      group,
+      taskQueue: TASK_QUEUE,
+      args: [full],
+      staticSummary: summary,
+      staticDetails: details,
+      typedSearchAttributes: attributes,
+    });
+    return this.run(handle);
+  }
+
+  async startGate(request: ReadinessGateRequest): Promise<StartedRun<ReadinessGateResult>> {
+    const settings: ReadinessGateInput | undefined = this.config ? readinessGateSettings(this.config, request) : undefined;
+    const group = settings?.group ?? request.group;
+    if (!group) throw new Error('startGate needs the service group when the client has no config');
+    return this.start(
+      READINESS_GATE_WORKFLOW,
+      gateWorkflowId(request.environment, group, new Date()),
+      { ...request, group },
+      `Readiness gate on **${request.environment}** / ${group}`,
+      drillSearchAttributes('readiness-gate', request.environment, group),
+      `Health, backup/restore, replay and rollback drills, then on-call docs attestation.${settings ? `\nRTO target: ${settings.rtoTargetSeconds} s` : ''}\nStarted by: ${request.initiator}`,
+    );
+  }
+
+  /** Under the group's traffic lock; `details` is shown in the Web UI (the plan's timeline). */
+  async startRollout(request: RolloutRequest, details?: string): Promise<StartedRun<RolloutResult>> {
+    if (this.config) rolloutSettings(this.config, request);
+    const webUiUrl = request.webUiUrl ?? this.webUiUrl(trafficLockWorkflowId(request.environment, request.group));
+    const handle = await startUnderTrafficLock(this.temporal.workflow, ROLLOUT_WORKFLOW, {
+      environment: request.environment,
+      group: request.group,
+      taskQueue: TASK_QUEUE,
+      args: [{ ...request, webUiUrl }],
+      staticSummary: `Staged rollout of **${request.group}** on **${request.environment}**: ${request.plan.steps.map((s) => `${s.name} ${s.percent}%`).join(' → ')}`,
+      ...(details ? { staticDetails: `${details}\n\nStarted by: ${request.initiator}` } : {}),
+      typedSearchAttributes: drillSearchAttributes('rollout', request.environment, request.group),
+    });
+    const run = this.run<RolloutResult>(handle);
+    return { ...run, result: () => finishedRollout(handle) };
+  }
+
+  /**
+   * A schedule that starts a drill or the gate with the same request the command would send
+   * (overlap: skip). An applied rollback cannot be scheduled: it must hold the group's traffic
+   * lock, which a schedule's own workflow ids do not.
+   */
+  async createSchedule(opts: { scheduleId?: string; kind: ScheduleKind; environment: string; initiator: string; every?: string; cron?: string; paused?: boolean }): Promise<string> {
+    const spec: ScheduleKindSpec = SCHEDULE_KINDS[opts.kind];
+    const built = spec.build(opts.environment, opts.initiator, this.config);
+    const scheduleId = opts.scheduleId ?? `drill-${opts.kind}-${opts.environment}`;
+    const { ScheduleOverlapPolicy } = await import('@temporalio/client');
+    await this.temporal.schedule.create({
+      scheduleId,
+      spec: opts.every ? { intervals: [{ every: opts.every as `${number}h` }] } : { cronExpressions: [opts.cron!] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: spec.workflowType,
+        workflowId: scheduleId,
+        taskQueue: TASK_QUEUE,
+        args: [built.request],
+        typedSearchAttributes: drillSearchAttributes(opts.kind, opts.environment, built.group),
+        staticSummary: `${built.summary} (scheduled by ${scheduleId})`,
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+      state: { paused: !!opts.paused, note: `created by drillctl for ${spec.describe}` },
+    });
+    return scheduleId;
+  }
+
+  /** A run by id (the latest run of that id). */
+  handle(workflowId: string): WorkflowHandle {
+    return this.temporal.workflow.getHandle(workflowId);
+  }
+}
+
+export interface ListedRun {
+  workflowId: string;
+  type: string;
+  status: string;
+  startTime: string;
+  environment?: string;
+  group?: string;
+  kind?: string;
+  step?: string;
+  outcome?: string;
+  webUiUrl: string;
+}
+
+/** Runs matching a visibility query, newest first, with drillctl's search attributes read out. */
+export async function listRuns(client: Client, target: TemporalTarget, query: string, limit: number): Promise<ListedRun[]> {
+  const out: ListedRun[] = [];
+  for await (const wf of client.workflow.list({ query: query || undefined })) {
+    const get = (name: string): string | undefined => wf.typedSearchAttributes.getAll().find((p) => p.key.name === name)?.value as string | undefined;
+    out.push({
+      workflowId: wf.workflowId,
+      type: wf.type,
+      status: wf.status.name,
+      startTime: wf.startTime.toISOString(),
+      environment: get('DrillEnvironment'),
+      group: get('DrillServiceGroup'),
+      kind: get('DrillKind'),
+      step: get('DrillStep'),
+      outcome: get('DrillOutcome'),
+      webUiUrl: workflowHistoryUrl(target, wf.workflowId, wf.runId),
+    });
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** A finished rollout's result: returned when it promoted, carried in the failure's details when it aborted. */
+export async function finishedRollout(handle: WorkflowHandle): Promise<RolloutResult> {
+  try {
+    return (await handle.result()) as RolloutResult;
+  } catch (err) {
+    const cause = (err as { cause?: { type?: string; details?: unknown[] } }).cause;
+    if ((err as Error).name === 'WorkflowFailedError' && cause?.type === ROLLOUT_ABORTED && cause.details?.[0]) return cause.details[0] as RolloutResult;
+    throw err;
+  }
+}
