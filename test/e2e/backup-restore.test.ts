@@ -8,6 +8,7 @@ import { SECRET_MANAGER_EMULATOR_ENV } from '../../src/activities/secret-manager
 import type { BackupRestoreResult } from '../../src/shared/backup-restore';
 import { CANARY_TABLE } from '../../src/sandbox/convex/canaries';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
+import type { SnapshotManifest } from '../../src/domain/snapshot/manifest';
 import { runDrillctl, type CliRun } from '../support/drillctl';
 import { devServer } from '../support/temporal';
 import { startWorkerProcess, tempDir, type WorkerProcess } from '../support/worker';
@@ -165,6 +166,40 @@ describe('drillctl drill backup-restore (subprocess CLI, worker process, real co
     assert.match(human.stdout, /Restore \(scratch\) into http:\/\/127\.0\.0\.1:\d+: Added \d+ documents; the export of the target equals the snapshot/);
     assert.match(human.stdout, new RegExp(`${CANARY_TABLE}\\s+5\\s+5\\s+yes`));
     assert.match(human.stdout, /Phases: export [\d.]+s, verify [\d.]+s, restore [\d.]+s, verify-restore [\d.]+s, retention [\d.]+s/);
+  });
+
+  it('with includeFileStorage: stored files exported (--include-file-storage), verified, restored into scratch byte for byte', async () => {
+    const files = [sandbox.convex.storeFile(Buffer.from('invoice #1\n'), 'text/plain'), sandbox.convex.storeFile(Buffer.from([0, 1, 2, 255, 254, 10, 13]), 'application/octet-stream')];
+    const config = configWith((b) => (b.includeFileStorage = true));
+    const watch = new ArgvWatch();
+    const run = await drill(['--json', 'drill', 'backup-restore'], config);
+    const argv = watch.stop();
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const r = json(run);
+    assert.equal(r.verdict, 'PASS', JSON.stringify(r.failure));
+    assert.ok(argv.some((a) => a.includes(' export ') && a.includes('--include-file-storage')), 'the convex CLI was asked for file storage');
+    const manifest = JSON.parse(fs.readFileSync(r.manifest!, 'utf8')) as SnapshotManifest;
+    const stored = sandbox.convex.storedFiles();
+    assert.equal(manifest.storage?.files, stored.length);
+    for (const f of files) {
+      const entry = manifest.entries.find((e) => e.kind === 'storage-file' && e.path.startsWith(`_storage/${f._id}`));
+      assert.ok(entry, `${f._id} is in the snapshot`);
+      assert.equal(entry.sha256, Buffer.from(f.sha256, 'base64').toString('hex'));
+    }
+    assert.equal(r.comparison?.equal, true);
+    const restored = new Map(sandbox.convexScratch.storedFiles().map((f) => [f._id, f.bytes]));
+    for (const f of stored) assert.deepEqual(restored.get(f._id), f.bytes, `${f._id} restored byte for byte`);
+  });
+
+  it('with includeFileStorage: a flipped byte in one stored file fails the drill at verification', async () => {
+    const victim = sandbox.convex.storeFile(Buffer.from('payroll 2026\n'), 'text/plain');
+    sandbox.convex.corruptStoredFile(victim._id);
+    const run = await drill(['--json', 'drill', 'backup-restore'], configWith((b) => (b.includeFileStorage = true)));
+    assert.equal(run.code, 1, run.stderr);
+    const r = json(run);
+    assert.equal(r.verdict, 'FAIL');
+    assert.equal(r.failure?.phase, 'verify');
+    assert.match(r.failure?.message ?? '', new RegExp(`stored file _storage/${victim._id}\\.txt is corrupted: its SHA-256 is [0-9a-f]{64}, its record says [0-9a-f]{64}`));
   });
 
   it('reads the admin keys from Secret Manager (gcp: references): PASS, and no key in history, logs or output', async () => {

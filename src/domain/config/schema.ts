@@ -101,9 +101,12 @@ export const BackupConfigSchema = strictObject({
   /** A separate deployment for a true restore test; required by restore mode `scratch`. */
   scratch: ConvexDeploymentSchema.optional(),
   restoreMode: z.enum(['append', 'scratch', 'replace', 'replace-all']).default('scratch'),
-  /** Relative paths are under the worker's data folder: snapshots live where the worker writes them. */
+  /** Where the worker keeps this environment's snapshots; relative paths are under the worker's data folder (its DRILLCTL_HOME). */
   snapshotDir: z.string().min(1).default('snapshots'),
+  /** The worker keeps this many of the environment's newest snapshots (with their manifests) and deletes older ones. */
   keepSnapshots: z.number().int().min(1).default(5),
+  /** Export Convex file storage too (`convex export --include-file-storage`): files are verified and restored with the documents. */
+  includeFileStorage: z.boolean().default(false),
   /** A worker that stops heartbeating this long during export, verification or import is presumed dead; another resumes. */
   heartbeatTimeoutSeconds: z.number().min(5).max(600).default(30),
 });

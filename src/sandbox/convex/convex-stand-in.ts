@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DocumentStore, TABLE_NAME, type ImportMode } from './document-store';
 import { noFaults } from './faults';
+import { FileStore, type StoredFile } from './file-storage';
 import { FunctionError, StandInFunctions, type FunctionKind } from './functions';
 import { SnapshotJobs, type ImportFormat, type ImportState } from './snapshot-jobs';
 import { SyncSocketServer } from './sync-socket';
@@ -51,6 +52,12 @@ export interface ConvexStandIn {
   tables(): Record<string, number>;
   /** The raw `documents.jsonl` lines of a table, in export order. */
   documentLines(table: string): string[];
+  /** Stores a file in the deployment's file storage (exported with --include-file-storage). */
+  storeFile(bytes: Buffer, contentType?: string): StoredFile;
+  /** Stored files and their bytes. */
+  storedFiles(): (StoredFile & { bytes: Buffer })[];
+  /** Fault: flips the first byte of a stored file while its recorded sha256 stays. */
+  corruptStoredFile(id: string): void;
   clear(): void;
   // -- faults --
   failNextExport(): void;
@@ -112,7 +119,8 @@ export async function startConvexStandIn(opts: ConvexStandInOptions): Promise<Co
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const store = DocumentStore.open(opts.dataDir);
   const faults = noFaults();
-  const jobs = new SnapshotJobs(store, faults, opts.dataDir);
+  const files = FileStore.open(opts.dataDir);
+  const jobs = new SnapshotJobs(store, faults, opts.dataDir, files);
   const functions = new StandInFunctions(store, jobs);
   const sync = new SyncSocketServer(functions, opts.adminKey);
   jobs.on('change', () => sync.broadcast());
@@ -249,7 +257,13 @@ export async function startConvexStandIn(opts: ConvexStandInOptions): Promise<Co
     },
     tables: () => Object.fromEntries(store.tableNames().map((t) => [t, store.count(t)])),
     documentLines: (table) => store.capture().find((t) => t.name === table)?.lines ?? [],
-    clear: () => store.clear(),
+    storeFile: (bytes, contentType) => files.store(bytes, contentType ?? null),
+    storedFiles: () => files.list().map((f) => ({ ...f, bytes: files.read(f._id) })),
+    corruptStoredFile: (id) => files.corrupt(id),
+    clear: () => {
+      store.clear();
+      files.clear();
+    },
     failNextExport: () => void (faults.failNextExport = true),
     stallExports: () => void (faults.stallExports = true),
     releaseExports: () => jobs.releaseExports(),
