@@ -3,10 +3,31 @@ import type { SearchAttributePair } from '@temporalio/common';
 import type { Config } from './domain/config/schema';
 import { BACKUP_RESTORE_WORKFLOW, backupRestoreWorkflowId, type BackupRestoreRequest, type BackupRestoreResult } from './shared/backup-restore';
 import { HEALTH_WORKFLOW, healthWorkflowId, type HealthDrillRequest, type HealthDrillResult } from './shared/health';
-import { READINESS_GATE_WORKFLOW, type ReadinessGateInput, type ReadinessGateRequest, type ReadinessGateResult } from './shared/readiness-gate';
+import { attestDocsUpdate, gateStatusQuery, READINESS_GATE_WORKFLOW, type AttestationRecord, type ReadinessGateInput, type ReadinessGateRequest, type ReadinessGateResult, type ReadinessGateStatus } from './shared/readiness-gate';
 import { REPLAY_WORKFLOW, replayWorkflowId, type ReplayDrillRequest, type ReplayDrillResult } from './shared/replay';
 import { ROLLBACK_WORKFLOW, rollbackWorkflowId, type RollbackDrillRequest, type RollbackDrillResult } from './shared/rollback';
-import { ROLLOUT_ABORTED, ROLLOUT_WORKFLOW, type RolloutRequest, type RolloutResult } from './shared/rollout';
+import {
+  abortUpdate,
+  approveUpdate,
+  pauseUpdate,
+  rejectUpdate,
+  resumeUpdate,
+  ROLLOUT_ABORTED,
+  ROLLOUT_WORKFLOW,
+  rolloutStatusQuery,
+  setBakeUpdate,
+  skipBakeUpdate,
+  type AbortRequest,
+  type ApprovalRequest,
+  type PauseRequest,
+  type RolloutRequest,
+  type RolloutResult,
+  type RolloutStatus,
+  type SetBakeRequest,
+  type SkipBakeRequest,
+} from './shared/rollout';
+import type { ApprovalRecord, TimelineEntry } from './domain/rollout/records';
+import type { AttestationRequest } from './domain/attestation';
 import { startUnderTrafficLock, trafficLockWorkflowId } from './shared/traffic-lock';
 import { backupRestoreSettings, healthDrillSettings, replayDrillSettings, rollbackDrillSettings } from './settings/drills';
 import { readinessGateSettings } from './settings/gate';
@@ -238,6 +259,24 @@ export class DrillClient {
     return scheduleId;
   }
 
+  /** A running rollout's controls, refusing ids that name something else (a rollback drill holds the same lock id) or a rollout that ended. */
+  async runningRollout(workflowId: string): Promise<RolloutControls> {
+    const handle = this.handle(workflowId);
+    const d = await handle.describe();
+    if (d.type !== ROLLOUT_WORKFLOW) throw new WrongRunError(`${workflowId} is a ${d.type} workflow, not a rollout`, 'name a rollout; `drillctl rollout list` shows them');
+    if (d.status.name !== 'RUNNING') throw new RunEndedError(`refused: rollout ${workflowId} has already ended`, 'see its report with `drillctl rollout report`');
+    return new RolloutControls(handle);
+  }
+
+  /** A running gate's attestation, refusing ids that name something else or a gate that ended. */
+  async runningGate(workflowId: string): Promise<GateControls> {
+    const handle = this.handle(workflowId);
+    const { status, type } = await handle.describe();
+    if (type !== READINESS_GATE_WORKFLOW) throw new WrongRunError(`${workflowId} is a ${type} workflow, not a readiness gate`, 'name a gate; `drillctl list --kind readiness-gate` shows them');
+    if (status.name !== 'RUNNING') throw new RunEndedError(`refused: gate ${workflowId} has already finished (${status.name.toLowerCase()}); its attestation window is closed`, 'start a new gate with `drillctl gate run`');
+    return new GateControls(handle);
+  }
+
   /** A run by id (the latest run of that id). */
   handle(workflowId: string): WorkflowHandle {
     return this.temporal.workflow.getHandle(workflowId);
@@ -277,6 +316,72 @@ export async function listRuns(client: Client, target: TemporalTarget, query: st
     if (out.length >= limit) break;
   }
   return out;
+}
+
+/** The id names a run of another kind. */
+export class WrongRunError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'WrongRunError';
+  }
+}
+
+/** The run has ended, so it takes no more decisions. */
+export class RunEndedError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'RunEndedError';
+  }
+}
+
+/**
+ * Every control of a running rollout, each an Update: the workflow's validator accepts it (and the
+ * answer comes back) or refuses it with the reason, and then nothing has changed. A signed request
+ * carries the proof over `status().decision`.
+ */
+export class RolloutControls {
+  constructor(readonly handle: WorkflowHandle) {}
+  status(): Promise<RolloutStatus> {
+    return this.handle.query(rolloutStatusQuery);
+  }
+  approve(request: ApprovalRequest): Promise<ApprovalRecord> {
+    return this.handle.executeUpdate(approveUpdate, { args: [request] });
+  }
+  reject(request: ApprovalRequest): Promise<ApprovalRecord> {
+    return this.handle.executeUpdate(rejectUpdate, { args: [request] });
+  }
+  pause(request: PauseRequest): Promise<TimelineEntry> {
+    return this.handle.executeUpdate(pauseUpdate, { args: [request] });
+  }
+  resume(request: PauseRequest): Promise<TimelineEntry> {
+    return this.handle.executeUpdate(resumeUpdate, { args: [request] });
+  }
+  abort(request: AbortRequest): Promise<TimelineEntry> {
+    return this.handle.executeUpdate(abortUpdate, { args: [request] });
+  }
+  skipBake(request: SkipBakeRequest): Promise<TimelineEntry> {
+    return this.handle.executeUpdate(skipBakeUpdate, { args: [request] });
+  }
+  setBake(request: SetBakeRequest): Promise<TimelineEntry> {
+    return this.handle.executeUpdate(setBakeUpdate, { args: [request] });
+  }
+}
+
+/** The attestation of a running readiness gate (an Update, refused the same way as the rollout's controls). */
+export class GateControls {
+  constructor(readonly handle: WorkflowHandle) {}
+  status(): Promise<ReadinessGateStatus> {
+    return this.handle.query(gateStatusQuery);
+  }
+  attest(request: AttestationRequest): Promise<AttestationRecord> {
+    return this.handle.executeUpdate(attestDocsUpdate, { args: [request] });
+  }
 }
 
 /** A finished rollout's result: returned when it promoted, carried in the failure's details when it aborted. */

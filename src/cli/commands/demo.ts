@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { gateStatusQuery } from '../../shared/readiness-gate';
 import path from 'node:path';
 import { DEMO_SIGNER, DEMO_SIGNING_KEY_FILE } from '../../sandbox/demo-signer';
 import type { GlobalOptions } from '../context';
@@ -18,9 +17,9 @@ export function registerDemo(program: Command, global: () => GlobalOptions): voi
       if (!g.json) process.stderr.write(renderUp(up) + '\n\n');
       const run = await runGate({ ...g, address: up.address, config: up.configPath }, DEMO_INITIATOR, async (client, workflowId) => {
         // The demo attests for a person once the gate asks, through the same Update the CLI sends.
-        const handle = client.workflow.getHandle(workflowId);
+        const gate = await client.runningGate(workflowId);
         for (;;) {
-          const status = await handle.query(gateStatusQuery);
+          const status = await gate.status();
           if (status.attestation.state === 'waiting' || status.phase === 'done') break;
           await new Promise((r) => setTimeout(r, 250));
         }

@@ -1,16 +1,10 @@
 import type { Command } from 'commander';
-import type { Client } from '@temporalio/client';
+import type { DrillClient } from '../../client';
 import { renderReadinessMarkdown } from '../../domain/report/readiness';
-import {
-  attestDocsUpdate,
-  gateStatusQuery,
-  READINESS_GATE_WORKFLOW,
-  type AttestationRecord,
-  type ReadinessGateResult,
-} from '../../shared/readiness-gate';
+import { gateStatusQuery, type AttestationRecord, type ReadinessGateResult } from '../../shared/readiness-gate';
 import { withClient, withDrillClient, type GlobalOptions } from '../context';
 import { refuseOnPreflightFailure } from './doctor';
-import { CliError, ExitCode } from '../errors';
+import { ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
 import { proveDecision } from '../../signing/sign-decision';
 import { emit, table } from '../output';
@@ -22,12 +16,12 @@ export interface GateRun {
 }
 
 /** Starts the gate; `whileRunning` may act on it (the demo attests) before the result is awaited. */
-export async function runGate(g: GlobalOptions, initiator: string, whileRunning?: (client: Client, workflowId: string) => Promise<void>): Promise<GateRun> {
+export async function runGate(g: GlobalOptions, initiator: string, whileRunning?: (client: DrillClient, workflowId: string) => Promise<void>): Promise<GateRun> {
   await refuseOnPreflightFailure(g, undefined, 'gate');
   return withDrillClient(g, async (client, caller) => {
     const run = await client.startGate({ environment: caller.environment, initiator });
     if (!g.json) process.stderr.write(`started ${run.workflowId}\n  ${run.webUiUrl}\n`);
-    if (whileRunning) await whileRunning(client.temporal, run.workflowId);
+    if (whileRunning) await whileRunning(client, run.workflowId);
     return { workflowId: run.workflowId, webUiUrl: run.webUiUrl, result: await run.result() };
   });
 }
@@ -38,15 +32,10 @@ export function printGate(run: GateRun, json: boolean): number {
 }
 
 /** Attests through the gate's Update; signed over the gate's current nonce when a key is given (or $DRILLCTL_SIGNING_KEY is set). */
-export async function attest(client: Client, workflowId: string, attester: string, reason: string, docs: string[], key?: string): Promise<AttestationRecord> {
-  const handle = client.workflow.getHandle(workflowId);
-  const { status, type } = await handle.describe();
-  if (type !== READINESS_GATE_WORKFLOW) throw new CliError(`${workflowId} is a ${type} workflow, not a readiness gate`, ExitCode.usage);
-  if (status.name !== 'RUNNING') {
-    throw new CliError(`refused: gate ${workflowId} has already finished (${status.name.toLowerCase()}); its attestation window is closed`, ExitCode.failed, 'start a new gate with `drillctl gate run`');
-  }
-  const proof = await proveDecision(key, async () => (await handle.query(gateStatusQuery)).decision, 'attest', { reason, docs });
-  return handle.executeUpdate(attestDocsUpdate, { args: [{ attester, reason, docs, ...proof }] });
+export async function attest(client: DrillClient, workflowId: string, attester: string, reason: string, docs: string[], key?: string): Promise<AttestationRecord> {
+  const gate = await client.runningGate(workflowId);
+  const proof = await proveDecision(key, async () => (await gate.status()).decision, 'attest', { reason, docs });
+  return gate.attest({ attester, reason, docs, ...proof });
 }
 
 export function registerGate(program: Command, global: () => GlobalOptions): void {
@@ -69,7 +58,7 @@ export function registerGate(program: Command, global: () => GlobalOptions): voi
     .option('--doc <pathOrUrl...>', 'docs you reviewed')
     .action(async (workflowId: string, o: { as?: string; key?: string; reason?: string; doc?: string[] }) => {
       const g = global();
-      const record = await withClient(g, (client) => attest(client, workflowId, actingIdentity(o.as), o.reason ?? '', o.doc ?? [], o.key));
+      const record = await withDrillClient(g, (client) => attest(client, workflowId, actingIdentity(o.as), o.reason ?? '', o.doc ?? [], o.key));
       emit(record, { json: !!g.json }, (r) => `Attested by ${r.attester}${r.signature === 'verified' ? ` (signed, key ${r.key})` : r.signature === 'unsigned' ? ' (unsigned)' : ''} at ${r.at}: ${r.reason}`);
     });
   gate

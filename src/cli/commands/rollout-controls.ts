@@ -1,23 +1,13 @@
 import type { Command } from 'commander';
-import {
-  abortUpdate,
-  approveUpdate,
-  pauseUpdate,
-  rejectUpdate,
-  resumeUpdate,
-  rolloutStatusQuery,
-  setBakeUpdate,
-  skipBakeUpdate,
-  type ApprovalRequest,
-} from '../../shared/rollout';
+import type { ApprovalRequest } from '../../shared/rollout';
+import type { RolloutControls } from '../../client';
 import type { ApprovalRecord, TimelineEntry } from '../../domain/rollout/records';
-import { withClient, type GlobalOptions } from '../context';
-import { CliError, ExitCode } from '../errors';
+import { withDrillClient, type GlobalOptions } from '../context';
 import { actingIdentity } from '../identity';
 import { proveDecision } from '../../signing/sign-decision';
 import type { DecisionKind, DecisionProof } from '../../domain/decision-signature';
 import { emit } from '../output';
-import { rolloutHandle, rolloutId } from './rollout-handle';
+import { rolloutId } from './rollout-handle';
 
 interface ControlFlags {
   group?: string;
@@ -29,24 +19,15 @@ interface ControlFlags {
   key?: string;
 }
 
-/**
- * Sends one control as an Update: the workflow's synchronous validator accepts it (and the answer
- * comes back here) or refuses it with the reason, and then nothing has changed (exit 1).
- */
-async function send<R>(g: GlobalOptions, id: string | undefined, flags: ControlFlags, act: (handle: Awaited<ReturnType<typeof rolloutHandle>>['handle']) => Promise<R>): Promise<R> {
+/** The running rollout a control means, through the client; refusals come back from its Update validators (exit 1). */
+async function send<R>(g: GlobalOptions, id: string | undefined, flags: ControlFlags, act: (rollout: RolloutControls) => Promise<R>): Promise<R> {
   const workflowId = rolloutId(g, id, flags.group);
-  return withClient(g, async (client) => {
-    const { handle, running } = await rolloutHandle(client, workflowId);
-    if (!running) throw new CliError(`refused: rollout ${workflowId} has already ended`, ExitCode.failed, 'see its report with `drillctl rollout report`');
-    return act(handle);
-  });
+  return withDrillClient(g, async (client) => act(await client.runningRollout(workflowId)));
 }
 
-type RolloutHandle = Awaited<ReturnType<typeof rolloutHandle>>['handle'];
-
 /** The signature over the rollout's current challenge when a key is given (--key or $DRILLCTL_SIGNING_KEY). */
-function prove(h: RolloutHandle, f: ControlFlags, kind: DecisionKind): Promise<DecisionProof> {
-  return proveDecision(f.key, async () => (await h.query(rolloutStatusQuery)).decision, kind, { reason: f.reason ?? '', ...(f.ticket ? { ticket: f.ticket } : {}), ...(f.bake ? { bake: f.bake } : {}) });
+function prove(r: RolloutControls, f: ControlFlags, kind: DecisionKind): Promise<DecisionProof> {
+  return proveDecision(f.key, async () => (await r.status()).decision, kind, { reason: f.reason ?? '', ...(f.ticket ? { ticket: f.ticket } : {}), ...(f.bake ? { bake: f.bake } : {}) });
 }
 
 const approval = (who: string, f: ControlFlags): ApprovalRequest => ({ step: f.step ?? '', approver: who, reason: f.reason ?? '', ...(f.ticket ? { ticket: f.ticket } : {}) });
@@ -70,7 +51,7 @@ export function registerRolloutControls(rollout: Command, global: () => GlobalOp
     .option('--ticket <id>', 'change ticket')
     .action(async (id: string | undefined, f: ControlFlags) => {
       const g = global();
-      printApproval(g, await send(g, id, f, async (h) => h.executeUpdate(approveUpdate, { args: [{ ...approval(actingIdentity(f.as), f), ...(await prove(h, f, 'approve')) }] })));
+      printApproval(g, await send(g, id, f, async (r) => r.approve({ ...approval(actingIdentity(f.as), f), ...(await prove(r, f, 'approve')) })));
     });
 
   common(rollout.command('reject').description('reject the step that waits: the rollout aborts and restores stable traffic'))
@@ -79,28 +60,28 @@ export function registerRolloutControls(rollout: Command, global: () => GlobalOp
     .option('--ticket <id>', 'incident or change ticket')
     .action(async (id: string | undefined, f: ControlFlags) => {
       const g = global();
-      printApproval(g, await send(g, id, f, async (h) => h.executeUpdate(rejectUpdate, { args: [{ ...approval(actingIdentity(f.as), f), ...(await prove(h, f, 'reject')) }] })));
+      printApproval(g, await send(g, id, f, async (r) => r.reject({ ...approval(actingIdentity(f.as), f), ...(await prove(r, f, 'reject')) })));
     });
 
   common(rollout.command('pause').description('hold the bake clock and the next traffic change'))
     .option('--reason <text>', 'why')
     .action(async (id: string | undefined, f: ControlFlags) => {
       const g = global();
-      printEntry(g, await send(g, id, f, async (h) => h.executeUpdate(pauseUpdate, { args: [{ by: actingIdentity(f.as), ...(f.reason ? { reason: f.reason } : {}), ...(await prove(h, f, 'pause')) }] })));
+      printEntry(g, await send(g, id, f, async (r) => r.pause({ by: actingIdentity(f.as), ...(f.reason ? { reason: f.reason } : {}), ...(await prove(r, f, 'pause')) })));
     });
 
   common(rollout.command('resume').description('resume a paused rollout'))
     .option('--reason <text>', 'why')
     .action(async (id: string | undefined, f: ControlFlags) => {
       const g = global();
-      printEntry(g, await send(g, id, f, async (h) => h.executeUpdate(resumeUpdate, { args: [{ by: actingIdentity(f.as), ...(f.reason ? { reason: f.reason } : {}), ...(await prove(h, f, 'resume')) }] })));
+      printEntry(g, await send(g, id, f, async (r) => r.resume({ by: actingIdentity(f.as), ...(f.reason ? { reason: f.reason } : {}), ...(await prove(r, f, 'resume')) })));
     });
 
   common(rollout.command('abort').description('stop the rollout: stable traffic on every service, cohort hooks undone'))
     .option('--reason <text>', 'why (required)')
     .action(async (id: string | undefined, f: ControlFlags) => {
       const g = global();
-      printEntry(g, await send(g, id, f, async (h) => h.executeUpdate(abortUpdate, { args: [{ by: actingIdentity(f.as), reason: f.reason ?? '', ...(await prove(h, f, 'abort')) }] })));
+      printEntry(g, await send(g, id, f, async (r) => r.abort({ by: actingIdentity(f.as), reason: f.reason ?? '', ...(await prove(r, f, 'abort')) })));
     });
 
   common(rollout.command('skip-bake').description("skip the rest of the current step's bake (the step's approvers only)"))
@@ -108,7 +89,7 @@ export function registerRolloutControls(rollout: Command, global: () => GlobalOp
     .option('--reason <text>', 'why (required)')
     .action(async (id: string | undefined, f: ControlFlags) => {
       const g = global();
-      printEntry(g, await send(g, id, f, async (h) => h.executeUpdate(skipBakeUpdate, { args: [{ by: actingIdentity(f.as), reason: f.reason ?? '', ...(f.step ? { step: f.step } : {}), ...(await prove(h, f, 'skip-bake')) }] })));
+      printEntry(g, await send(g, id, f, async (r) => r.skipBake({ by: actingIdentity(f.as), reason: f.reason ?? '', ...(f.step ? { step: f.step } : {}), ...(await prove(r, f, 'skip-bake')) })));
     });
 
   common(rollout.command('set-bake').description("change the current step's bake (time already baked counts); the step's approvers only"))
@@ -117,6 +98,6 @@ export function registerRolloutControls(rollout: Command, global: () => GlobalOp
     .option('--reason <text>', 'why (required)')
     .action(async (id: string | undefined, f: ControlFlags) => {
       const g = global();
-      printEntry(g, await send(g, id, f, async (h) => h.executeUpdate(setBakeUpdate, { args: [{ by: actingIdentity(f.as), bake: f.bake ?? '', reason: f.reason ?? '', ...(f.step ? { step: f.step } : {}), ...(await prove(h, f, 'set-bake')) }] })));
+      printEntry(g, await send(g, id, f, async (r) => r.setBake({ by: actingIdentity(f.as), bake: f.bake ?? '', reason: f.reason ?? '', ...(f.step ? { step: f.step } : {}), ...(await prove(r, f, 'set-bake')) })));
     });
 }
