@@ -2,7 +2,7 @@ import type { Config } from '../domain/config/schema';
 import { templatePlaceholders } from '../domain/reproject/argv-template';
 import { replayLevelProblems } from '../domain/reproject/levels';
 import type { ReplayConfig } from '../domain/config/schema';
-import { restoreGuardProblems, scratchIdentityProblems } from '../domain/snapshot/restore-guard';
+import { backupDrillGuardProblems, scratchIdentityProblems } from '../domain/snapshot/restore-guard';
 import { productionGuardProblem } from '../domain/traffic/production-guard';
 import type { BackupRestoreInput, BackupRestoreRequest } from '../shared/backup-restore';
 import type { HealthDrillInput, HealthDrillRequest } from '../shared/health';
@@ -41,15 +41,7 @@ export function backupRestoreSettings(config: Config, request: BackupRestoreRequ
     authorization: request.authorization,
     approvers: e.env.productionGuard?.approvers ?? [],
   };
-  const problems = restoreGuardProblems({
-    environment: e.name,
-    production: input.production,
-    mode: restoreMode,
-    sourceUrl: backup.source.url,
-    scratchUrl: backup.scratch?.url,
-    approvers: input.approvers,
-    authorization: input.authorization,
-  });
+  const problems = backupDrillGuardProblems(input);
   problems.push(...scratchIdentityProblems(restoreMode, backup.source, backup.scratch));
   if (problems.length) throw new SettingsError(SettingsFailureType.restoreGuard, `backup/restore drill refused:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'nothing was exported or changed');
   return input;

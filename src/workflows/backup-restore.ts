@@ -4,7 +4,7 @@ import { fromWorkerConfig, settings } from './worker-settings';
 import type { DeploymentRef, ImportSnapshotResult } from '../activities/backup/types';
 import { compareManifests, type ManifestComparison } from '../domain/snapshot/compare-manifests';
 import type { SnapshotSummary } from '../domain/snapshot/manifest';
-import { cliImportMode, restoreGuardProblems, writesToSource } from '../domain/snapshot/restore-guard';
+import { cliImportMode, backupDrillGuardProblems, writesToSource } from '../domain/snapshot/restore-guard';
 import { manifestName, restoredManifestName, restoredZipName, snapshotBaseName, snapshotZipName } from '../domain/snapshot/snapshot-files';
 import {
   BackupFailureType,
@@ -54,15 +54,7 @@ export async function backupRestoreDrill(request: BackupRestoreRequest): Promise
     { key: DrillEnvironment, value: input.environment },
   ]);
 
-  const refusals = restoreGuardProblems({
-    environment: input.environment,
-    production: input.production,
-    mode: restoreMode,
-    sourceUrl: backup.source.url,
-    scratchUrl: backup.scratch?.url,
-    approvers: input.approvers,
-    authorization: input.authorization,
-  });
+  const refusals = backupDrillGuardProblems(input);
   if (refusals.length) {
     upsertSearchAttributes([{ key: DrillOutcome, value: 'REFUSED' }]);
     throw ApplicationFailure.nonRetryable(`backup/restore drill refused, nothing was exported or changed: ${refusals.join('; ')}`, BackupFailureType.restoreRefused);

@@ -89,3 +89,25 @@ export function scratchIdentityProblems(mode: RestoreMode, source: { instanceNam
   if (scratch.instanceName === source.instanceName) return [`backup.scratch.instanceName is the source's (${source.instanceName}): point the scratch restore at a separate, disposable deployment`];
   return [];
 }
+
+/** A drill's resolved backup settings, as the guard reads them. */
+export interface BackupDrillSettings {
+  environment: string;
+  production: boolean;
+  restoreMode: RestoreMode;
+  backup: { source: { url: string }; scratch?: { url: string } };
+  approvers: readonly string[];
+  authorization: RestoreAuthorization;
+}
+
+export function backupDrillGuardProblems(s: BackupDrillSettings): string[] {
+  return restoreGuardProblems({
+    environment: s.environment,
+    production: s.production,
+    mode: s.restoreMode,
+    sourceUrl: s.backup.source.url,
+    scratchUrl: s.backup.scratch?.url,
+    approvers: s.approvers,
+    authorization: s.authorization,
+  });
+}
