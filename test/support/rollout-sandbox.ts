@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -140,14 +141,21 @@ export function rolloutInputFor(sandbox: CloudRunSandbox, environment: string, p
   };
 }
 
+/** Why the rollout workflow tests cannot run: they never skip, so a missing binary fails the run. */
+export function missingTimeSkippingServer(path: string | undefined): string | undefined {
+  if (path && fs.existsSync(path)) return undefined;
+  return `the time-skipping test server is not installed${path ? ` (${path} does not exist)` : ''}: run \`npm run setup\` (the README's test command does), or set TEMPORAL_TEST_SERVER to its path`;
+}
+
 /**
  * A time-skipping test server (the Java test server set-up installed), with drillctl's search
- * attributes registered. Undefined when set-up could not install it.
+ * attributes registered. Throws when set-up could not install it: a test that needs it never skips.
  */
-export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment | undefined> {
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = temporalTestServerPath();
-  if (!path) return undefined;
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  const missing = missingTimeSkippingServer(path);
+  if (missing) throw new Error(missing);
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: path! } } });
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     // Every drillctl attribute is a Keyword: IndexedValueType 2.

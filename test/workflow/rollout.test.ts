@@ -125,10 +125,8 @@ describe('stagedRollout workflow (time-skipping test server, real activities, Cl
   // The worker's config: each test declares its environment's hooks and notification target here.
   const workerConfig: Config = { environments: {} };
 
-  before(async function () {
-    const ts = await timeSkippingEnv();
-    if (!ts) this.skip();
-    env = ts!;
+  before(async () => {
+    env = await timeSkippingEnv();
     worker = await createTestWorker(env, { taskQueue: TASK_QUEUE, config: workerConfig });
     running = worker.run();
   });

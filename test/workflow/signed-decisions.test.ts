@@ -57,10 +57,8 @@ describe('signed decisions (time-skipping test server, real activities, real ssh
   // The worker's own config: environments are added per test (each has its own traffic lock id).
   const config: Config = { environments: {} };
 
-  before(async function () {
-    const ts = await timeSkippingEnv();
-    if (!ts) this.skip();
-    env = ts!;
+  before(async () => {
+    env = await timeSkippingEnv();
     worker = await createTestWorker(env, { taskQueue: TASK_QUEUE, activities: createActivities({ dataDir: tempDir('signed-worker'), config }) });
     running = worker.run();
   });
