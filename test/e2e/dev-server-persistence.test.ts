@@ -8,6 +8,7 @@ import { healthDrill } from '../../src/workflows/health';
 import { startRevisionServer } from '../../src/sandbox/revision-server';
 import { createActivities } from '../../src/activities';
 import { emptyWorkerConfig } from '../support/worker';
+import { registerHealth } from '../support/worker-config';
 import { freePort } from '../support/ports';
 import { tempDir, workflowBundle } from '../support/worker';
 
@@ -22,11 +23,12 @@ describe('embedded dev server persistence', () => {
     const workflowId = `persist-${Date.now()}`;
     try {
       const nc = await NativeConnection.connect({ address: server.address });
-      const worker = await Worker.create({ connection: nc, taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle(), activities: createActivities({ dataDir: dir, config: emptyWorkerConfig() }) });
+      const config = emptyWorkerConfig();
+      const request = registerHealth(config, { environment: 'persist', health: { backendUrl: backend.url, dashboardUrl: dashboard.url, timeoutMs: 2000, attempts: 1 } });
+      const worker = await Worker.create({ connection: nc, taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle(), activities: createActivities({ dataDir: dir, config }) });
       const conn = await Connection.connect({ address: server.address });
       const client = new Client({ connection: conn });
-      const input = { environment: 'persist', health: { backendUrl: backend.url, dashboardUrl: dashboard.url, timeoutMs: 2000, attempts: 1 } };
-      await worker.runUntil(client.workflow.execute(healthDrill, { args: [input], workflowId, taskQueue: TASK_QUEUE }));
+      await worker.runUntil(client.workflow.execute(healthDrill, { args: [request], workflowId, taskQueue: TASK_QUEUE }));
       await conn.close();
       await nc.close();
 

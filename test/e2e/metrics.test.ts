@@ -43,7 +43,7 @@ describe('worker metrics (a worker process with DRILLCTL_METRICS_ADDRESS, scrape
     const home = tempDir('metrics-home');
     sandbox = await startSandbox({ dataDir: tempDir('metrics-sandbox') });
     const metricsAddress = `127.0.0.1:${await freePort()}`;
-    worker = startWorkerProcess(address, { DRILLCTL_HOME: home, DRILLCTL_METRICS_ADDRESS: metricsAddress });
+    worker = startWorkerProcess(address, { DRILLCTL_HOME: home, DRILLCTL_CONFIG: sandbox.configPath, DRILLCTL_METRICS_ADDRESS: metricsAddress });
     await worker.ready;
 
     const run = await runDrillctl(['--config', sandbox.configPath, '--json', 'drill', 'rollback', '--apply'], { TEMPORAL_ADDRESS: address, DRILLCTL_HOME: home }, 240_000);

@@ -47,7 +47,7 @@ describe('worker tracing (OpenTelemetry over OTLP/HTTP, a worker process)', func
     const home = tempDir('tracing-home');
     sandbox = await startSandbox({ dataDir: tempDir('tracing-sandbox') });
     receiver = await startReceiver();
-    worker = startWorkerProcess(address, { DRILLCTL_HOME: home, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '200' });
+    worker = startWorkerProcess(address, { DRILLCTL_HOME: home, DRILLCTL_CONFIG: sandbox.configPath, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '200' });
     await worker.ready;
 
     const run = await runDrillctl(['--config', sandbox.configPath, '--json', 'drill', 'health'], { TEMPORAL_ADDRESS: address, DRILLCTL_HOME: home });

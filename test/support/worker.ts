@@ -61,6 +61,8 @@ export interface WorkerProcess {
 
 /** The real worker entry point (src/worker.ts) as a child process, so a test can SIGKILL it. */
 export function startWorkerProcess(address: string, env: NodeJS.ProcessEnv = {}): WorkerProcess {
+  // The worker owns its config: a test names the file it runs with (the sandbox's, or one it wrote).
+  if (!env.DRILLCTL_CONFIG) throw new Error('startWorkerProcess needs DRILLCTL_CONFIG: the config file the worker runs with');
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(repoRoot, 'src', 'worker.ts')], {
     cwd: repoRoot,
     env: { ...process.env, TEMPORAL_ADDRESS: address, DRILLCTL_HOME: env.DRILLCTL_HOME ?? tempDir('worker-home'), ...env },
