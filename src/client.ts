@@ -12,7 +12,6 @@ import {
   pauseUpdate,
   rejectUpdate,
   resumeUpdate,
-  ROLLOUT_ABORTED,
   ROLLOUT_WORKFLOW,
   rolloutStatusQuery,
   setBakeUpdate,
@@ -26,8 +25,12 @@ import {
   type SetBakeRequest,
   type SkipBakeRequest,
 } from './shared/rollout';
+import { finishedRollout } from './shared/rollout';
+
+export { finishedRollout };
 import type { ApprovalRecord, TimelineEntry } from './domain/rollout/records';
 import type { AttestationRequest } from './domain/attestation';
+import type { ScheduleKind } from './shared/schedule-kinds';
 import { startUnderTrafficLock, trafficLockWorkflowId } from './shared/traffic-lock';
 import { backupRestoreSettings, healthDrillSettings, replayDrillSettings, rollbackDrillSettings } from './settings/drills';
 import { readinessGateSettings } from './settings/gate';
@@ -97,9 +100,7 @@ export const SCHEDULE_KINDS = {
       return { request: { ...request, ...(group ? { group } : {}) }, group, summary: `Rollback drill plan on **${environment}**${group ? ` / ${group}` : ''}` };
     },
   },
-} satisfies Record<string, ScheduleKindSpec>;
-
-export type ScheduleKind = keyof typeof SCHEDULE_KINDS;
+} satisfies Record<ScheduleKind, ScheduleKindSpec>;
 
 function gateWorkflowId(environment: string, group: string, at: Date): string {
   return `gate-${environment}-${group}-${at.toISOString().replace(/[:.]/g, '').toLowerCase()}`;
@@ -384,13 +385,3 @@ export class GateControls {
   }
 }
 
-/** A finished rollout's result: returned when it promoted, carried in the failure's details when it aborted. */
-export async function finishedRollout(handle: WorkflowHandle): Promise<RolloutResult> {
-  try {
-    return (await handle.result()) as RolloutResult;
-  } catch (err) {
-    const cause = (err as { cause?: { type?: string; details?: unknown[] } }).cause;
-    if ((err as Error).name === 'WorkflowFailedError' && cause?.type === ROLLOUT_ABORTED && cause.details?.[0]) return cause.details[0] as RolloutResult;
-    throw err;
-  }
-}

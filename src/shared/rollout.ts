@@ -1,3 +1,4 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RollbackConfig } from '../domain/config/schema';
 import type { DecisionChallenge } from '../domain/decision-signature';
@@ -183,3 +184,14 @@ export const skipBakeSignal = defineSignal<[SkipBakeRequest]>('skipBakeSignal');
 export const setBakeSignal = defineSignal<[SetBakeRequest]>('setBakeSignal');
 
 export const rolloutStatusQuery = defineQuery<RolloutStatus>('rolloutStatus');
+
+/** A finished rollout's result: returned when it promoted, carried in the failure's details when it aborted. */
+export async function finishedRollout(handle: WorkflowHandle): Promise<RolloutResult> {
+  try {
+    return (await handle.result()) as RolloutResult;
+  } catch (err) {
+    const cause = (err as { cause?: { type?: string; details?: unknown[] } }).cause;
+    if ((err as Error).name === 'WorkflowFailedError' && cause?.type === ROLLOUT_ABORTED && cause.details?.[0]) return cause.details[0] as RolloutResult;
+    throw err;
+  }
+}

@@ -2,7 +2,8 @@ import { refuseOnPreflightFailure } from './doctor';
 import type { Command } from 'commander';
 import type { RollbackDrillRequest, RollbackDrillResult } from '../../shared/rollback';
 import { TrafficLockHeldError } from '../../shared/traffic-lock';
-import type { GlobalOptions } from '../context';
+import type * as DrillSettings from '../../settings/drills';
+import { callerConfig, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
 import { table, verdictText } from '../output';
@@ -71,7 +72,13 @@ export function renderRollback(r: RollbackDrillResult): string {
 
 /** Starts the drill (an applied one under the group's traffic lock), waits, prints; returns the exit code. */
 export async function runRollbackDrill(g: GlobalOptions, opts: RollbackOptions = {}): Promise<number> {
-  if (opts.apply) await refuseOnPreflightFailure(g, opts.group, 'drill rollback --apply');
+  if (opts.apply) {
+    // The request's own refusals (exit 2) come before the preflight reaches Cloud Run.
+    const caller = callerConfig(g);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('../../settings/drills') as typeof DrillSettings).rollbackDrillSettings(caller.config, rollbackDrillRequest(caller.environment, opts));
+    await refuseOnPreflightFailure(g, opts.group, 'drill rollback --apply');
+  }
   return runDrill<RollbackDrillResult>(
     g,
     async (client, caller) => {

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { DrillClient } from '../../client';
 import { renderReadinessMarkdown } from '../../domain/report/readiness';
 import { gateStatusQuery, type AttestationRecord, type ReadinessGateResult } from '../../shared/readiness-gate';
-import { withClient, withDrillClient, type GlobalOptions } from '../context';
+import type * as GateSettings from '../../settings/gate';
+import { callerConfig, withClient, withDrillClient, type GlobalOptions } from '../context';
 import { refuseOnPreflightFailure } from './doctor';
 import { ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
@@ -17,6 +18,9 @@ export interface GateRun {
 
 /** Starts the gate; `whileRunning` may act on it (the demo attests) before the result is awaited. */
 export async function runGate(g: GlobalOptions, initiator: string, whileRunning?: (client: DrillClient, workflowId: string) => Promise<void>): Promise<GateRun> {
+  const caller = callerConfig(g);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('../../settings/gate') as typeof GateSettings).readinessGateSettings(caller.config, { environment: caller.environment, initiator });
   await refuseOnPreflightFailure(g, undefined, 'gate');
   return withDrillClient(g, async (client, caller) => {
     const run = await client.startGate({ environment: caller.environment, initiator });

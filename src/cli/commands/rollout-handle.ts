@@ -31,7 +31,7 @@ export async function rolloutHandle(client: Client, workflowId: string): Promise
   return { handle, running: d.status.name === 'RUNNING' };
 }
 
-export { finishedRollout } from '../../client';
+export { finishedRollout } from '../../shared/rollout';
 
 export function exitCodeOf(r: RolloutResult): number {
   return r.outcome === 'promoted' ? ExitCode.ok : ExitCode.failed;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { withClient, type GlobalOptions } from '../context';
 import { emit, table } from '../output';
-import { listRuns } from '../../client';
+import type * as ClientModule from '../../client';
 import { visibilityQuery } from './list';
 
 export function registerRolloutList(rollout: Command, global: () => GlobalOptions): void {
@@ -14,7 +14,8 @@ export function registerRolloutList(rollout: Command, global: () => GlobalOption
     .action(async (o: { group?: string; outcome?: string; limit: string }) => {
       const g = global();
       const query = visibilityQuery({ kind: 'rollout', env: g.env, group: o.group, outcome: o.outcome });
-      const runs = await withClient(g, (client, target) => listRuns(client, target, query, Number(o.limit)));
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const runs = await withClient(g, (client, target) => (require('../../client') as typeof ClientModule).listRuns(client, target, query, Number(o.limit)));
       emit(runs, { json: !!g.json }, (rs) => (rs.length ? table(['workflow id', 'status', 'step', 'outcome', 'started'], rs.map((r) => [r.workflowId, r.status, r.step ?? '', r.outcome ?? '', r.startTime])) : 'No rollouts.'));
     });
 }

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type * as PlanTimeline from '../../domain/rollout/plan-timeline';
 import type * as Report from '../../domain/rollout/report';
 import { TrafficLockHeldError } from '../../shared/traffic-lock';
-import { withDrillClient, type GlobalOptions } from '../context';
+import type * as RolloutSettings from '../../settings/rollout';
+import { callerConfig, withDrillClient, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
 import { emit } from '../output';
@@ -55,6 +56,8 @@ export function registerRolloutStart(rollout: Command, global: () => GlobalOptio
       const g = global();
       const { planTimeline, renderPlanTimeline } = timelines();
       const request = inputs().rolloutRequest(g, { file: o.file, as: actingIdentity(o.as), confirm: o.confirm, ticket: o.ticket, reason: o.reason });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('../../settings/rollout') as typeof RolloutSettings).rolloutSettings(callerConfig({ ...g, env: request.environment }).config, request);
       await refuseOnPreflightFailure({ ...g, env: request.environment }, request.group, 'rollout start');
       process.exitCode = await withDrillClient({ ...g, env: request.environment }, async (client) => {
         let run;

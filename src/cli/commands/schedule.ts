@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ScheduleHandle } from '@temporalio/client';
-import { SCHEDULE_KINDS, type ScheduleKind } from '../../client';
+import { SCHEDULE_KIND_NAMES, type ScheduleKind } from '../../shared/schedule-kinds';
 import { withClient, withDrillClient, type GlobalOptions } from '../context';
 import { actingIdentity } from '../identity';
 import { CliError } from '../errors';
@@ -16,7 +16,7 @@ export interface ScheduleSummary {
 }
 
 function scheduleKind(kind: string): ScheduleKind {
-  if (!Object.hasOwn(SCHEDULE_KINDS, kind)) throw new CliError(`unknown drill kind "${kind}"`, 2, `choose one of: ${Object.keys(SCHEDULE_KINDS).join(', ')}`);
+  if (!(SCHEDULE_KIND_NAMES as readonly string[]).includes(kind)) throw new CliError(`unknown drill kind "${kind}"`, 2, `choose one of: ${SCHEDULE_KIND_NAMES.join(', ')}`);
   return kind as ScheduleKind;
 }
 
@@ -32,7 +32,7 @@ export function registerSchedule(program: Command, global: () => GlobalOptions):
   schedule
     .command('create')
     .description('create a schedule that runs a drill (or the readiness gate) with the current config')
-    .argument('<kind>', `what to run: ${Object.keys(SCHEDULE_KINDS).join(', ')}`)
+    .argument('<kind>', `what to run: ${SCHEDULE_KIND_NAMES.join(', ')}`)
     .option('--every <duration>', 'interval, e.g. 24h')
     .option('--cron <expr>', 'cron expression (UTC), e.g. "0 3 * * 1"')
     .option('--id <scheduleId>', 'schedule id (default: drill-<kind>-<env>)')
