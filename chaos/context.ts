@@ -28,6 +28,6 @@ export async function readTraffic(ctx: ChaosContext, service: string): Promise<T
 /** Sets a service's traffic as an operator would before a trial (etag-guarded, waits for the operation). */
 export async function setTraffic(ctx: ChaosContext, service: string, traffic: { type: string; revision?: string; percent: number; tag?: string }[]): Promise<void> {
   const [svc] = await ctx.cloudRun.getService({ name: serviceName(ctx, service) });
-  const [operation] = await ctx.cloudRun.updateService({ service: { name: svc.name, etag: svc.etag, traffic: traffic as never } });
+  const [operation] = await ctx.cloudRun.updateService({ service: { name: svc.name, etag: svc.etag, traffic: traffic as never }, updateMask: { paths: ['traffic'] } });
   await operation.promise();
 }
