@@ -6,6 +6,7 @@ import { classifyEntry, parseTableMapLine } from '../../domain/snapshot/entry-pa
 import { JsonlScanner } from '../../domain/snapshot/jsonl-scanner';
 import { MANIFEST_VERSION, type ManifestEntry, type SnapshotManifest, type SnapshotTable } from '../../domain/snapshot/manifest';
 import { MultisetDigest } from '../../domain/snapshot/multiset-digest';
+import { checkSnapshotStorage } from '../../domain/snapshot/storage-check';
 import { checkSnapshotStructure } from '../../domain/snapshot/structure';
 import { openEntryData } from './inflate-entry';
 
@@ -76,6 +77,7 @@ interface EntryReadResult {
   problems: string[];
   tableMap?: string[];
   schemaFirstLine?: string;
+  storageIndex?: string;
 }
 
 async function readEntry(zip: yauzl.ZipFile, file: string, entry: yauzl.Entry, onBytes: (n: number) => void): Promise<EntryReadResult> {
@@ -105,14 +107,15 @@ async function readEntry(zip: yauzl.ZipFile, file: string, entry: yauzl.Entry, o
     });
   }
   // Small entries whose content matters beyond its hash are kept (bounded) for the structure check.
-  const keep = kind === 'table-map' || kind === 'schema' ? ([] as Buffer[]) : undefined;
+  const keep = kind === 'table-map' || kind === 'schema' || kind === 'storage-index' ? ([] as Buffer[]) : undefined;
+  const keepLimit = kind === 'storage-index' ? 64 << 20 : 1 << 20;
   let kept = 0;
   const take = (chunk: Buffer): void => {
     sha.update(chunk);
     crc = zlib.crc32(chunk, crc);
     bytes += chunk.length;
     scanner?.push(chunk);
-    if (keep && kept < 1 << 20) {
+    if (keep && kept < keepLimit) {
       keep.push(chunk);
       kept += chunk.length;
     }
@@ -172,6 +175,7 @@ async function readEntry(zip: yauzl.ZipFile, file: string, entry: yauzl.Entry, o
     problems,
     tableMap: kind === 'table-map' ? text!.split('\n').filter((l) => l.trim()).map((l) => parseTableMapLine(l)?.name ?? `(unreadable line ${JSON.stringify(l.slice(0, 60))})`) : undefined,
     schemaFirstLine: kind === 'schema' ? text!.split('\n')[0]?.trim() : undefined,
+    storageIndex: kind === 'storage-index' ? text : undefined,
   };
 }
 
@@ -212,6 +216,7 @@ export async function readSnapshotManifest(zipPath: string, snapshotName: string
   const problems: string[] = [];
   const warnings: string[] = [];
   let tableMap: string[] | undefined;
+  let storageIndex: string | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       zip.on('error', (err: Error) => reject(err));
@@ -222,7 +227,7 @@ export async function readSnapshotManifest(zipPath: string, snapshotName: string
         const key = `${entry.fileName}\0${entry.compressedSize}\0${(entry.crc32 >>> 0).toString(16).padStart(8, '0')}`;
         const previous = done.get(key);
         // Entries whose content the structure check needs are re-read; they are small.
-        const reuse = previous && previous.kind !== 'table-map' && previous.kind !== 'schema';
+        const reuse = previous && previous.kind !== 'table-map' && previous.kind !== 'schema' && previous.kind !== 'storage-index';
         const work: Promise<EntryReadResult> = reuse
           ? Promise.resolve({ entry: previous, problems: [] })
           : readEntry(zip, zipPath, entry, (n) => {
@@ -233,6 +238,7 @@ export async function readSnapshotManifest(zipPath: string, snapshotName: string
           (r) => {
             problems.push(...r.problems);
             if (r.tableMap) tableMap = r.tableMap;
+            if (r.storageIndex !== undefined) storageIndex = r.storageIndex;
             if (r.schemaFirstLine !== undefined && r.schemaFirstLine !== '"uniform"') {
               warnings.push(`${r.entry.path} is not "uniform" (${r.schemaFirstLine.slice(0, 40)}): the importer reads that table with older rules`);
             }
@@ -254,6 +260,8 @@ export async function readSnapshotManifest(zipPath: string, snapshotName: string
   const structure = checkSnapshotStructure(progress.entries, tableMap);
   problems.push(...structure.problems);
   warnings.push(...structure.warnings);
+  const storage = checkSnapshotStorage(progress.entries, storageIndex);
+  problems.push(...storage.problems);
   if (problems.length) throw new SnapshotInvalidError(zipPath, problems);
 
   const tables: SnapshotTable[] = progress.entries
@@ -268,6 +276,7 @@ export async function readSnapshotManifest(zipPath: string, snapshotName: string
     verifiedAt: new Date().toISOString(),
     tables,
     totalDocuments: tables.reduce((n, t) => n + t.documents, 0),
+    ...(storage.storage ? { storage: storage.storage } : {}),
     entries: progress.entries,
     warnings,
   };
