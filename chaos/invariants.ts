@@ -61,7 +61,7 @@ export async function checkInvariants(ctx: ChaosContext, wf: ChaosWorkflow, tria
   }
 
   const described = await trial.handle.describe();
-  if (described.status.name !== 'COMPLETED' && described.status.name !== 'FAILED') v.outcome.push(`closed ${described.status.name}`);
+  if (!wf.closesAs.includes(described.status.name)) v.outcome.push(`closed ${described.status.name}, expected ${wf.closesAs.join(' or ')}`);
   v.outcome.push(...(await trial.checkOutcome().catch((err: Error) => [`no result: ${err.message}`])));
 
   const lockId = trafficLockWorkflowId(wf.environment, wf.group);

@@ -30,6 +30,8 @@ export interface StartedTrial {
 
 export interface ChaosWorkflow {
   name: string;
+  /** Statuses the run may close with. */
+  closesAs: string[];
   environment: string;
   group: string;
   services: string[];
@@ -42,31 +44,46 @@ async function currentTraffic(ctx: ChaosContext, services: string[]): Promise<Re
   return Object.fromEntries(await Promise.all(services.map(async (s) => [s, await readTraffic(ctx, s)] as const)));
 }
 
-/** `drillctl drill rollback --apply` on the seed's group: shift to the rollback targets, measure RTO, restore the exact original. */
-const rollbackDrill: ChaosWorkflow = {
-  name: 'rollback-drill',
-  environment: SANDBOX_ENVIRONMENT,
-  group: 'convex',
-  services: ['oa-convex-backend-sandbox', 'oa-convex-dashboard-sandbox'],
-  async start(ctx) {
-    const expected = { traffic: await currentTraffic(ctx, this.services), flags: {} };
-    const startedMs = Date.now();
-    const run = await ctx.drill.startRollback({ environment: this.environment, group: this.group, mode: 'apply', targets: {}, requestedBy: 'chaos' });
-    return {
-      handle: run.handle,
-      startedMs,
-      expected,
-      drive: async () => undefined,
-      async checkOutcome() {
-        const result = (await run.handle.result()) as RollbackDrillResult;
-        const out: string[] = [];
-        if (result.verdict !== 'PASS') out.push(`verdict ${result.verdict}: ${result.reasons.join('; ')}`);
-        if (result.trafficRestored !== true) out.push('the result does not say traffic was restored');
-        return out;
-      },
-    };
-  },
-};
+/**
+ * `drillctl drill rollback --apply` on the seed's group: shift to the rollback targets, measure RTO,
+ * restore the exact original. With `cancel`, the run is cancelled (the Web UI's "Request
+ * Cancellation") as soon as its first traffic update reaches Cloud Run: cancellation is compensation.
+ */
+function rollbackDrill(name: string, cancel: boolean): ChaosWorkflow {
+  return {
+    name,
+    closesAs: cancel ? ['CANCELLED', 'COMPLETED'] : ['COMPLETED'],
+    environment: SANDBOX_ENVIRONMENT,
+    group: 'convex',
+    services: ['oa-convex-backend-sandbox', 'oa-convex-dashboard-sandbox'],
+    async start(ctx) {
+      const expected = { traffic: await currentTraffic(ctx, this.services), flags: {} };
+      const startedMs = Date.now();
+      const run = await ctx.drill.startRollback({ environment: this.environment, group: this.group, mode: 'apply', targets: {}, requestedBy: 'chaos' });
+      const updates = () => ctx.sandbox.cloudRun.calls({ method: 'UpdateService' }).filter((c) => c.atMs >= startedMs).length;
+      return {
+        handle: run.handle,
+        startedMs,
+        expected,
+        async drive(stop) {
+          if (!cancel) return;
+          while (!stop() && updates() === 0) await sleep(20);
+          // The server may be down at this instant; an operator would press the button again.
+          while (!stop() && !(await run.handle.cancel().then(() => true, () => false))) await sleep(500);
+        },
+        async checkOutcome() {
+          const status = (await run.handle.describe()).status.name;
+          if (status === 'CANCELLED') return [];
+          const result = (await run.handle.result()) as RollbackDrillResult;
+          const out: string[] = [];
+          if (result.verdict !== 'PASS') out.push(`verdict ${result.verdict}: ${result.reasons.join('; ')}`);
+          if (result.trafficRestored !== true) out.push('the result does not say traffic was restored');
+          return out;
+        },
+      };
+    },
+  };
+}
 
 const release = releaseServiceGroup();
 const stableTraffic = (service: string, role: string) => [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: release.stable[role], percent: 100, tag: '' }];
@@ -105,6 +122,7 @@ function stagedRollout(name: string, rejectAt?: string): ChaosWorkflow {
   const roles = Object.keys(RELEASE_SERVICES) as (keyof typeof RELEASE_SERVICES)[];
   return {
     name,
+    closesAs: rejectAt ? ['FAILED'] : ['COMPLETED'],
     environment: SANDBOX_ROLLOUT_ENVIRONMENT,
     group: 'convex',
     services: Object.values(RELEASE_SERVICES),
@@ -161,4 +179,4 @@ function stagedRollout(name: string, rejectAt?: string): ChaosWorkflow {
   };
 }
 
-export const CHAOS_WORKFLOWS: ChaosWorkflow[] = [rollbackDrill, stagedRollout('rollout'), stagedRollout('rollout-reject', 'limited')];
+export const CHAOS_WORKFLOWS: ChaosWorkflow[] = [rollbackDrill('rollback-drill', false), rollbackDrill('rollback-cancel', true), stagedRollout('rollout'), stagedRollout('rollout-reject', 'limited')];
