@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, parseConfig } from './domain/config/parse';
+import { checkDocumentSize, ConfigError, parseConfig } from './domain/config/parse';
 import type { Config } from './domain/config/schema';
 
 /** Where `drillctl sandbox up` writes the config that points at its stand-ins, inside the data folder. */
@@ -21,10 +21,13 @@ export function locateConfigFile(explicit: string | undefined, dataDir: string):
   throw new ConfigError('no config file: pass --config FILE, set DRILLCTL_CONFIG, create ./drillctl.yaml, or run `drillctl up` to use the sandbox', '(none)');
 }
 
+/** A config or plan file's text; one over 1 MiB is refused by its size, before it is read. */
 export function readConfigText(file: string, what = 'config file'): string {
   try {
+    checkDocumentSize(fs.statSync(file).size, file);
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, file);
   }
 }

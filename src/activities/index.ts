@@ -30,7 +30,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSettingsActivities(deps),
     httpCheck,
-    ...createBackupActivities(),
+    ...createBackupActivities({ dataDir: deps.dataDir, config: deps.config }),
     ...createReportActivities(deps.dataDir),
     ...createTrafficActivities(),
     probeServingRevision,

@@ -90,14 +90,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const convexAdminKey = crypto.randomBytes(24).toString('hex');
   const convexAdminKeyFile = path.join(dir, 'convex-admin-key');
   fs.writeFileSync(convexAdminKeyFile, `${convexAdminKey}\n`, { mode: 0o600 });
-  const convex = await startConvexStandIn({ dataDir: path.join(dir, 'convex'), adminKey: convexAdminKey });
+  const convex = await startConvexStandIn({ dataDir: path.join(dir, 'convex'), adminKey: convexAdminKey, instanceName: 'sandbox-convex' });
   stops.push(() => convex.stop());
   // A second, disposable deployment for the backup/restore drill's true restore test, and canary
   // documents in the source whose types a careless round trip would lose.
   const convexScratchAdminKey = crypto.randomBytes(24).toString('hex');
   const convexScratchAdminKeyFile = path.join(dir, 'convex-scratch-admin-key');
   fs.writeFileSync(convexScratchAdminKeyFile, `${convexScratchAdminKey}\n`, { mode: 0o600 });
-  const convexScratch = await startConvexStandIn({ dataDir: path.join(dir, 'convex-scratch'), adminKey: convexScratchAdminKey });
+  const convexScratch = await startConvexStandIn({ dataDir: path.join(dir, 'convex-scratch'), adminKey: convexScratchAdminKey, instanceName: 'sandbox-convex-scratch' });
   stops.push(() => convexScratch.stop());
   seedBackupCanaries(convex);
   const secretManager = await startSecretManagerSandbox({ project: cloudRun.project });
@@ -131,8 +131,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
         signing: { allowedSignersFile: signer.allowedSignersFile, required: false },
         health: { backendUrl: backend.url, dashboardUrl: dashboard.url, attempts: 3, timeoutMs: 3000 },
         backup: {
-          source: { url: convex.url, adminKey: `file:${convexAdminKeyFile}` },
-          scratch: { url: convexScratch.url, adminKey: `file:${convexScratchAdminKeyFile}` },
+          source: { url: convex.url, adminKey: `file:${convexAdminKeyFile}`, instanceName: 'sandbox-convex' },
+          scratch: { url: convexScratch.url, adminKey: `file:${convexScratchAdminKeyFile}`, instanceName: 'sandbox-convex-scratch' },
           restoreMode: 'scratch',
           snapshotDir: path.join(dir, 'snapshots'),
           keepSnapshots: 3,

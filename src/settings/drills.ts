@@ -2,7 +2,7 @@ import type { Config } from '../domain/config/schema';
 import { templatePlaceholders } from '../domain/reproject/argv-template';
 import { replayLevelProblems } from '../domain/reproject/levels';
 import type { ReplayConfig } from '../domain/config/schema';
-import { restoreGuardProblems } from '../domain/snapshot/restore-guard';
+import { restoreGuardProblems, scratchIdentityProblems } from '../domain/snapshot/restore-guard';
 import { productionGuardProblem } from '../domain/traffic/production-guard';
 import type { BackupRestoreInput, BackupRestoreRequest } from '../shared/backup-restore';
 import type { HealthDrillInput, HealthDrillRequest } from '../shared/health';
@@ -50,6 +50,7 @@ export function backupRestoreSettings(config: Config, request: BackupRestoreRequ
     approvers: input.approvers,
     authorization: input.authorization,
   });
+  problems.push(...scratchIdentityProblems(restoreMode, backup.source, backup.scratch));
   if (problems.length) throw new SettingsError(SettingsFailureType.restoreGuard, `backup/restore drill refused:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'nothing was exported or changed');
   return input;
 }

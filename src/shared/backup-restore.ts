@@ -47,7 +47,11 @@ export interface BackupRestoreRequest {
 export interface BackupRestoreInput {
   environment: string;
   production: boolean;
-  /** The environment's backup section, with `snapshotDir` made absolute by the CLI. Secret references only. */
+  /**
+   * The environment's backup section as the worker resolved it from its own config (snapshotDir
+   * under its data folder). Secret references only. Since worker-owned snapshots the workflow
+   * sends activities file names only, and the worker places them itself.
+   */
   backup: BackupConfig;
   /** From config (`backup.restoreMode`) unless the CLI overrides it. */
   restoreMode: RestoreMode;

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
 import type { DeploymentRef, ImportSnapshotResult } from '../activities/backup/types';
@@ -18,6 +18,9 @@ import {
   type PhaseTiming,
 } from '../shared/backup-restore';
 import { DrillEnvironment, DrillKind, DrillOutcome, DrillStep } from '../temporal/search-attributes';
+
+/** Snapshot paths are file names the worker places in its own snapshot folder; before it, absolute paths made by the CLI. */
+export const WORKER_SNAPSHOTS_PATCH = 'worker-snapshots';
 
 /** A failed phase: what the result reports and the Web UI shows. */
 class PhaseFailed extends Error {
@@ -75,9 +78,15 @@ export async function backupRestoreDrill(request: BackupRestoreRequest): Promise
   const source: DeploymentRef = backup.source;
   const target: DeploymentRef = restoreMode === 'scratch' ? backup.scratch! : backup.source;
   const base = snapshotBaseName(input.environment, new Date(startedAt));
-  const dir = backup.snapshotDir;
-  const zipPath = joinPath(dir, snapshotZipName(base));
+  // Snapshots belong to the worker: requests name files, the worker's config decides the folder and retention.
+  const workerOwned = patched(WORKER_SNAPSHOTS_PATCH);
+  const dir = workerOwned ? '' : backup.snapshotDir!;
+  const place = (name: string): string => (workerOwned ? name : joinPath(dir, name));
+  const at = workerOwned ? { environment: input.environment } : {};
+  const zipPath = place(snapshotZipName(base));
 
+  // Only set when configured, so drills recorded before file storage keep their activity inputs.
+  const withStorage = backup.includeFileStorage ? { includeFileStorage: true } : {};
   const phases: PhaseTiming[] = [];
   const warnings: string[] = [];
   let snapshot: SnapshotSummary | undefined;
@@ -102,31 +111,32 @@ export async function backupRestoreDrill(request: BackupRestoreRequest): Promise
 
   try {
     await phase('export', `convex export from ${source.url}`, () =>
-      exportSnapshot.executeWithOptions({ ...cliOptions, summary: `convex export from ${source.url}` }, [{ deployment: source, zipPath }]),
+      exportSnapshot.executeWithOptions({ ...cliOptions, summary: `convex export from ${source.url}` }, [{ deployment: source, zipPath, ...withStorage, ...at }]),
     );
     snapshot = await phase('verify', `verifying ${zipPath}`, () =>
-      verifySnapshot.executeWithOptions({ ...verifyOptions, summary: `verify ${snapshotZipName(base)}` }, [{ zipPath, manifestPath: joinPath(dir, manifestName(base)) }]),
+      verifySnapshot.executeWithOptions({ ...verifyOptions, summary: `verify ${snapshotZipName(base)}` }, [{ zipPath, manifestPath: place(manifestName(base)), ...at }]),
     );
     const snap = snapshot;
     warnings.push(...snap.warnings);
     const cliMode = cliImportMode(restoreMode);
     imported = await phase('restore', `convex import --${cliMode === 'replaceAll' ? 'replace-all' : cliMode} into ${target.url}`, () =>
-      importSnapshot.executeWithOptions({ ...cliOptions, summary: `convex import (${restoreMode}) into ${target.url}` }, [{ deployment: target, zipPath, mode: cliMode }]),
+      importSnapshot.executeWithOptions({ ...cliOptions, summary: `convex import (${restoreMode}) into ${target.url}` }, [{ deployment: target, zipPath, mode: cliMode, ...at, ...(restoreMode === 'scratch' && backup.scratch?.instanceName ? { expectInstanceName: backup.scratch.instanceName } : {}) }]),
     );
     const added = imported.addedDocuments;
-    if (added !== snap.totalDocuments) {
+    // An import counts restored files as rows of `_storage`, besides the documents.
+    if (added !== snap.totalDocuments && added !== snap.totalDocuments + (snap.storage?.files ?? 0)) {
       throw new PhaseFailed({
         phase: 'restore',
         type: BackupFailureType.importCountMismatch,
-        message: `convex import into ${target.url} reported "Added ${added} documents" but the snapshot holds ${snap.totalDocuments}: the deployment did not restore every document`,
+        message: `convex import into ${target.url} reported "Added ${added} documents" but the snapshot holds ${snap.totalDocuments}${snap.storage ? ` (and ${snap.storage.files} stored files)` : ''}: the deployment did not restore every document`,
       });
     }
     if (restoreMode !== 'append') {
       comparison = await phase('verify-restore', `exporting ${target.url} to compare it with the snapshot`, async () => {
-        const backZip = joinPath(dir, restoredZipName(base));
-        await exportSnapshot.executeWithOptions({ ...cliOptions, summary: `convex export from ${target.url} (restore check)` }, [{ deployment: target, zipPath: backZip }]);
+        const backZip = place(restoredZipName(base));
+        await exportSnapshot.executeWithOptions({ ...cliOptions, summary: `convex export from ${target.url} (restore check)` }, [{ deployment: target, zipPath: backZip, ...withStorage, ...at }]);
         const restored = await verifySnapshot.executeWithOptions({ ...verifyOptions, summary: `verify the export of ${target.url}` }, [
-          { zipPath: backZip, manifestPath: joinPath(dir, restoredManifestName(base)), discardZip: true },
+          { zipPath: backZip, manifestPath: place(restoredManifestName(base)), discardZip: true, ...at },
         ]);
         return compareManifests(snap, restored, restoreMode === 'replace' ? 'snapshot-tables' : 'all');
       });
@@ -144,9 +154,9 @@ export async function backupRestoreDrill(request: BackupRestoreRequest): Promise
   if (snapshot || phases.some((p) => p.phase === 'export' && p.ok)) {
     try {
       prunedSnapshots = (
-        await phase('retention', `keeping the newest ${backup.keepSnapshots} snapshots in ${dir}`, () =>
-          pruneSnapshots.executeWithOptions({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 }, summary: `keep ${backup.keepSnapshots} snapshots` }, [
-            { dir, environment: input.environment, keep: backup.keepSnapshots },
+        await phase('retention', workerOwned ? "keeping the newest snapshots the worker's config says" : `keeping the newest ${backup.keepSnapshots} snapshots in ${dir}`, () =>
+          pruneSnapshots.executeWithOptions({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 }, summary: workerOwned ? 'retention' : `keep ${backup.keepSnapshots} snapshots` }, [
+            workerOwned ? { environment: input.environment } : { dir, environment: input.environment, keep: backup.keepSnapshots },
           ]),
         )
       ).removed;
@@ -192,7 +202,7 @@ export async function backupRestoreDrill(request: BackupRestoreRequest): Promise
     restoreMode,
     sourceUrl: source.url,
     targetUrl: target.url,
-    snapshot: snapshot ? zipPath : null,
+    snapshot: snapshot ? snapshot.zipPath : null,
     manifest: snapshot?.manifestPath ?? null,
     snapshotBytes: snapshot?.zipBytes ?? null,
     snapshotSha256: snapshot?.zipSha256 ?? null,

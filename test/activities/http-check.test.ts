@@ -4,13 +4,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { httpCheck, type HttpCheckOutcome, type HttpCheckRequest } from '../../src/activities/probes/http-check';
 import { DefaultLogger } from '@temporalio/worker';
 import { freePort } from '../support/ports';
+import { SERVING_REVISION_HEADER } from '../../src/domain/revision-header';
 import { startRevisionServer, type RevisionServer } from '../../src/sandbox/revision-server';
 
 describe('httpCheck activity', () => {
   let backend: RevisionServer;
   let dashboard: RevisionServer;
   before(async () => {
-    backend = await startRevisionServer({ revision: 'svc-00002-new', kind: 'backend' });
+    // An identity sidecar names the revision (Cloud Run itself sends no such header).
+    backend = await startRevisionServer({ revision: 'svc-00002-new', kind: 'backend', identityHeader: SERVING_REVISION_HEADER });
     dashboard = await startRevisionServer({ revision: 'dash-00001-abc', kind: 'dashboard' });
   });
   after(async () => {

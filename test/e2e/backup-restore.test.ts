@@ -8,6 +8,7 @@ import { SECRET_MANAGER_EMULATOR_ENV } from '../../src/activities/secret-manager
 import type { BackupRestoreResult } from '../../src/shared/backup-restore';
 import { CANARY_TABLE } from '../../src/sandbox/convex/canaries';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
+import type { SnapshotManifest } from '../../src/domain/snapshot/manifest';
 import { runDrillctl, type CliRun } from '../support/drillctl';
 import { devServer } from '../support/temporal';
 import { startWorkerProcess, tempDir, type WorkerProcess } from '../support/worker';
@@ -167,6 +168,40 @@ describe('drillctl drill backup-restore (subprocess CLI, worker process, real co
     assert.match(human.stdout, /Phases: export [\d.]+s, verify [\d.]+s, restore [\d.]+s, verify-restore [\d.]+s, retention [\d.]+s/);
   });
 
+  it('with includeFileStorage: stored files exported (--include-file-storage), verified, restored into scratch byte for byte', async () => {
+    const files = [sandbox.convex.storeFile(Buffer.from('invoice #1\n'), 'text/plain'), sandbox.convex.storeFile(Buffer.from([0, 1, 2, 255, 254, 10, 13]), 'application/octet-stream')];
+    const config = configWith((b) => (b.includeFileStorage = true));
+    const watch = new ArgvWatch();
+    const run = await drill(['--json', 'drill', 'backup-restore'], config);
+    const argv = watch.stop();
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const r = json(run);
+    assert.equal(r.verdict, 'PASS', JSON.stringify(r.failure));
+    assert.ok(argv.some((a) => a.includes(' export ') && a.includes('--include-file-storage')), 'the convex CLI was asked for file storage');
+    const manifest = JSON.parse(fs.readFileSync(r.manifest!, 'utf8')) as SnapshotManifest;
+    const stored = sandbox.convex.storedFiles();
+    assert.equal(manifest.storage?.files, stored.length);
+    for (const f of files) {
+      const entry = manifest.entries.find((e) => e.kind === 'storage-file' && e.path.startsWith(`_storage/${f._id}`));
+      assert.ok(entry, `${f._id} is in the snapshot`);
+      assert.equal(entry.sha256, Buffer.from(f.sha256, 'base64').toString('hex'));
+    }
+    assert.equal(r.comparison?.equal, true);
+    const restored = new Map(sandbox.convexScratch.storedFiles().map((f) => [f._id, f.bytes]));
+    for (const f of stored) assert.deepEqual(restored.get(f._id), f.bytes, `${f._id} restored byte for byte`);
+  });
+
+  it('with includeFileStorage: a flipped byte in one stored file fails the drill at verification', async () => {
+    const victim = sandbox.convex.storeFile(Buffer.from('payroll 2026\n'), 'text/plain');
+    sandbox.convex.corruptStoredFile(victim._id);
+    const run = await drill(['--json', 'drill', 'backup-restore'], configWith((b) => (b.includeFileStorage = true)));
+    assert.equal(run.code, 1, run.stderr);
+    const r = json(run);
+    assert.equal(r.verdict, 'FAIL');
+    assert.equal(r.failure?.phase, 'verify');
+    assert.match(r.failure?.message ?? '', new RegExp(`stored file _storage/${victim._id}\\.txt is corrupted: its SHA-256 is [0-9a-f]{64}, its record says [0-9a-f]{64}`));
+  });
+
   it('reads the admin keys from Secret Manager (gcp: references): PASS, and no key in history, logs or output', async () => {
     const sourceKey = fs.readFileSync(sandbox.convexAdminKeyFile, 'utf8').trim();
     const config = configWith((b) => {
@@ -257,6 +292,24 @@ describe('drillctl drill backup-restore (subprocess CLI, worker process, real co
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown restore mode "restore-everything"/);
     assert.equal(sandbox.convex.stats().exportsRequested, exportsBefore, 'nothing was exported');
+  });
+
+  it('refuses a scratch restore into a backend that is not the declared scratch deployment, however its URL is spelled', async () => {
+    // Another URL of the source deployment (as one Cloud Run service has several): the URL check
+    // cannot tell, the identity the backend reports can.
+    const otherUrlOfSource = configWith((b) => {
+      const source = b.source as { url: string; adminKey: string };
+      Object.assign(b.scratch as Record<string, unknown>, { url: source.url.replace('127.0.0.1', 'localhost'), adminKey: source.adminKey });
+    });
+    const importsBefore = sandbox.convex.stats().importsStarted;
+    const run = await drill(['--json', 'drill', 'backup-restore'], otherUrlOfSource);
+    assert.equal(run.code, 1, run.stderr);
+    const r = json(run);
+    assert.equal(r.verdict, 'FAIL');
+    assert.equal(r.failure?.phase, 'restore');
+    assert.equal(r.failure?.type, 'RestoreRefused');
+    assert.match(r.failure!.message, /the backend at http:\/\/localhost:\d+ reports instance "sandbox-convex", not the scratch deployment "sandbox-convex-scratch" the config declares; nothing was imported/);
+    assert.equal(sandbox.convex.stats().importsStarted, importsBefore, 'nothing was imported into the source');
   });
 
   it('finishes correctly on a new worker when the worker is killed during the import', async () => {

@@ -133,7 +133,7 @@ describe('drillctl rollout (subprocess, real server, worker and sandbox)', () =>
       const watch = await stack.drillctl(['--env', 'sandbox-rollout', 'rollout', 'status', '--watch']);
       assert.equal(watch.code, 1, 'an aborted rollout exits 1');
       assert.match(watch.stdout, /Outcome: \*\*ABORTED\*\* \(FAIL\)/);
-      assert.match(watch.stdout, /Why it stopped: step limited rejected by bob: Sev2 open in the staff cohort/);
+      assert.match(watch.stdout, /Why it stopped: step limited rejected by bob \(unsigned\): Sev2 open in the staff cohort/);
 
       for (const service of Object.values(RELEASE_SERVICES)) assert.deepEqual(traffic(stack, service), [{ type: 'REVISION', revision: `${service}-${service.includes('backend') ? '00011-v4r' : '00002-hwm'}`, percent: 100 }]);
       assert.deepEqual(stack.sandbox.rollout.flags.flags(), { staff: false });

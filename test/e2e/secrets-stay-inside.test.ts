@@ -67,7 +67,7 @@ describe('secrets stay inside: a key split across two stderr chunks of the conve
       production: false,
       backup: BackupConfigSchema.parse({
         source: { url: 'http://127.0.0.1:9', adminKey: 'env:DRILL_SPLIT_SOURCE_KEY' },
-        scratch: { url: 'http://127.0.0.1:10', adminKey: 'env:DRILL_SPLIT_SCRATCH_KEY' },
+        scratch: { url: 'http://127.0.0.1:10', adminKey: 'env:DRILL_SPLIT_SCRATCH_KEY', instanceName: 'split-key-scratch' },
         restoreMode: 'scratch',
         snapshotDir: path.join(dir, 'snapshots'),
       }),

@@ -109,10 +109,14 @@ describe('drillctl refuses a config or plan that is not strict (CLI as a subproc
     assert.equal(planned.code, 0, planned.stderr);
   });
 
-  it('a config file over 1 MiB is refused before it is parsed', async () => {
+  it('config and plan files over 1 MiB are refused before they are read', async () => {
     const big = write('big.yaml', config('    production: false') + `# ${'x'.repeat(1024 * 1024)}\n`);
     const run = await drillctl(['--config', big, 'rollout', 'plan', '-f', write('p.yaml', plan('      - { name: cohort-flag, params: { cohort: staff } }'))]);
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /over the 1048576-byte \(1 MiB\) limit/);
+    const bigPlan = write('big-plan.yaml', plan('      - { name: cohort-flag, params: { cohort: staff } }') + `# ${'x'.repeat(1024 * 1024)}\n`);
+    const planned = await drillctl(['--config', write('ok3.yaml', config('    production: false')), 'rollout', 'plan', '-f', bigPlan]);
+    assert.equal(planned.code, 2, planned.stderr);
+    assert.match(planned.stderr, /big-plan\.yaml is \d+ bytes, over the 1048576-byte \(1 MiB\) limit/);
   });
 });

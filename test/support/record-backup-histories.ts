@@ -1,6 +1,8 @@
-// Records the backup/restore drill's committed histories that test/replay replays (scratch restore
-// proved equal, an import the backend fails, a snapshot cut short). Run after a deliberate change to
-// src/workflows/backup-restore.ts (with a patched() guard for running workflows):
+// Records the backup/restore drill's committed histories that test/replay replays, with snapshots
+// the worker owns (patch `worker-snapshots`): scratch restore proved equal (with file storage), an
+// import the backend fails, a snapshot cut short. The backupRestoreDrill-pass, -import-failed and
+// -truncated-snapshot histories were recorded before that patch and stay as they are. Run after a
+// deliberate change to src/workflows/backup-restore.ts (with a patched() guard for running workflows):
 //   npx tsx test/support/record-backup-histories.ts
 import { stringify } from 'yaml';
 import { parseConfig, selectEnvironment } from '../../src/domain/config/parse';
@@ -17,18 +19,19 @@ async function main(): Promise<void> {
   const sandbox = await startSandbox({ dataDir: tempDir('record-backup') });
   const worker = await createTestWorker(env);
   const backup = selectEnvironment(parseConfig(stringify(sandbox.config), 'sandbox'), undefined, 'sandbox').env.backup!;
+  sandbox.convex.storeFile(Buffer.from('a stored file\n'), 'text/plain');
   const input: BackupRestoreInput = {
     environment: 'sandbox',
     production: false,
-    backup,
+    backup: { ...backup, includeFileStorage: true },
     restoreMode: 'scratch',
     authorization: { destructive: false, confirmed: false, requestedBy: 'recorder' },
     approvers: [],
   };
   const cases: [string, [string, Record<string, unknown>] | null][] = [
-    ['backupRestoreDrill-pass', null],
-    ['backupRestoreDrill-import-failed', ['convex-import', { message: 'Hit an error while importing: disk quota exceeded' }]],
-    ['backupRestoreDrill-truncated-snapshot', ['convex-export', { mode: 'truncate' }]],
+    ['backupRestoreDrill-worker-snapshots-pass', null],
+    ['backupRestoreDrill-worker-snapshots-import-failed', ['convex-import', { message: 'Hit an error while importing: disk quota exceeded' }]],
+    ['backupRestoreDrill-worker-snapshots-truncated-snapshot', ['convex-export', { mode: 'truncate' }]],
   ];
   await worker.runUntil(async () => {
     for (const [name, fault] of cases) {

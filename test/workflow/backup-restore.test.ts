@@ -28,20 +28,24 @@ function fakeBackup(over: { restoredTables?: SnapshotTable[]; imported?: Partial
     calls,
     activities: {
       async exportSnapshot(req: ExportSnapshotRequest) {
+        // Snapshots belong to the worker: the workflow names files and the environment, never a folder.
+        assert.equal(req.zipPath.includes('/'), false, req.zipPath);
+        assert.equal(req.environment, 'test');
         calls.push(`export ${req.deployment.url} -> ${req.zipPath.split('/').pop()}`);
         if (over.exportError) throw over.exportError;
         return { zipPath: req.zipPath, zipBytes: 1234, snapshotTs: '1' };
       },
       async verifySnapshot(req: VerifySnapshotRequest) {
         calls.push(`verify ${req.zipPath.split('/').pop()}${req.discardZip ? ' (discard)' : ''}`);
-        return summary(req.zipPath, req.manifestPath, req.zipPath.includes('.restored.') ? (over.restoredTables ?? tables) : tables);
+        // The worker places the names in its own snapshot folder.
+        return summary(`/worker/snapshots/${req.zipPath}`, `/worker/snapshots/${req.manifestPath}`, req.zipPath.includes('.restored.') ? (over.restoredTables ?? tables) : tables);
       },
       async importSnapshot(req: ImportSnapshotRequest) {
         calls.push(`import ${req.mode} ${req.deployment.url}`);
         return { addedDocuments: 4, tables: { messages: 3, users: 1 }, resumed: false, ...over.imported };
       },
       async pruneSnapshots(req: PruneSnapshotsRequest) {
-        calls.push(`prune keep ${req.keep}`);
+        calls.push(`prune ${req.dir === undefined && req.keep === undefined ? "by the worker's config" : `keep ${req.keep}`} (${req.environment})`);
         return { removed: ['convex-test-export-20200101T000000000Z.zip'] };
       },
     },
@@ -54,10 +58,11 @@ function input(mode: RestoreMode, over: Partial<BackupRestoreInput> = {}): Backu
     production: false,
     backup: {
       source: { url: 'http://source.example', adminKey: 'env:SOURCE_KEY' },
-      scratch: { url: 'http://scratch.example', adminKey: 'env:SCRATCH_KEY' },
+      scratch: { url: 'http://scratch.example', adminKey: 'env:SCRATCH_KEY', instanceName: 'scratch-test' },
       restoreMode: 'scratch',
       snapshotDir: '/var/snapshots',
       keepSnapshots: 3,
+      includeFileStorage: false,
       heartbeatTimeoutSeconds: 30,
     },
     restoreMode: mode,
@@ -92,12 +97,12 @@ describe('backupRestoreDrill workflow (fake backup activities, real dev server)'
       'import replaceAll http://scratch.example',
       'export http://scratch.example -> convex-test-export-T.restored.zip',
       'verify convex-test-export-T.restored.zip (discard)',
-      'prune keep 3',
+      "prune by the worker's config (test)",
     ]);
     assert.deepEqual(result.phases.map((p) => [p.phase, p.ok]), [['export', true], ['verify', true], ['restore', true], ['verify-restore', true], ['retention', true]]);
     assert.ok(result.phases.every((p) => p.seconds >= 0) && result.totalSeconds >= 0);
     assert.equal(result.addedDocuments, 4);
-    assert.match(result.snapshot ?? '', /^\/var\/snapshots\/convex-test-export-.*\.zip$/);
+    assert.match(result.snapshot ?? '', /^\/worker\/snapshots\/convex-test-export-.*\.zip$/);
     assert.deepEqual(result.tables, [
       { name: 'messages', documents: 3, restoredDocuments: 3, match: true },
       { name: 'users', documents: 1, restoredDocuments: 1, match: true },

@@ -99,7 +99,7 @@ describe('readinessGate workflow: attestation (real dev server)', () => {
     try {
       // A backup section the drill never reaches: the gate skips it once health fails.
       const request = registerReadinessGate(config, { ...input(1), environment: 'unhealthy', drills: { health: { ...health(), environment: 'unhealthy' } } });
-      config.environments.unhealthy!.backup = { source: { url: 'http://127.0.0.1:9', adminKey: 'env:UNUSED_KEY' }, restoreMode: 'append', snapshotDir: 'snapshots', keepSnapshots: 1, heartbeatTimeoutSeconds: 30 };
+      config.environments.unhealthy!.backup = { source: { url: 'http://127.0.0.1:9', adminKey: 'env:UNUSED_KEY' }, restoreMode: 'append', snapshotDir: 'snapshots', keepSnapshots: 1, includeFileStorage: false, heartbeatTimeoutSeconds: 30 };
       const result = await env.client.workflow.execute(readinessGate, { args: [request], workflowId: `gate-unhealthy-${Date.now()}`, taskQueue: TASK_QUEUE });
       assert.equal(result.steps[0]?.status, 'failed');
       assert.deepEqual(result.steps[1], { drill: 'backupRestore', workflowType: 'backupRestoreDrill', status: 'skipped', seconds: 0, error: 'baseline health did not pass' });

@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { signDecision } from '../../src/signing/sign-decision';
-import { EnvironmentSchema, type Config } from '../../src/domain/config/schema';
+import type { Config } from '../../src/domain/config/schema';
 import { renderReadinessMarkdown } from '../../src/domain/report/readiness';
 import { startRevisionServer, type RevisionServer } from '../../src/sandbox/revision-server';
 import { attestDocsUpdate, gateStatusQuery, type ReadinessGateInput } from '../../src/shared/readiness-gate';
@@ -15,6 +15,7 @@ import type { AttestationRequest } from '../../src/domain/attestation';
 import { readinessGate } from '../../src/workflows/readiness-gate';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, tempDir } from '../support/worker';
+import { registerReadinessGate } from '../support/worker-config';
 
 describe('readinessGate workflow: signed attestation in a production environment (real dev server)', () => {
   let env: TestWorkflowEnvironment;
@@ -27,7 +28,7 @@ describe('readinessGate workflow: signed attestation in a production environment
   for (const who of ['alice', 'carol']) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key(who)]);
   const allowedSignersFile = path.join(dir, 'allowed_signers');
   fs.writeFileSync(allowedSignersFile, ['alice', 'carol'].map((who) => `${who} ${fs.readFileSync(`${key(who)}.pub`, 'utf8')}`).join(''));
-  const config: Config = { environments: { 'attest-prod': EnvironmentSchema.parse({ production: true, signing: { allowedSignersFile } }) } };
+  const config: Config = { environments: {} };
 
   before(async () => {
     env = await testEnv();
@@ -57,7 +58,9 @@ describe('readinessGate workflow: signed attestation in a production environment
 
   async function waiting(handle: WorkflowHandle): Promise<void> {
     for (let i = 0; i < 300; i++) {
-      if ((await handle.query(gateStatusQuery)).attestation.state === 'waiting') return;
+      // The gate registers its handlers once the worker has resolved its settings.
+      const state = await handle.query(gateStatusQuery).then((st) => st.attestation.state, () => undefined);
+      if (state === 'waiting') return;
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.fail('gate never waited for attestation');
@@ -74,7 +77,10 @@ describe('readinessGate workflow: signed attestation in a production environment
     });
 
   it('refuses unsigned attestations and the initiator\'s key, then records the verified attester', async () => {
-    const handle = await env.client.workflow.start(readinessGate, { args: [input()], workflowId: `gate-signed-${Date.now()}`, taskQueue: 'signed-attestation' });
+    // The worker's config declares the gate's environment as production, with its allowed signers.
+    const request = registerReadinessGate(config, input());
+    Object.assign(config.environments['attest-prod']!, { production: true, signing: { allowedSignersFile, required: false } });
+    const handle = await env.client.workflow.start(readinessGate, { args: [request], workflowId: `gate-signed-${Date.now()}`, taskQueue: 'signed-attestation' });
     await waiting(handle);
     await refused(handle.executeUpdate(attestDocsUpdate, { args: [{ attester: 'alice', reason: 'reviewed' }] }), /attest-prod is production: the attest decision is unsigned/);
     await refused(handle.executeUpdate(attestDocsUpdate, { args: [await signed(handle, 'carol', { attester: 'alice', reason: 'reviewed' })] }), /carol started this gate and may not attest it/);

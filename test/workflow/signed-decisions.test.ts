@@ -9,7 +9,7 @@ import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { closeCloudRunClients } from '../../src/activities/traffic';
 import { signDecision } from '../../src/signing/sign-decision';
-import { EnvironmentSchema, type Config } from '../../src/domain/config/schema';
+import type { Config } from '../../src/domain/config/schema';
 import { decisionMessage, type DecisionKind, type DecisionPayload } from '../../src/domain/decision-signature';
 import { renderRolloutMarkdown } from '../../src/domain/rollout/report';
 import type { CloudRunSandbox } from '../../src/sandbox/cloud-run';
@@ -19,6 +19,7 @@ import { startUnderTrafficLock } from '../../src/shared/traffic-lock';
 import { rollbackInputFor, uniqueEnvironment } from '../support/rollback-sandbox';
 import { BACKEND, CANDIDATE, rolloutInputFor, startRolloutCloudRun, timeSkippingEnv, trafficOf } from '../support/rollout-sandbox';
 import { createTestWorker, tempDir } from '../support/worker';
+import { registerRollout } from '../support/worker-config';
 
 const TASK_QUEUE = 'signed-decisions-test';
 
@@ -82,7 +83,6 @@ describe('signed decisions (time-skipping test server, real activities, real ssh
   /** A rollout in a new environment the worker's config declares (production, or a plain one). */
   async function start(production: boolean): Promise<{ h: WorkflowHandle; input: RolloutInput }> {
     const environment = uniqueEnvironment(production ? 'sp' : 'sn');
-    config.environments[environment] = EnvironmentSchema.parse({ production, signing: { allowedSignersFile } });
     const approvers = ['carol', 'alice', 'bob'];
     const confirmation = { confirmed: true, ticket: 'CHG-9', reason: 'release 1.4' };
     const input = rolloutInputFor(sandbox, environment, plan, {
@@ -91,7 +91,10 @@ describe('signed decisions (time-skipping test server, real activities, real ssh
       ...(production ? { confirmation } : {}),
     });
     if (production) input.gates.rollback = { workflowType: ROLLBACK_WORKFLOW, input: rollbackInputFor(sandbox, { mode: 'apply', environment, production: true, approvers, confirmation }) };
-    const h = await startUnderTrafficLock(env.client.workflow, ROLLOUT_WORKFLOW, { environment, group: 'convex', taskQueue: TASK_QUEUE, args: [input] });
+    // The worker's config declares the environment (production or not) and who may sign there.
+    const request = registerRollout(config, input);
+    config.environments[environment]!.signing = { allowedSignersFile, required: false };
+    const h = await startUnderTrafficLock(env.client.workflow, ROLLOUT_WORKFLOW, { environment, group: 'convex', taskQueue: TASK_QUEUE, args: [request] });
     started.push(h);
     return { h, input };
   }

@@ -48,7 +48,7 @@ export async function exportSnapshot(req: ExportSnapshotRequest, cliPath: string
     const run = await runConvexCli({
       cliPath,
       deployment: { url: req.deployment.url, adminKey },
-      args: ['export', '--path', partial],
+      args: ['export', '--path', partial, ...(req.includeFileStorage ? ['--include-file-storage'] : [])],
       signal: Context.current().cancellationSignal,
       spawnProcess,
       onLine(line) {

@@ -60,12 +60,31 @@ async function resumeEarlierImport(req: ImportSnapshotRequest, deployment: Resol
   return { addedDocuments: record.numRowsWritten ?? 0, tables: tablesFromCheckpoints(record.checkpointMessages), resumed: true };
 }
 
+/** The backend at `url` must be the deployment the config declares; a mismatch refuses the import, which changed nothing. */
+async function checkInstanceName(url: string, expected: string): Promise<void> {
+  let reported: string;
+  try {
+    const res = await fetch(`${url.replace(/\/$/, '')}/instance_name`, { signal: AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(10_000)]) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    reported = (await res.text()).trim();
+  } catch (err) {
+    throw ApplicationFailure.retryable(`cannot read the identity of ${url} (GET /instance_name): ${(err as Error).message}`, BackupFailureType.unreachable);
+  }
+  if (reported !== expected) {
+    throw ApplicationFailure.nonRetryable(
+      `the backend at ${url} reports instance "${reported.slice(0, 128)}", not the scratch deployment "${expected}" the config declares; nothing was imported (a scratch restore replaces all data of its target)`,
+      BackupFailureType.restoreRefused,
+    );
+  }
+}
+
 /**
  * `convex import --<mode> -y <zip>` into a deployment, as operators run it, judged by what the CLI
  * printed ("Added N documents", "Imported" lines, failures) rather than its exit code.
  */
 export async function importSnapshot(req: ImportSnapshotRequest, cliPath: string, spawnProcess?: SpawnProcess): Promise<ImportSnapshotResult> {
   if (!fs.existsSync(req.zipPath)) throw ApplicationFailure.nonRetryable(`snapshot ${req.zipPath} does not exist, so there is nothing to import; run the drill again to export a new one`, BackupFailureType.snapshotMissing);
+  if (req.expectInstanceName) await checkInstanceName(req.deployment.url, req.expectInstanceName);
   const adminKey = await resolveSecret(req.deployment.adminKey);
   const deployment = { url: req.deployment.url, adminKey };
   const earlier = activityInfo().heartbeatDetails as ImportProgress | undefined;

@@ -4,6 +4,7 @@ import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { classifyEntry, parseTableMapLine } from '../../domain/snapshot/entry-path';
 import { MANIFEST_VERSION, type ManifestEntry, type SnapshotManifest, type SnapshotTable } from '../../domain/snapshot/manifest';
+import { checkSnapshotStorage } from '../../domain/snapshot/storage-check';
 import { checkSnapshotStructure } from '../../domain/snapshot/structure';
 import { openEntryData } from './inflate-entry';
 import { hashFileOnThread, LinesThread, type LineDigest } from './snapshot-threads';
@@ -58,6 +59,7 @@ interface EntryReadResult {
   problems: string[];
   tableMap?: string[];
   schemaFirstLine?: string;
+  storageIndex?: string;
 }
 
 async function readEntry(zip: yauzl.ZipFile, file: string, entry: yauzl.Entry, linesThread: () => LinesThread, onBytes: (n: number) => void): Promise<EntryReadResult> {
@@ -70,14 +72,15 @@ async function readEntry(zip: yauzl.ZipFile, file: string, entry: yauzl.Entry, l
   // A documents entry's lines are split and digested on another thread while this one hashes.
   const lines = kind === 'documents' ? linesThread() : undefined;
   // Small entries whose content matters beyond its hash are kept (bounded) for the structure check.
-  const keep = kind === 'table-map' || kind === 'schema' ? ([] as Buffer[]) : undefined;
+  const keep = kind === 'table-map' || kind === 'schema' || kind === 'storage-index' ? ([] as Buffer[]) : undefined;
+  const keepLimit = kind === 'storage-index' ? 64 << 20 : 1 << 20;
   let kept = 0;
   const take = (chunk: Buffer): void => {
     sha.update(chunk);
     crc = zlib.crc32(chunk, crc);
     bytes += chunk.length;
     lines?.push(chunk);
-    if (keep && kept < 1 << 20) {
+    if (keep && kept < keepLimit) {
       keep.push(chunk);
       kept += chunk.length;
     }
@@ -142,6 +145,7 @@ async function readEntry(zip: yauzl.ZipFile, file: string, entry: yauzl.Entry, l
     problems,
     tableMap: kind === 'table-map' ? text!.split('\n').filter((l) => l.trim()).map((l) => parseTableMapLine(l)?.name ?? `(unreadable line ${JSON.stringify(l.slice(0, 60))})`) : undefined,
     schemaFirstLine: kind === 'schema' ? text!.split('\n')[0]?.trim() : undefined,
+    storageIndex: kind === 'storage-index' ? text : undefined,
   };
 }
 
@@ -212,6 +216,7 @@ async function readEntries({ zipPath, snapshotName, bytesTotal, progress, report
   const problems: string[] = [];
   const warnings: string[] = [];
   let tableMap: string[] | undefined;
+  let storageIndex: string | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       zip.on('error', (err: Error) => reject(err));
@@ -222,7 +227,7 @@ async function readEntries({ zipPath, snapshotName, bytesTotal, progress, report
         const key = `${entry.fileName}\0${entry.compressedSize}\0${(entry.crc32 >>> 0).toString(16).padStart(8, '0')}`;
         const previous = done.get(key);
         // Entries whose content the structure check needs are re-read; they are small.
-        const reuse = previous && previous.kind !== 'table-map' && previous.kind !== 'schema';
+        const reuse = previous && previous.kind !== 'table-map' && previous.kind !== 'schema' && previous.kind !== 'storage-index';
         const work: Promise<EntryReadResult> = reuse
           ? Promise.resolve({ entry: previous, problems: [] })
           : readEntry(zip, zipPath, entry, linesThread, (n) => {
@@ -233,6 +238,7 @@ async function readEntries({ zipPath, snapshotName, bytesTotal, progress, report
           (r) => {
             problems.push(...r.problems);
             if (r.tableMap) tableMap = r.tableMap;
+            if (r.storageIndex !== undefined) storageIndex = r.storageIndex;
             if (r.schemaFirstLine !== undefined && r.schemaFirstLine !== '"uniform"') {
               warnings.push(`${r.entry.path} is not "uniform" (${r.schemaFirstLine.slice(0, 40)}): the importer reads that table with older rules`);
             }
@@ -254,6 +260,8 @@ async function readEntries({ zipPath, snapshotName, bytesTotal, progress, report
   const structure = checkSnapshotStructure(progress.entries, tableMap);
   problems.push(...structure.problems);
   warnings.push(...structure.warnings);
+  const storage = checkSnapshotStorage(progress.entries, storageIndex);
+  problems.push(...storage.problems);
   if (problems.length) throw new SnapshotInvalidError(zipPath, problems);
   const zipSha256 = await hashing;
 
@@ -269,6 +277,7 @@ async function readEntries({ zipPath, snapshotName, bytesTotal, progress, report
     verifiedAt: new Date().toISOString(),
     tables,
     totalDocuments: tables.reduce((n, t) => n + t.documents, 0),
+    ...(storage.storage ? { storage: storage.storage } : {}),
     entries: progress.entries,
     warnings,
   };

@@ -7,10 +7,17 @@ export interface DeploymentRef {
   adminKey: SecretRef;
 }
 
-export interface ExportSnapshotRequest {
+/** With `environment`, snapshot paths are file names in that environment's snapshot folder on the worker (snapshot-folder.ts). */
+export interface SnapshotPlace {
+  environment?: string;
+}
+
+export interface ExportSnapshotRequest extends SnapshotPlace {
   deployment: DeploymentRef;
   /** Where the snapshot ZIP goes; must not exist yet. */
   zipPath: string;
+  /** `--include-file-storage`: the ZIP holds `_storage/` with every stored file. */
+  includeFileStorage?: boolean;
 }
 
 export interface ExportSnapshotResult {
@@ -20,10 +27,12 @@ export interface ExportSnapshotResult {
   snapshotTs?: string;
 }
 
-export interface ImportSnapshotRequest {
+export interface ImportSnapshotRequest extends SnapshotPlace {
   deployment: DeploymentRef;
   zipPath: string;
   mode: CliImportMode;
+  /** A scratch restore: the identity the target's backend must report (`GET /instance_name`) before anything is imported. */
+  expectInstanceName?: string;
 }
 
 export interface ImportSnapshotResult {
@@ -35,7 +44,7 @@ export interface ImportSnapshotResult {
   resumed: boolean;
 }
 
-export interface VerifySnapshotRequest {
+export interface VerifySnapshotRequest extends SnapshotPlace {
   zipPath: string;
   manifestPath: string;
   /** Delete the ZIP once its manifest is written (exports taken only to compare). */
@@ -43,9 +52,11 @@ export interface VerifySnapshotRequest {
 }
 
 export interface PruneSnapshotsRequest {
-  dir: string;
+  /** Absent since worker-owned snapshots: the worker's snapshot folder for the environment. */
+  dir?: string;
   environment: string;
-  keep: number;
+  /** Absent since worker-owned snapshots: backup.keepSnapshots of the worker's config. */
+  keep?: number;
 }
 
 export interface PruneSnapshotsResult {

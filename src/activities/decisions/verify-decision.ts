@@ -25,14 +25,7 @@ const HOW_TO_SIGN = 'sign it: pass --key FILE (or set DRILLCTL_SIGNING_KEY) to t
  * is accepted only where the environment does not require signatures (never in production), and is
  * recorded as unsigned. Any doubt refuses, non-retryably: the decision is simply not applied.
  */
-export async function verifyDecisionWith(config: Config | undefined, req: VerifyDecisionRequest): Promise<DecisionIdentity> {
-  if (!config) {
-    // A worker started without a config file (tests, and workers from before the worker owned its
-    // config): it has no allowed signers, so it trusts no signature; the workflow itself has
-    // already refused unsigned decisions in production.
-    if (req.signature) throw refuse(`the ${req.payload.decision} decision is signed, but this worker runs without a config file, so it has no allowed signers; start the worker with --config`);
-    return { principal: req.claimed.trim(), signed: false };
-  }
+export async function verifyDecisionWith(config: Config, req: VerifyDecisionRequest): Promise<DecisionIdentity> {
   const env = config.environments[req.environment];
   if (!env) throw refuse(`the worker's config has no environment "${req.environment}"; the decision cannot be checked`);
   const required = env.production || env.signing?.required === true;
@@ -66,7 +59,7 @@ export async function verifyDecisionWith(config: Config | undefined, req: Verify
   }
 }
 
-export function createDecisionActivities(deps: { config?: Config }) {
+export function createDecisionActivities(deps: { config: Config }) {
   return {
     verifyDecision: (req: VerifyDecisionRequest): Promise<DecisionIdentity> => verifyDecisionWith(deps.config, req),
   };

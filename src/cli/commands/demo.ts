@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { gateStatusQuery } from '../../shared/readiness-gate';
-import { DEMO_SIGNER } from '../../sandbox/demo-signer';
+import path from 'node:path';
+import { DEMO_SIGNER, DEMO_SIGNING_KEY_FILE } from '../../sandbox/demo-signer';
 import type { GlobalOptions } from '../context';
 import { attest, printGate, runGate } from './gate';
 import { bringUp, renderUp } from './up-down';
@@ -23,8 +24,10 @@ export function registerDemo(program: Command, global: () => GlobalOptions): voi
           if (status.attestation.state === 'waiting' || status.phase === 'done') break;
           await new Promise((r) => setTimeout(r, 250));
         }
-        if (!g.json) process.stderr.write(`attesting the on-call docs as ${DEMO_SIGNER} (automatic, sandbox demo only)\n`);
-        await attest(client, workflowId, DEMO_SIGNER, 'automatic attestation for the sandbox demo: no real on-call docs exist here', ['README.md']);
+        // Signed with the key the sandbox generated in its folder (listed in its allowed signers), as a person signs with --key.
+        const key = path.join(path.dirname(up.configPath), DEMO_SIGNING_KEY_FILE);
+        if (!g.json) process.stderr.write(`attesting the on-call docs as ${DEMO_SIGNER}, signed with ${key} (automatic, sandbox demo only)\n`);
+        await attest(client, workflowId, DEMO_SIGNER, 'automatic attestation for the sandbox demo: no real on-call docs exist here', ['README.md'], key);
       });
       process.exitCode = printGate(run, !!g.json);
       if (!g.json) process.stderr.write(`\nReproduce this report later with \`npx drillctl report ${run.workflowId}\`.\nEverything is still running: browse the Web UI, or stop it with \`npx drillctl down\`.\n`);

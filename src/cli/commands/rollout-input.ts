@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, parseConfig } from '../../domain/config/parse';
+import { readConfigText } from '../../config-file';
+import { parseConfig } from '../../domain/config/parse';
 import type { Config } from '../../domain/config/schema';
 import { loadRolloutPlan, type PlanContext } from '../../domain/rollout/plan-context';
 import type { RolloutPlan } from '../../domain/rollout/plan-schema';
@@ -17,24 +17,16 @@ export interface RolloutStartOptions {
   reason?: string;
 }
 
-function readText(file: string, what: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, file);
-  }
-}
-
 export function readConfig(g: GlobalOptions): { config: Config; source: string } {
   const source = configPath(g);
-  return { config: parseConfig(readText(source, 'config file'), source), source };
+  return { config: parseConfig(readConfigText(source, 'config file'), source), source };
 }
 
 /** The plan file checked against the config; `--env`, when given, must agree with the plan. */
 export function readPlan(g: GlobalOptions, file: string): { plan: RolloutPlan; context: PlanContext; config: Config } {
   const planFile = path.resolve(file);
   const { config } = readConfig(g);
-  const { plan, context } = loadRolloutPlan(readText(planFile, 'plan file'), planFile, config);
+  const { plan, context } = loadRolloutPlan(readConfigText(planFile, 'plan file'), planFile, config);
   if (g.env && g.env !== plan.environment) throw new CliError(`--env ${g.env}, but ${file} is a plan for environment "${plan.environment}"`, ExitCode.usage, 'drop --env, or use a plan for that environment');
   return { plan, context, config };
 }

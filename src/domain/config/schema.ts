@@ -87,6 +87,13 @@ export const RollbackConfigSchema = strictObject({
 export const ConvexDeploymentSchema = strictObject({
   url: Url,
   adminKey: SecretRefSchema,
+  /**
+   * The deployment's identity as its backend reports it (`GET /instance_name`; INSTANCE_NAME of a
+   * self-hosted backend). Required of a scratch deployment: before a scratch restore replaces all of
+   * its data, the worker checks the backend at that URL is the one declared here, not another one a
+   * URL (one Cloud Run service has several) happens to reach.
+   */
+  instanceName: z.string().regex(/^[A-Za-z0-9][-_A-Za-z0-9]{0,127}$/, { message: 'expected the instance name the backend reports at /instance_name (letters, digits, dashes, underscores)' }).optional(),
 });
 
 export const BackupConfigSchema = strictObject({
@@ -94,9 +101,12 @@ export const BackupConfigSchema = strictObject({
   /** A separate deployment for a true restore test; required by restore mode `scratch`. */
   scratch: ConvexDeploymentSchema.optional(),
   restoreMode: z.enum(['append', 'scratch', 'replace', 'replace-all']).default('scratch'),
-  /** Relative paths are under the worker's data folder: snapshots live where the worker writes them. */
+  /** Where the worker keeps this environment's snapshots; relative paths are under the worker's data folder (its DRILLCTL_HOME). */
   snapshotDir: z.string().min(1).default('snapshots'),
+  /** The worker keeps this many of the environment's newest snapshots (with their manifests) and deletes older ones. */
   keepSnapshots: z.number().int().min(1).default(5),
+  /** Export Convex file storage too (`convex export --include-file-storage`): files are verified and restored with the documents. */
+  includeFileStorage: z.boolean().default(false),
   /** A worker that stops heartbeating this long during export, verification or import is presumed dead; another resumes. */
   heartbeatTimeoutSeconds: z.number().min(5).max(600).default(30),
 });

@@ -1,4 +1,4 @@
-import type { SnapshotTable } from './manifest';
+import type { SnapshotStorage, SnapshotTable } from './manifest';
 
 export interface TableComparison {
   name: string;
@@ -28,7 +28,7 @@ export type ComparisonScope =
  * document counts, same document bytes. A table that exists on one side only counts as equal
  * when it is empty, since backends differ in whether they keep emptied tables.
  */
-export function compareManifests(source: { tables: SnapshotTable[] }, restored: { tables: SnapshotTable[] }, scope: ComparisonScope = 'all'): ManifestComparison {
+export function compareManifests(source: { tables: SnapshotTable[]; storage?: SnapshotStorage }, restored: { tables: SnapshotTable[]; storage?: SnapshotStorage }, scope: ComparisonScope = 'all'): ManifestComparison {
   const src = new Map(source.tables.map((t) => [t.name, t]));
   const dst = new Map(restored.tables.map((t) => [t.name, t]));
   const names = [...new Set([...src.keys(), ...(scope === 'all' ? dst.keys() : [])])].sort();
@@ -58,5 +58,13 @@ export function compareManifests(source: { tables: SnapshotTable[] }, restored: 
     if (a.sha256 !== b.sha256) notes.push(`table ${name}: same documents, exported in a different order`);
     return { ...row, equal: true };
   });
+  // File storage: the restore holds the snapshot's files, byte for byte (a restore test without
+  // storage in the snapshot says nothing about files, so it is not compared then).
+  if (source.storage) {
+    const a = source.storage;
+    const b = restored.storage ?? { files: 0, bytes: 0, digest: '' };
+    if (a.files !== b.files) mismatches.push(`file storage: ${a.files} files in the snapshot, ${b.files} after the restore`);
+    else if (a.digest !== b.digest) mismatches.push(`file storage: same number of files (${a.files}) but different bytes after the restore`);
+  }
   return { equal: mismatches.length === 0, tables, mismatches, notes };
 }

@@ -33,6 +33,15 @@ export const SnapshotTableSchema = z.object({
 });
 export type SnapshotTable = z.infer<typeof SnapshotTableSchema>;
 
+/** Convex file storage in a snapshot (exported with --include-file-storage). */
+export const SnapshotStorageSchema = z.object({
+  files: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  /** SHA-256 over the sorted `<id>:<sha256 of the file>` pairs: same files, same bytes, same digest. */
+  digest: Sha256Hex,
+});
+export type SnapshotStorage = z.infer<typeof SnapshotStorageSchema>;
+
 export const MANIFEST_VERSION = 1;
 
 /** Written next to each snapshot as `<snapshot>.manifest.json`. */
@@ -44,6 +53,8 @@ export const SnapshotManifestSchema = z.object({
   verifiedAt: z.string(),
   tables: z.array(SnapshotTableSchema),
   totalDocuments: z.number().int().nonnegative(),
+  /** Absent when the snapshot holds no file storage. */
+  storage: SnapshotStorageSchema.optional(),
   entries: z.array(ManifestEntrySchema),
   warnings: z.array(z.string()),
 });

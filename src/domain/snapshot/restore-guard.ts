@@ -77,3 +77,15 @@ export function restoreGuardProblems(r: RestoreRequest): string[] {
   }
   return problems;
 }
+
+/**
+ * A scratch restore replaces all data of its target, so the config names the scratch deployment's
+ * identity (what its backend reports at `/instance_name`) and the worker checks it before importing;
+ * a URL alone proves nothing (one Cloud Run service answers on several).
+ */
+export function scratchIdentityProblems(mode: RestoreMode, source: { instanceName?: string }, scratch: { url: string; instanceName?: string } | undefined): string[] {
+  if (mode !== 'scratch' || !scratch) return [];
+  if (!scratch.instanceName) return [`backup.scratch.instanceName is required: the worker checks that the backend at ${scratch.url} reports this name (GET /instance_name) before it replaces that deployment's data`];
+  if (scratch.instanceName === source.instanceName) return [`backup.scratch.instanceName is the source's (${source.instanceName}): point the scratch restore at a separate, disposable deployment`];
+  return [];
+}

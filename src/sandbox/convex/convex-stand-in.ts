@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DocumentStore, TABLE_NAME, type ImportMode } from './document-store';
 import { noFaults } from './faults';
+import { FileStore, type StoredFile } from './file-storage';
 import { FunctionError, StandInFunctions, type FunctionKind } from './functions';
 import { SnapshotJobs, type ImportFormat, type ImportState } from './snapshot-jobs';
 import { SyncSocketServer } from './sync-socket';
@@ -16,6 +17,8 @@ export interface ConvexStandInOptions {
   port?: number;
   /** What `/version` answers. */
   version?: string;
+  /** What `/instance_name` answers: the deployment's identity, as a real backend reports it. */
+  instanceName?: string;
 }
 
 export interface ImportSummary {
@@ -49,6 +52,12 @@ export interface ConvexStandIn {
   tables(): Record<string, number>;
   /** The raw `documents.jsonl` lines of a table, in export order. */
   documentLines(table: string): string[];
+  /** Stores a file in the deployment's file storage (exported with --include-file-storage). */
+  storeFile(bytes: Buffer, contentType?: string): StoredFile;
+  /** Stored files and their bytes. */
+  storedFiles(): (StoredFile & { bytes: Buffer })[];
+  /** Fault: flips the first byte of a stored file while its recorded sha256 stays. */
+  corruptStoredFile(id: string): void;
   clear(): void;
   // -- faults --
   failNextExport(): void;
@@ -110,7 +119,8 @@ export async function startConvexStandIn(opts: ConvexStandInOptions): Promise<Co
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const store = DocumentStore.open(opts.dataDir);
   const faults = noFaults();
-  const jobs = new SnapshotJobs(store, faults, opts.dataDir);
+  const files = FileStore.open(opts.dataDir);
+  const jobs = new SnapshotJobs(store, faults, opts.dataDir, files);
   const functions = new StandInFunctions(store, jobs);
   const sync = new SyncSocketServer(functions, opts.adminKey);
   jobs.on('change', () => sync.broadcast());
@@ -154,6 +164,7 @@ export async function startConvexStandIn(opts: ConvexStandInOptions): Promise<Co
     const p = url.pathname;
     const m = req.method ?? 'GET';
     if (m === 'GET' && p === '/version') return void res.writeHead(200, { 'content-type': 'text/plain' }).end(opts.version ?? 'convex-stand-in-1.48.0');
+    if (m === 'GET' && p === '/instance_name') return void res.writeHead(200, { 'content-type': 'text/plain' }).end(opts.instanceName ?? 'convex-stand-in');
     if (m === 'GET' && p === '/') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('This Convex deployment is running. See https://docs.convex.dev/.');
     if (!p.startsWith('/api/')) throw new HttpError(400, { code: 'UnsupportedRoute', message: `${m} ${p} is not supported by the Convex stand-in` });
     requireAdmin(req);
@@ -246,7 +257,13 @@ export async function startConvexStandIn(opts: ConvexStandInOptions): Promise<Co
     },
     tables: () => Object.fromEntries(store.tableNames().map((t) => [t, store.count(t)])),
     documentLines: (table) => store.capture().find((t) => t.name === table)?.lines ?? [],
-    clear: () => store.clear(),
+    storeFile: (bytes, contentType) => files.store(bytes, contentType ?? null),
+    storedFiles: () => files.list().map((f) => ({ ...f, bytes: files.read(f._id) })),
+    corruptStoredFile: (id) => files.corrupt(id),
+    clear: () => {
+      store.clear();
+      files.clear();
+    },
     failNextExport: () => void (faults.failNextExport = true),
     stallExports: () => void (faults.stallExports = true),
     releaseExports: () => jobs.releaseExports(),

@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { DocumentStore, ImportedTable, ImportMode } from './document-store';
 import { newDocumentId } from './document-store';
 import type { ConvexFaults } from './faults';
-import { readJsonArrayFile, readJsonLinesFile, readSnapshotZip, writeSnapshotZip } from './snapshot-zip';
+import type { FileStore, ImportedStorage } from './file-storage';
+import { readJsonArrayFile, readJsonLinesFile, readSnapshotStorage, readSnapshotZip, writeSnapshotZip } from './snapshot-zip';
 import { nextConvexTs } from './timestamps';
 import type { ConvexObject } from './values';
 
@@ -40,6 +41,8 @@ export interface ImportRecord {
   file: string;
   state: ImportState;
   parsed?: ImportedTable[];
+  /** The snapshot's `_storage` table (ZIP imports). */
+  storage?: ImportedStorage;
 }
 
 const CHECKPOINT_PAUSE_MS = 250;
@@ -103,6 +106,7 @@ export class SnapshotJobs extends EventEmitter {
     private readonly store: DocumentStore,
     private readonly faults: ConvexFaults,
     private readonly workDir: string,
+    private readonly files: FileStore,
   ) {
     super();
     fs.mkdirSync(path.join(workDir, 'exports'), { recursive: true });
@@ -137,19 +141,20 @@ export class SnapshotJobs extends EventEmitter {
     this.faults.truncateNextExport = false;
     this.exports.push(record);
     const tables = this.store.capture();
+    const storage = includeStorage ? { files: this.files.list(), store: this.files } : undefined;
     const fail = this.faults.failNextExport;
     this.faults.failNextExport = false;
-    setImmediate(() => void this.runExport(record, tables, fail));
+    setImmediate(() => void this.runExport(record, tables, fail, storage));
     return record;
   }
 
-  private async runExport(record: ExportRecord, tables: ReturnType<DocumentStore['capture']>, fail: boolean): Promise<void> {
+  private async runExport(record: ExportRecord, tables: ReturnType<DocumentStore['capture']>, fail: boolean, storage?: Parameters<typeof writeSnapshotZip>[2]): Promise<void> {
     record.state = 'in_progress';
     this.changed();
     while (this.faults.stallExports) await new Promise<void>((r) => this.releaseExportWaiters.push(r));
     try {
       if (fail) throw new Error('injected export failure');
-      await writeSnapshotZip(tables, record.zipPath);
+      await writeSnapshotZip(tables, record.zipPath, storage);
       record.completeTs = nextConvexTs();
       record.state = 'completed';
     } catch {
@@ -213,7 +218,10 @@ export class SnapshotJobs extends EventEmitter {
   private async parseImport(record: ImportRecord, componentPath: string | undefined): Promise<void> {
     try {
       if (componentPath) throw new Error('component imports are not supported by the Convex stand-in');
-      if (record.format === 'zip') record.parsed = await readSnapshotZip(record.file);
+      if (record.format === 'zip') {
+        record.parsed = await readSnapshotZip(record.file);
+        record.storage = await readSnapshotStorage(record.file);
+      }
       else if (record.format === 'jsonLines') record.parsed = readJsonLinesFile(record.file, record.tableName!);
       else if (record.format === 'jsonArray') record.parsed = readJsonArrayFile(record.file, record.tableName!);
       else throw new Error('CSV imports are not supported by the Convex stand-in');
@@ -225,6 +233,10 @@ export class SnapshotJobs extends EventEmitter {
       const deletes = record.mode === 'replace' || record.mode === 'replaceAll' ? existing : 0;
       return { table: t.name, create: t.lines.length, delete: deletes, existing };
     });
+    if (record.storage?.files.length) {
+      const existing = this.files.count();
+      rows.push({ table: '_storage', create: record.storage.files.length, delete: record.mode === 'replace' || record.mode === 'replaceAll' ? existing : 0, existing });
+    }
     if (record.mode === 'replaceAll') {
       const imported = new Set(rows.map((r) => r.table));
       for (const name of this.store.tableNames()) {
@@ -274,6 +286,7 @@ export class SnapshotJobs extends EventEmitter {
     let written: { name: string; written: number }[];
     try {
       written = this.store.applyImport(tables, record.mode);
+      if (record.storage?.files.length) written.push({ name: '_storage', written: this.files.applyImport(record.storage, record.mode) });
     } catch (err) {
       return this.fail(record, `Hit an error while importing: ${(err as Error).message}`);
     }
@@ -284,6 +297,7 @@ export class SnapshotJobs extends EventEmitter {
     const total = written.reduce((n, t) => n + t.written, 0);
     record.state = { state: 'completed', timestamp: nextConvexTs(), num_rows_written: BigInt(total) };
     record.parsed = undefined;
+    record.storage = undefined;
     fs.rmSync(record.file, { force: true });
     this.changed();
   }

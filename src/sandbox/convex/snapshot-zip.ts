@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import type { ImportedTable, TableLines } from './document-store';
+import { storageEntryName, type FileStore, type ImportedStorage, type StoredFile } from './file-storage';
 import { encodeExportJson, parseExportJson } from './values';
 
 const README = `This is a Convex snapshot export, written by the drillctl Convex stand-in in the layout of
@@ -26,8 +27,11 @@ function* lineChunks(lines: string[]): Generator<Buffer> {
   if (batch.length) yield Buffer.from(batch.join(''));
 }
 
-/** Writes a snapshot ZIP in the real backend's entry order (reference section 6), deflated, 0644. */
-export async function writeSnapshotZip(tables: TableLines[], outPath: string): Promise<void> {
+/**
+ * Writes a snapshot ZIP in the real backend's entry order (reference section 6), deflated, 0644;
+ * with `storage` (an export with --include-file-storage), the `_storage` index and every file last.
+ */
+export async function writeSnapshotZip(tables: TableLines[], outPath: string, storage?: { files: StoredFile[]; store: FileStore }): Promise<void> {
   const zip = new yazl.ZipFile();
   const opts = { mode: 0o100644, compress: true };
   zip.addBuffer(Buffer.from(README), 'README.md', opts);
@@ -37,6 +41,10 @@ export async function writeSnapshotZip(tables: TableLines[], outPath: string): P
     // A real export streams, so local headers carry data descriptors: readers must use the central directory.
     zip.addReadStream(Readable.from(lineChunks(t.lines)), `${t.name}/documents.jsonl`, opts);
     zip.addBuffer(Buffer.from('"uniform"\n'), `${t.name}/generated_schema.jsonl`, opts);
+  }
+  if (storage) {
+    zip.addBuffer(Buffer.from(storage.files.map((f) => JSON.stringify(f) + '\n').join('')), '_storage/documents.jsonl', opts);
+    for (const f of storage.files) zip.addFile(storage.store.blobPath(f._id), storageEntryName(f), opts);
   }
   zip.end();
   await pipeline(zip.outputStream, fs.createWriteStream(outPath));
@@ -94,6 +102,38 @@ export async function readSnapshotZip(file: string): Promise<ImportedTable[]> {
     zip.readEntry();
   });
   return [...tables].map(([name, lines]) => ({ name, number: numbers.get(name), lines }));
+}
+
+/** The `_storage` table of a snapshot ZIP: its index and each file's bytes (none when exported without storage). */
+export async function readSnapshotStorage(file: string): Promise<ImportedStorage> {
+  const zip = await openZip(file);
+  const files: StoredFile[] = [];
+  const byEntry = new Map<string, Buffer>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on('error', reject);
+    zip.on('end', () => resolve());
+    zip.on('entry', (entry: yauzl.Entry) => {
+      const name = entry.fileName;
+      const handle = async (): Promise<void> => {
+        if (name === '_storage/documents.jsonl') {
+          for (const line of jsonlLines(await readEntry(zip, entry), name)) files.push(JSON.parse(line) as StoredFile);
+        } else if (name.startsWith('_storage/')) {
+          byEntry.set(name, await readEntry(zip, entry));
+        }
+      };
+      handle().then(() => zip.readEntry(), (err: unknown) => {
+        zip.close();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      });
+    });
+    zip.readEntry();
+  });
+  const blobs = new Map<string, Buffer>();
+  for (const f of files) {
+    const bytes = byEntry.get(storageEntryName(f)) ?? [...byEntry].find(([n]) => n.startsWith(`_storage/${f._id}`))?.[1];
+    if (bytes) blobs.set(f._id, bytes);
+  }
+  return { files, blobs };
 }
 
 /** A `.jsonl` upload for one table. */
