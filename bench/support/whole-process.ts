@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 
 /**
  * Runs a command as a whole process under a small python3 parent that reports its wall time from
- * spawn to exit and its peak RSS (getrusage of the waited child), the same way for every side.
+ * spawn to exit, its CPU time (user + system, all its threads) and its peak RSS (getrusage of the
+ * waited child), the same way for every side.
  */
 const TIMER = [
   'import json, resource, subprocess, sys, time',
@@ -13,11 +14,13 @@ const TIMER = [
   '    sys.stderr.write(r.stderr.decode(errors="replace") or "exit code %d" % r.returncode)',
   '    sys.exit(1)',
   'lines = r.stdout.decode(errors="replace").strip().splitlines()',
-  'print(json.dumps({"ms": ms, "maxRssKiB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "stdout": lines[-1] if lines else ""}))',
+  'u = resource.getrusage(resource.RUSAGE_CHILDREN)',
+  'print(json.dumps({"ms": ms, "cpuMs": (u.ru_utime + u.ru_stime) * 1000, "maxRssKiB": u.ru_maxrss, "stdout": lines[-1] if lines else ""}))',
 ].join('\n');
 
 export interface ProcessMeasure {
   ms: number;
+  cpuMs: number;
   maxRssKiB: number;
   /** The last line the process printed. */
   stdout: string;
