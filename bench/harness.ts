@@ -61,6 +61,18 @@ export async function alternate<T>(reps: number, a: () => Promise<T>, b: () => P
   return out;
 }
 
+/** Runs every side once per repetition, starting each repetition one side later, so drift in machine load hits all sides alike. */
+export async function rotate<T>(reps: number, sides: Array<() => Promise<T>>): Promise<T[][]> {
+  const out = sides.map(() => [] as T[]);
+  for (let i = 0; i < reps; i++) {
+    for (let k = 0; k < sides.length; k++) {
+      const side = (i + k) % sides.length;
+      out[side]!.push(await sides[side]!());
+    }
+  }
+  return out;
+}
+
 export function atMost(name: string, value: number, unit: string, limit: number): Figure {
   return { name, value, unit, target: `<= ${limit}`, met: value <= limit };
 }

@@ -62,6 +62,22 @@ describe('snapshot verification (streamed ZIP, manifest)', () => {
     assert.equal(manifest.entries.find((e) => e.path === 'messages/documents.jsonl')?.bytes, MESSAGES.join('\n').length + 1);
   });
 
+  it('digests lines that span read chunks, one longer than a chunk, as a line-by-line reading does', async () => {
+    // Several MiB of deflated JSONL arrive in 1 MiB chunks on the line-digest thread, which
+    // hands each buffer back: lines cut by a chunk boundary must be digested whole.
+    const lines: string[] = [];
+    for (let i = 0; lines.join('\n').length < 6 << 20; i++) lines.push(`{"_creationTime":${i}.5,"_id":"d${i}","pad":"${'x'.repeat((i * 7919) % 4000)}"}`);
+    lines.splice(100, 0, `{"_creationTime":1.5,"_id":"huge","pad":"${crypto.randomBytes(900_000).toString('hex')}"}`);
+    const zip = path.join(dir, 'chunks.zip');
+    await writeZip(zip, [...snapshotEntries().filter(([name]) => !name.startsWith('messages/documents')), ['messages/documents.jsonl', lines.map((l) => `${l}\n`).join('')]]);
+    const manifest = await readSnapshotManifest(zip, 'chunks.zip');
+    const sum = lines.reduce((acc, l) => (acc + BigInt(`0x${crypto.createHash('sha256').update(l).digest('hex')}`)) % (1n << 256n), 0n);
+    const messages = manifest.tables.find((t) => t.name === 'messages')!;
+    assert.equal(messages.documents, lines.length);
+    assert.equal(messages.documentsDigest, sum.toString(16).padStart(64, '0'));
+    assert.equal(manifest.zipSha256, crypto.createHash('sha256').update(fs.readFileSync(zip)).digest('hex'));
+  });
+
   it('fails a truncated snapshot with a clear reason', async () => {
     const zip = path.join(dir, 'cut.zip');
     await writeZip(zip, snapshotEntries());

@@ -3,12 +3,11 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { classifyEntry, parseTableMapLine } from '../../domain/snapshot/entry-path';
-import { JsonlScanner } from '../../domain/snapshot/jsonl-scanner';
 import { MANIFEST_VERSION, type ManifestEntry, type SnapshotManifest, type SnapshotTable } from '../../domain/snapshot/manifest';
-import { MultisetDigest } from '../../domain/snapshot/multiset-digest';
 import { checkSnapshotStorage } from '../../domain/snapshot/storage-check';
 import { checkSnapshotStructure } from '../../domain/snapshot/structure';
 import { openEntryData } from './inflate-entry';
+import { hashFileOnThread, LinesThread, type LineDigest } from './snapshot-threads';
 
 /** A snapshot that cannot be trusted, with every reason found and the next step. */
 export class SnapshotInvalidError extends Error {
@@ -55,23 +54,6 @@ function openZip(file: string): Promise<yauzl.ZipFile> {
   );
 }
 
-/** SHA-256 of one document line, as the 32 raw bytes in a binary string (the cheapest output of crypto.hash). */
-const sha256Binary: (data: Uint8Array) => string =
-  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'binary') : (data) => crypto.createHash('sha256').update(data).digest('binary');
-const EMPTY = new Uint8Array(0);
-
-async function sha256OfFile(file: string, bytesTotal: number, onChunk: (bytesDone: number) => void, signal?: AbortSignal): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  let done = 0;
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20, signal })) {
-    hash.update(chunk as Buffer);
-    done += (chunk as Buffer).length;
-    onChunk(done);
-  }
-  if (done !== bytesTotal) throw new Error(`the file changed while it was read (${bytesTotal} bytes expected, ${done} read)`);
-  return hash.digest('hex');
-}
-
 interface EntryReadResult {
   entry: ManifestEntry;
   problems: string[];
@@ -80,32 +62,15 @@ interface EntryReadResult {
   storageIndex?: string;
 }
 
-async function readEntry(zip: yauzl.ZipFile, file: string, entry: yauzl.Entry, onBytes: (n: number) => void): Promise<EntryReadResult> {
+async function readEntry(zip: yauzl.ZipFile, file: string, entry: yauzl.Entry, linesThread: () => LinesThread, onBytes: (n: number) => void): Promise<EntryReadResult> {
   const path = entry.fileName;
   const { kind, table } = classifyEntry(path);
   const sha = crypto.createHash('sha256');
   let crc = 0;
   let bytes = 0;
   const problems: string[] = [];
-  let digest: MultisetDigest | undefined;
-  let scanner: JsonlScanner | undefined;
-  if (kind === 'documents') {
-    const lines = new MultisetDigest();
-    digest = lines;
-    // A line inside one chunk is hashed in place; only a line spanning chunks is copied together.
-    let first: Uint8Array | undefined;
-    let parts: Uint8Array[] | undefined;
-    scanner = new JsonlScanner(path, {
-      lineData: (part) => {
-        if (first === undefined) first = part;
-        else (parts ??= [first]).push(part);
-      },
-      lineEnd: () => {
-        lines.addBinary(sha256Binary(parts ? Buffer.concat(parts) : (first ?? EMPTY)));
-        first = parts = undefined;
-      },
-    });
-  }
+  // A documents entry's lines are split and digested on another thread while this one hashes.
+  const lines = kind === 'documents' ? linesThread() : undefined;
   // Small entries whose content matters beyond its hash are kept (bounded) for the structure check.
   const keep = kind === 'table-map' || kind === 'schema' || kind === 'storage-index' ? ([] as Buffer[]) : undefined;
   const keepLimit = kind === 'storage-index' ? 64 << 20 : 1 << 20;
@@ -114,7 +79,7 @@ async function readEntry(zip: yauzl.ZipFile, file: string, entry: yauzl.Entry, o
     sha.update(chunk);
     crc = zlib.crc32(chunk, crc);
     bytes += chunk.length;
-    scanner?.push(chunk);
+    lines?.push(chunk);
     if (keep && kept < keepLimit) {
       keep.push(chunk);
       kept += chunk.length;
@@ -123,13 +88,18 @@ async function readEntry(zip: yauzl.ZipFile, file: string, entry: yauzl.Entry, o
   };
   const stream = await openEntryData(zip, file, entry);
   await new Promise<void>((resolve, reject) => {
+    lines?.begin(path, (err) => {
+      stream.destroy();
+      reject(err);
+    });
     // One chunk is hashed per turn of the event loop, never inside zlib's callback: zlib's
     // completion callbacks run between chunks and keep the thread pool inflating meanwhile. A
-    // bounded queue keeps memory flat.
+    // bounded queue (and the lines thread's bound) keeps memory flat.
     const queue: Buffer[] = [];
     let ended = false;
     let paused = false;
     const drain = (): void => {
+      if (lines?.busy) return lines.whenReady(() => setImmediate(drain));
       take(queue.shift()!);
       if (queue.length) setImmediate(drain);
       else if (ended) resolve();
@@ -163,11 +133,11 @@ async function readEntry(zip: yauzl.ZipFile, file: string, entry: yauzl.Entry, o
     crc32: (entry.crc32 >>> 0).toString(16).padStart(8, '0'),
     sha256: sha.digest('hex'),
   };
-  if (scanner && digest) {
-    const scan = scanner.finish();
+  if (lines) {
+    const scan: LineDigest = await lines.end();
     problems.push(...scan.problems);
     out.documents = scan.documents;
-    out.documentsDigest = digest.hex();
+    out.documentsDigest = scan.documentsDigest;
   }
   const text = keep ? Buffer.concat(keep).toString('utf8') : undefined;
   return {
@@ -180,10 +150,11 @@ async function readEntry(zip: yauzl.ZipFile, file: string, entry: yauzl.Entry, o
 }
 
 /**
- * Verifies a snapshot ZIP by streaming it: SHA-256 of the file, then every entry through the
- * central directory (a real export's local headers carry data descriptors) with its SHA-256,
- * CRC-32 check, and for each table the document count and an order-independent digest. Memory
- * stays flat whatever the size: a few 1 MiB chunks (inflate-entry.ts) and one line at a time.
+ * Verifies a snapshot ZIP by streaming it: SHA-256 of the file (on its own thread) while every
+ * entry is read through the central directory (a real export's local headers carry data
+ * descriptors) with its SHA-256, CRC-32 check, and for each table the document count and an
+ * order-independent digest (lines digested on another thread). Memory stays flat whatever the
+ * size: a few 1 MiB chunks (inflate-entry.ts, snapshot-threads.ts) and one line at a time.
  */
 export async function readSnapshotManifest(zipPath: string, snapshotName: string, opts: ReadSnapshotOptions = {}): Promise<SnapshotManifest> {
   let bytesTotal: number;
@@ -197,14 +168,43 @@ export async function readSnapshotManifest(zipPath: string, snapshotName: string
   const progress: ReadProgress = { step: 'hashing', bytesDone: 0, bytesTotal, entriesDone: 0, entriesTotal: 0, entries: [], zipSha256: resume?.zipSha256 };
   const report = (): void => opts.onProgress?.(progress);
 
-  progress.zipSha256 ??= await sha256OfFile(zipPath, bytesTotal, (done) => {
-    progress.bytesDone = done;
-    report();
-  }, opts.signal);
+  // The file's SHA-256 is computed on another thread while the entries are read (see snapshot-threads.ts).
+  const stopHashing = new AbortController();
+  const hashing = progress.zipSha256
+    ? Promise.resolve(progress.zipSha256)
+    : hashFileOnThread(zipPath, bytesTotal, opts.signal ? AbortSignal.any([opts.signal, stopHashing.signal]) : stopHashing.signal).then((sha) => {
+        progress.zipSha256 = sha;
+        report();
+        return sha;
+      });
+  hashing.catch(() => undefined); // awaited after the entries; a failure there must not go unhandled meanwhile
   progress.step = 'entries';
-  progress.bytesDone = 0;
   report();
+  let lines: LinesThread | undefined;
+  try {
+    return await readEntries({ zipPath, snapshotName, bytesTotal, progress, report, resume, linesThread: () => (lines ??= new LinesThread()), hashing, signal: opts.signal });
+  } finally {
+    stopHashing.abort();
+    await lines?.close();
+  }
+}
 
+interface EntriesRead {
+  zipPath: string;
+  snapshotName: string;
+  bytesTotal: number;
+  progress: ReadProgress;
+  report: () => void;
+  resume: ReadSnapshotOptions['resume'];
+  /** The thread that digests document lines, started on first use. */
+  linesThread: () => LinesThread;
+  /** The file's SHA-256, under way on its own thread. */
+  hashing: Promise<string>;
+  signal?: AbortSignal;
+}
+
+/** Reads every entry through the central directory and checks the structure, then completes the manifest. */
+async function readEntries({ zipPath, snapshotName, bytesTotal, progress, report, resume, linesThread, hashing, signal }: EntriesRead): Promise<SnapshotManifest> {
   let zip: yauzl.ZipFile;
   try {
     zip = await openZip(zipPath);
@@ -222,7 +222,7 @@ export async function readSnapshotManifest(zipPath: string, snapshotName: string
       zip.on('error', (err: Error) => reject(err));
       zip.on('end', () => resolve());
       zip.on('entry', (entry: yauzl.Entry) => {
-        if (opts.signal?.aborted) return reject(opts.signal.reason as Error);
+        if (signal?.aborted) return reject(signal.reason as Error);
         if (entry.fileName.endsWith('/')) return zip.readEntry();
         const key = `${entry.fileName}\0${entry.compressedSize}\0${(entry.crc32 >>> 0).toString(16).padStart(8, '0')}`;
         const previous = done.get(key);
@@ -230,7 +230,7 @@ export async function readSnapshotManifest(zipPath: string, snapshotName: string
         const reuse = previous && previous.kind !== 'table-map' && previous.kind !== 'schema' && previous.kind !== 'storage-index';
         const work: Promise<EntryReadResult> = reuse
           ? Promise.resolve({ entry: previous, problems: [] })
-          : readEntry(zip, zipPath, entry, (n) => {
+          : readEntry(zip, zipPath, entry, linesThread, (n) => {
               progress.bytesDone += n;
               report();
             });
@@ -263,6 +263,7 @@ export async function readSnapshotManifest(zipPath: string, snapshotName: string
   const storage = checkSnapshotStorage(progress.entries, storageIndex);
   problems.push(...storage.problems);
   if (problems.length) throw new SnapshotInvalidError(zipPath, problems);
+  const zipSha256 = await hashing;
 
   const tables: SnapshotTable[] = progress.entries
     .filter((e) => e.kind === 'documents')
@@ -272,7 +273,7 @@ export async function readSnapshotManifest(zipPath: string, snapshotName: string
     manifestVersion: MANIFEST_VERSION,
     snapshot: snapshotName,
     zipBytes: bytesTotal,
-    zipSha256: progress.zipSha256,
+    zipSha256,
     verifiedAt: new Date().toISOString(),
     tables,
     totalDocuments: tables.reduce((n, t) => n + t.documents, 0),

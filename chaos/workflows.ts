@@ -1,0 +1,182 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import { finishedRollout } from '../src/client';
+import { loadRolloutPlan } from '../src/domain/rollout/plan-context';
+import type { TrafficAllocation } from '../src/domain/traffic/allocation';
+import { RELEASE_SERVICES, SANDBOX_ROLLOUT_ENVIRONMENT } from '../src/sandbox/rollout';
+import { releaseServiceGroup } from '../src/sandbox/rollout/release-group';
+import { SANDBOX_ENVIRONMENT } from '../src/sandbox/sandbox';
+import type { RollbackDrillResult } from '../src/shared/rollback';
+import { approveUpdate, rejectUpdate, rolloutStatusQuery, type RolloutResult } from '../src/shared/rollout';
+import { readTraffic, setTraffic, type ChaosContext } from './context';
+
+/** What a trial must end with, from outside the product. */
+export interface Expectation {
+  /** Final traffic per service id. */
+  traffic: Record<string, TrafficAllocation>;
+  /** Cohort flags the run's hooks must leave (name to enabled). */
+  flags: Record<string, boolean>;
+}
+
+export interface StartedTrial {
+  handle: WorkflowHandle;
+  /** Epoch ms just before the run started (after any set-up of the trial's starting state). */
+  startedMs: number;
+  expected: Expectation;
+  /** Acts as the people in the loop (approvals) until the run closes or `stop` is called. */
+  drive(stop: () => boolean): Promise<void>;
+  /** Violations of the run's own outcome and audit trail (empty: as expected). */
+  checkOutcome(): Promise<string[]>;
+}
+
+export interface ChaosWorkflow {
+  name: string;
+  /** Statuses the run may close with. */
+  closesAs: string[];
+  environment: string;
+  group: string;
+  services: string[];
+  start(ctx: ChaosContext, trial: string): Promise<StartedTrial>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function currentTraffic(ctx: ChaosContext, services: string[]): Promise<Record<string, TrafficAllocation>> {
+  return Object.fromEntries(await Promise.all(services.map(async (s) => [s, await readTraffic(ctx, s)] as const)));
+}
+
+/**
+ * `drillctl drill rollback --apply` on the seed's group: shift to the rollback targets, measure RTO,
+ * restore the exact original. With `cancel`, the run is cancelled (the Web UI's "Request
+ * Cancellation") as soon as its first traffic update reaches Cloud Run: cancellation is compensation.
+ */
+function rollbackDrill(name: string, cancel: boolean): ChaosWorkflow {
+  return {
+    name,
+    closesAs: cancel ? ['CANCELLED', 'COMPLETED'] : ['COMPLETED'],
+    environment: SANDBOX_ENVIRONMENT,
+    group: 'convex',
+    services: ['oa-convex-backend-sandbox', 'oa-convex-dashboard-sandbox'],
+    async start(ctx) {
+      const expected = { traffic: await currentTraffic(ctx, this.services), flags: {} };
+      const startedMs = Date.now();
+      const run = await ctx.drill.startRollback({ environment: this.environment, group: this.group, mode: 'apply', targets: {}, requestedBy: 'chaos' });
+      const updates = () => ctx.sandbox.cloudRun.calls({ method: 'UpdateService' }).filter((c) => c.atMs >= startedMs).length;
+      return {
+        handle: run.handle,
+        startedMs,
+        expected,
+        async drive(stop) {
+          if (!cancel) return;
+          while (!stop() && updates() === 0) await sleep(20);
+          // The server may be down at this instant; an operator would press the button again.
+          while (!stop() && !(await run.handle.cancel().then(() => true, () => false))) await sleep(500);
+        },
+        async checkOutcome() {
+          const status = (await run.handle.describe()).status.name;
+          if (status === 'CANCELLED') return [];
+          const result = (await run.handle.result()) as RollbackDrillResult;
+          const out: string[] = [];
+          if (result.verdict !== 'PASS') out.push(`verdict ${result.verdict}: ${result.reasons.join('; ')}`);
+          if (result.trafficRestored !== true) out.push('the result does not say traffic was restored');
+          return out;
+        },
+      };
+    },
+  };
+}
+
+const release = releaseServiceGroup();
+const stableTraffic = (service: string, role: string) => [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: release.stable[role], percent: 100, tag: '' }];
+
+/**
+ * examples/rollout.yaml cut to three steps of seconds: a health gate, an approval and a cohort hook on
+ * every step, a bake with analysis (tag and service probes, the sandbox's metrics).
+ */
+function rolloutPlan(trial: string): string {
+  const step = (name: string, percent: number, extra = '') => `
+  - name: ${name}
+    percent: ${percent}${extra}
+    gates: [health]
+    approval: { approvers: [alice, bob], allowInitiator: false, timeout: 30m, onTimeout: abort }
+    bake: 2s
+    hooks:
+      - { name: cohort-flag, params: { cohort: ${trial}-${name} } }
+    analysis:
+      interval: 1s
+      stopAfter: 3s
+      probes:
+        - { target: service, samples: 3, minSuccessRate: 0.99, maxP95LatencyMs: 1000 }
+      metrics:
+        - { name: projection-lag, url: "\${endpoints.metrics}/projection-lag-p95", field: value, max: 25 }
+        - { name: write-failures, url: "\${endpoints.metrics}/write-failure-ratio", field: value, max: 0.01 }`;
+  return `environment: ${SANDBOX_ROLLOUT_ENVIRONMENT}
+serviceGroup: convex
+candidates: { backend: latest, dashboard: latest }
+finish: { traffic: pinned }
+steps:${step('staff', 0, '\n    tag: staff')}${step('limited', 25)}${step('full', 100)}
+`;
+}
+
+/** A staged rollout that every approver approves (`promoted`), or whose second step bob rejects (`aborted`). */
+function stagedRollout(name: string, rejectAt?: string): ChaosWorkflow {
+  const roles = Object.keys(RELEASE_SERVICES) as (keyof typeof RELEASE_SERVICES)[];
+  return {
+    name,
+    closesAs: rejectAt ? ['FAILED'] : ['COMPLETED'],
+    environment: SANDBOX_ROLLOUT_ENVIRONMENT,
+    group: 'convex',
+    services: Object.values(RELEASE_SERVICES),
+    async start(ctx, trial) {
+      // Every trial starts from the stable revisions pinned at 100 %, as a release finds them.
+      for (const role of roles) await setTraffic(ctx, RELEASE_SERVICES[role], stableTraffic(RELEASE_SERVICES[role], role));
+      const original = await currentTraffic(ctx, this.services);
+      const { plan } = loadRolloutPlan(rolloutPlan(trial), `chaos plan ${name}`, ctx.config);
+      const steps = plan.steps.map((s) => s.name);
+      const ran = rejectAt ? steps.slice(0, steps.indexOf(rejectAt)) : steps;
+      const expected: Expectation = rejectAt
+        ? { traffic: original, flags: Object.fromEntries(ran.map((s) => [`${trial}-${s}`, false])) }
+        : {
+            traffic: Object.fromEntries(roles.map((r) => [RELEASE_SERVICES[r], [{ type: 'REVISION', revision: release.candidate[r]!, percent: 100, tag: 'staff' }]])),
+            flags: Object.fromEntries(ran.map((s) => [`${trial}-${s}`, true])),
+          };
+      const startedMs = Date.now();
+      const run = await ctx.drill.startRollout({ environment: plan.environment, group: plan.serviceGroup, initiator: 'carol', plan });
+      const handle = run.handle;
+      return {
+        handle,
+        startedMs,
+        expected,
+        async drive(stop) {
+          const decided = new Set<string>();
+          while (!stop()) {
+            // Calls fail while the server is down or no worker answers; a person would try again.
+            const s = await handle.query(rolloutStatusQuery).catch(() => undefined);
+            if (s?.phase === 'awaiting-approval' && s.currentStep && !decided.has(s.currentStep)) {
+              const step = s.currentStep;
+              const decision = step === rejectAt
+                ? handle.executeUpdate(rejectUpdate, { args: [{ step, approver: 'bob', reason: 'chaos: reject' }] })
+                : handle.executeUpdate(approveUpdate, { args: [{ step, approver: 'alice', reason: 'chaos: criteria met' }] });
+              if (await decision.then(() => true, () => false)) decided.add(step);
+            }
+            await sleep(200);
+          }
+        },
+        async checkOutcome() {
+          const result: RolloutResult = await finishedRollout(handle);
+          const out: string[] = [];
+          const want = rejectAt ? 'aborted' : 'promoted';
+          if (result.outcome !== want) out.push(`outcome ${result.outcome}, expected ${want}${result.abortReason ? ` (${result.abortReason})` : ''}`);
+          const names = result.steps.map((s) => s.name);
+          if (JSON.stringify(names) !== JSON.stringify(rejectAt ? steps.slice(0, steps.indexOf(rejectAt) + 1) : steps)) out.push(`step records ${names.join(', ')}`);
+          const decisions = result.approvals.map((a) => a.step);
+          if (new Set(decisions).size !== decisions.length) out.push(`a decision recorded twice: ${decisions.join(', ')}`);
+          if (rejectAt && !result.abortedBy?.startsWith('bob')) out.push(`aborted by ${result.abortedBy}, expected bob`);
+          if (rejectAt ? result.compensation !== 'done' : ['running', 'stuck'].includes(result.compensation)) out.push(`compensation ${result.compensation}`);
+          return out;
+        },
+      };
+    },
+  };
+}
+
+export const CHAOS_WORKFLOWS: ChaosWorkflow[] = [rollbackDrill('rollback-drill', false), rollbackDrill('rollback-cancel', true), stagedRollout('rollout'), stagedRollout('rollout-reject', 'limited')];
