@@ -45,6 +45,9 @@ function rootMessage(err: unknown): string {
  * acceptance criteria and the report. Every figure in the report comes from this workflow's result.
  */
 export async function readinessGate(request: ReadinessGateRequest): Promise<ReadinessGateResult> {
+  // Status is answered from the start: resolving the settings is a local activity, which may span
+  // workflow tasks on a busy worker, and `drillctl gate status` may ask meanwhile.
+  setHandler(gateStatusQuery, () => ({ phase: 'drills', steps: [], attestation: { state: 'not-yet-asked', timeoutSeconds: 0, onTimeout: 'fail' } }));
   const input = await fromWorkerConfig<ReadinessGateInput>(request, () => settings.resolveReadinessGate(request));
   const { workflowId } = workflowInfo();
   const startedAt = Date.now();
