@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../../domain/config/schema';
 import type { BackupRestoreRequest } from '../../shared/backup-restore';
@@ -11,6 +10,7 @@ import { backupRestoreSettings, healthDrillSettings, replayDrillSettings, rollba
 import { SettingsError } from '../../settings/errors';
 import { readinessGateSettings } from '../../settings/gate';
 import { rolloutSettings } from '../../settings/rollout';
+import { snapshotFolder } from '../backup/snapshot-folder';
 
 /** A request the worker's config cannot serve fails at once, naming what is missing; retrying cannot fix it. */
 function resolved<R, I>(build: (request: R) => I): (request: R) => Promise<I> {
@@ -30,11 +30,9 @@ function resolved<R, I>(build: (request: R) => I): (request: R) => Promise<I> {
  * secret reference, command or production flag the worker would use.
  */
 export function createSettingsActivities(deps: { config: Config; dataDir: string }) {
-  // Snapshots live where this worker writes them: a relative snapshotDir is under its data folder.
-  const snapshotDir = (dir: string): string => path.resolve(deps.dataDir, dir);
   return {
     resolveHealthDrill: resolved((r: HealthDrillRequest) => healthDrillSettings(deps.config, r)),
-    resolveBackupRestoreDrill: resolved((r: BackupRestoreRequest) => backupRestoreSettings(deps.config, r, snapshotDir)),
+    resolveBackupRestoreDrill: resolved((r: BackupRestoreRequest) => backupRestoreSettings(deps.config, r, () => snapshotFolder(deps, r.environment))),
     resolveReplayDrill: resolved((r: ReplayDrillRequest) => replayDrillSettings(deps.config, r)),
     resolveRollbackDrill: resolved((r: RollbackDrillRequest) => rollbackDrillSettings(deps.config, r)),
     resolveReadinessGate: resolved((r: ReadinessGateRequest) => readinessGateSettings(deps.config, r)),
