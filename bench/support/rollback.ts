@@ -4,6 +4,7 @@ import { createActivities } from '../../src/activities';
 import type { ServingProbeResult } from '../../src/activities/traffic';
 import { planRollback, servingProbeRequest, type ServiceRollbackPlan } from '../../src/domain/traffic/rollback-plan';
 import { resolveRollbackTargets, type DrillService } from '../../src/domain/traffic/rollback-targets';
+import type { RevisionIdentity } from '../../src/domain/traffic/revision-identity';
 import type { RollbackDrillInput, RollbackDrillResult } from '../../src/shared/rollback';
 import { trafficLockWorkflowId } from '../../src/shared/traffic-lock';
 import type { BenchContext } from '../harness';
@@ -21,14 +22,14 @@ export function rollbackSandbox(groups: number): Promise<SandboxProcess> {
 }
 
 /** The applied drill's input for one sandbox group, as `drillctl drill rollback --apply` builds it from the sandbox config. */
-export function applyInput(sandbox: SandboxProcess, group: string): RollbackDrillInput {
+export function applyInput(sandbox: SandboxProcess, group: string, identity: (role: string) => RevisionIdentity = () => ({ header: 'x-serving-revision' })): RollbackDrillInput {
   return {
     environment: ENVIRONMENT,
     group,
     production: false,
     mode: 'apply',
     cloudRun: { project: sandbox.project, region: sandbox.region, apiEndpoint: sandbox.grpcAddress, sandbox: true },
-    services: sandbox.group(group).services.map((s) => ({ role: s.role, service: s.service, probe: { path: '/', identity: { header: 'x-serving-revision' } } })),
+    services: sandbox.group(group).services.map((s) => ({ role: s.role, service: s.service, probe: { path: '/', identity: identity(s.role) } })),
     rollback: { rtoTargetSeconds: 300, probeIntervalMs: PROBE_INTERVAL_MS, consecutiveHealthy: 3, switchTimeoutSeconds: 120, holdSeconds: 0 },
     targets: {},
     requestedBy: 'bench',
