@@ -185,7 +185,7 @@ export class DrillClient {
     const group = this.config ? rollbackDrillSettings(this.config, request).group : request.group;
     if (!group) throw new Error('startRollback needs the service group when the client has no config');
     const full = { ...request, group };
-    const summary = `Rollback drill ${request.mode === 'apply' ? '' : 'plan '}on **${request.environment}** / ${group}`;
+    const summary = `Rollback drill (${request.mode === 'apply' ? '**apply**' : 'dry run'}) on **${request.environment}** / ${group}`;
     const details = `Mode: ${request.mode}\nRequested by: ${request.requestedBy}`;
     const attributes = drillSearchAttributes('rollback', request.environment, group);
     if (request.mode !== 'apply') return this.start(ROLLBACK_WORKFLOW, rollbackWorkflowId(request.environment, group, 'dry-run', new Date()), full, summary, attributes, details);
