@@ -75,12 +75,13 @@ function serviceTable(plans: ServiceRollbackPlan[], state: (p: ServiceRollbackPl
  * still ends with the original traffic.
  */
 export async function rollbackDrill(request: RollbackDrillRequest): Promise<RollbackDrillResult> {
+  // Progress is answered from the start, also while the worker resolves the settings.
+  const progress: RollbackProgress = { phase: 'resolving', services: [], restoreFailures: 0 };
+  setHandler(rollbackProgressQuery, () => progress);
   const input = await fromWorkerConfig<RollbackDrillInput>(request, () => settings.resolveRollbackDrill(request));
   const { workflowId } = workflowInfo();
   const cfg = input.rollback;
   const startedAtMs = Date.now();
-  const progress: RollbackProgress = { phase: 'resolving', services: [], restoreFailures: 0 };
-  setHandler(rollbackProgressQuery, () => progress);
 
   const step = (phase: RollbackPhase, details: string): void => {
     progress.phase = phase;

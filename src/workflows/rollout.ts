@@ -138,7 +138,7 @@ function gateDetail(r: DrillVerdict, seconds: number): string {
   return `${r.verdict ?? 'no verdict'} in ${seconds.toFixed(1)} s${rto}${why.length ? `: ${why.join('; ')}` : ''}`;
 }
 
-function initialState(input: RolloutInput, workflowId: string): RolloutState {
+function initialState(input: Pick<RolloutInput, 'environment' | 'group' | 'initiator'>, workflowId: string): RolloutState {
   return {
     workflowId,
     environment: input.environment,
@@ -174,6 +174,14 @@ function initialState(input: RolloutInput, workflowId: string): RolloutState {
  * workflow can run on the group meanwhile.
  */
 export async function stagedRollout(request: RolloutRequest): Promise<RolloutResult> {
+  // Status is answered from the start: resolving the settings is a local activity, and a caller may
+  // ask meanwhile (`drillctl rollout status` right after `start`). No decision can be signed yet.
+  setHandler(rolloutStatusQuery, () => ({
+    ...(request.carried ?? initialState(request, workflowInfo().workflowId)),
+    stepCount: request.plan.steps.length,
+    stepNames: request.plan.steps.map((s) => s.name),
+    ...(request.webUiUrl ? { webUiUrl: request.webUiUrl } : {}),
+  }));
   const input = await fromWorkerConfig<RolloutInput>(request, () => settings.resolveRollout(request));
   const { workflowId } = workflowInfo();
   const plan = input.plan;
