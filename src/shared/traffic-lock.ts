@@ -5,7 +5,7 @@ import type { WorkflowClient, WorkflowHandleWithFirstExecutionRunId, WorkflowSta
  * One lock per service group for every workflow that changes its traffic (rollback drill, staged
  * rollout, ...), kept by Temporal itself: such a workflow runs under the Workflow ID
  * `traffic-<environment>-<group>` and is started with workflowIdConflictPolicy FAIL, so while one
- * runs any other is refused (design.md section 3). Once it closes the ID is free again
+ * runs any other is refused. Once it closes the ID is free again
  * (reuse policy ALLOW_DUPLICATE).
  *
  * A workflow that holds the lock and wants to run another traffic-changing workflow as a child

@@ -164,7 +164,7 @@ function initialState(input: Pick<RolloutInput, 'environment' | 'group' | 'initi
 }
 
 /**
- * A staged cohort rollout of one service group (design.md sections 1 and 3; issue 7). Pre-flight
+ * A staged cohort rollout of one service group. Pre-flight
  * (health, one stable revision per service, Ready candidates), then per step: the gates as child
  * drills, the approval, the traffic shift on every service (compensation registered first), the
  * cohort hooks, and the bake with periodic analysis; at 100 % it finishes as the plan says. Any
@@ -293,8 +293,8 @@ export async function stagedRollout(request: RolloutRequest): Promise<RolloutRes
         }
       },
       {
-        // Synchronous on purpose: an async validator's rejection is ignored and the update accepted
-        // (reference/temporal-sdk-notes.md 6.1). Who signed is known only once the worker has
+        // Synchronous on purpose: an async validator's rejection is ignored and the update accepted.
+        // Who signed is known only once the worker has
         // verified the signature, so the identity checks run again then, in the handler.
         validator: (req) => {
           const why = (input.production && !req.signature ? `environment ${input.environment} is production: decisions must be signed (pass --key FILE or set DRILLCTL_SIGNING_KEY)` : undefined) ?? refusal(req, { ...controlContext(), identityPending: !!req.signature });

@@ -3,7 +3,7 @@ import { parseReprojectLine } from '../../src/domain/reproject/line';
 import { parseReprojectOutput } from '../../src/domain/reproject/output';
 import { evaluateReprojectOutput, type ReprojectExpectation } from '../../src/domain/reproject/outcome';
 
-// Lines as the runtime's `mix runtime.convex.reproject` prints them (seed-context.md sections 2.3 and 3).
+// Lines as the runtime's `mix runtime.convex.reproject` prints them.
 const RUN_OK = 'reproject scope=run entity=g7_drill_run_8130 result=ok write=applied duration_ms=63';
 const WORKER_OK = 'reproject scope=codex_worker entity=g7_drill_worker_8130 result=ok write=applied duration_ms=70';
 const RUN_SINK_ERROR = 'reproject scope=run entity=g7_drill_run_8130 result=error reason=sink_write_failed duration_ms=12';

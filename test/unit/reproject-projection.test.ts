@@ -9,7 +9,7 @@ import { summarizeRun, summarizeWorker } from '../../src/domain/reproject/summar
 import { summaryHash } from '../../src/domain/reproject/summary-hash';
 import { decideProjectionWrite, type ProjectionCheckpoint } from '../../src/domain/reproject/write-decision';
 
-// The seed's fixtures (seed-context.md section 2.3) as the runtime's history holds them.
+// The seed's fixtures as the runtime's history holds them.
 const T = (s: number): string => new Date(Date.UTC(2026, 1, 19, 15, 44, s)).toISOString();
 const runHistory: RunHistory = {
   scope: 'run',

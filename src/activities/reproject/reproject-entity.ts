@@ -21,7 +21,7 @@ function nextStep(failures: ReprojectFailure[], field: string): string {
 /**
  * Runs the runtime's reproject command for one entity and decides from its output lines, on
  * stdout and stderr, whether the entity was reprojected: the real task prints `result=error`
- * on stderr and still exits 0 (seed-context.md section 2.3), so the exit code alone is never
+ * on stderr and still exits 0, so the exit code alone is never
  * trusted. Not retried on failure: a replay failure is what this drill exists to report.
  */
 export async function reprojectEntity(deps: ReprojectDeps, req: ReprojectRequest): Promise<ReprojectOutcome> {

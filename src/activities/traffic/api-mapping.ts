@@ -29,7 +29,7 @@ function trafficStatuses(raw: protos.google.cloud.run.v2.ITrafficTargetStatus[] 
 
 /**
  * A Service from getService (string enums) or from an LRO result (numeric enums, Long int64s,
- * absent defaults; reference/cloud-run-api.md gotcha 3) as the domain's snapshot.
+ * absent defaults) as the domain's snapshot.
  */
 export function toServiceSnapshot(s: IService): ServiceSnapshot {
   const ready = readinessOfCondition(s.terminalCondition as RawCondition | null | undefined);

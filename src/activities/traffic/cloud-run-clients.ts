@@ -16,8 +16,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 /**
  * Client options for an environment. Production: Google's default credentials and endpoint. A
  * sandbox emulator: plaintext gRPC with credentials from gax's own grpc-js copy and a pass-through
- * auth client, so nothing probes the metadata server or reaches Google
- * (reference/cloud-run-api.md sections 4 and 10).
+ * auth client, so nothing probes the metadata server or reaches Google.
  */
 export function cloudRunClientOptions(target: CloudRunTarget): ClientOptions {
   if (!target.apiEndpoint) return { projectId: target.project };

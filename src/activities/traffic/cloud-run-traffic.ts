@@ -33,8 +33,7 @@ export interface AdapterOptions {
 /**
  * The traffic port on the official @google-cloud/run client. Retries are Temporal's job, not the
  * client's: every call runs with `retry: null` so a failure surfaces at once as a typed
- * ApplicationFailure, visible in history, instead of being retried silently for up to ten minutes
- * (reference/cloud-run-api.md gotcha 7).
+ * ApplicationFailure, visible in history, instead of being retried silently for up to ten minutes.
  */
 export class CloudRunTrafficAdapter implements TrafficPort {
   private readonly callOptions: CallOptions;

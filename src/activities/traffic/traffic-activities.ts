@@ -91,8 +91,7 @@ async function pause(ms: number): Promise<void> {
 }
 
 /**
- * Waits until the control plane reports the service's current traffic routed (reference
- * cloud-run-api.md section 6). A change that failed to route throws, so the activity retries it.
+ * Waits until the control plane reports the service's current traffic routed. A change that failed to route throws, so the activity retries it.
  */
 async function waitUntilSettled(port: TrafficPort, service: string, first: ServiceSnapshot, timeoutMs: number): Promise<ServiceSnapshot> {
   const deadline = Date.now() + timeoutMs;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * The durable history of one entity as the runtime exports it (its `history --run-id/--worker-id`
  * command prints one of these as JSON): the entity row plus its events ordered by `seq`.
- * Mirrors the runtime's Postgres tables (seed-context.md section 3).
+ * Mirrors the runtime's Postgres tables.
  */
 const Timestamp = z.string().min(1);
 

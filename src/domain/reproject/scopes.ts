@@ -1,5 +1,5 @@
 /**
- * The runtime's projection scopes as its reproject task names them (seed-context.md section 3):
+ * The runtime's projection scopes as its reproject task names them:
  * `run` projects `run_summary`, `codex_worker` projects `codex_worker_summary`.
  */
 export const REPROJECT_SCOPES = ['run', 'codex_worker'] as const;

@@ -3,7 +3,7 @@ import { canonicalJson } from './canonical-json';
 
 /**
  * Fields that say when or where a document was written, not what history says: `projected_at`
- * (the runtime's own rule, seed-context.md section 3), and what a store adds: Convex system
+ * (the runtime's own rule), and what a store adds: Convex system
  * fields and the projection key the sink upserts by.
  */
 export const NON_CONTENT_FIELDS = ['projected_at', '_id', '_creationTime', 'key'] as const;

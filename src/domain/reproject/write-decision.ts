@@ -20,7 +20,7 @@ export interface WriteDecision {
 }
 
 /**
- * The runtime's `projection_write_action/2` (seed-context.md section 3, "Write decision"): given
+ * The runtime's `projection_write_action/2`: given
  * the entity's checkpoint and the freshly computed summary, write (call the sink, then upsert
  * the checkpoint) or skip.
  */

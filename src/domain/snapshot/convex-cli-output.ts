@@ -1,7 +1,7 @@
 /**
  * Reads what `convex export` / `convex import` (1.48.0) print, instead of trusting their exit
- * code: the seed's drill passed on "Added 0 documents". Lines and messages are quoted in
- * reference/convex-cli-protocol.md sections 2.7, 3 and 4.
+ * code: the seed's drill passed on "Added 0 documents". The lines and messages matched here are
+ * the CLI's own, as its 1.48.0 source prints them.
  */
 
 // eslint-disable-next-line no-control-regex

@@ -7,8 +7,8 @@ export interface ClassifiedEntry {
 }
 
 /**
- * What a snapshot ZIP entry is, by its path, following the real backend's writer and importer
- * (reference/convex-cli-protocol.md section 6): `<table>/documents.jsonl`,
+ * What a snapshot ZIP entry is, by its path, following the real backend's writer and importer:
+ * `<table>/documents.jsonl`,
  * `<table>/generated_schema.jsonl`, `_tables/documents.jsonl`, `_storage/...`, and the same
  * layout under `_components/<name>/` (nested for sub-components).
  */

@@ -2,7 +2,7 @@
  * A Cloud Run traffic allocation, exactly as the service's `traffic` field holds it: entry order,
  * types (LATEST or a named REVISION), percents and tags. A drill snapshots it before changing
  * anything and restores precisely this, so a service that followed LATEST still follows LATEST
- * afterwards (the seed's script pinned it to a named revision instead; seed-context.md section 5).
+ * afterwards.
  */
 export type AllocationType = 'LATEST' | 'REVISION';
 

@@ -20,7 +20,7 @@ export interface GuardRequest {
 
 /**
  * Why a traffic change must not start, or undefined when it may. Modelled on the seed's MCP
- * production gate (seed-context.md 2.5): explicit acknowledgement, a change ticket and a reason.
+ * production gate: explicit acknowledgement, a change ticket and a reason.
  */
 export function productionGuardProblem(r: GuardRequest): string | undefined {
   if (!r.production || !r.changesTraffic) return undefined;

@@ -16,7 +16,7 @@ const STATE_NAMES: Record<number, string> = { 0: 'STATE_UNSPECIFIED', 1: 'CONDIT
 
 /**
  * Readiness from the condition whose type is `Ready`, wherever it sits in the list: the seed's
- * script read `conditions[0]`, which is not necessarily Ready (seed-context.md section 5).
+ * script read `conditions[0]`, which is not necessarily Ready.
  */
 export function readinessOf(conditions: readonly RawCondition[] | null | undefined): Readiness {
   const ready = (conditions ?? []).find((c) => c.type === 'Ready');

@@ -49,8 +49,8 @@ export interface ServiceRollbackPlan {
 
 /**
  * The allocation that rolls a service back to `target`: 100 % on it, and every tag kept where it
- * pointed, at 0 %, as `gcloud run services update-traffic --to-revisions T=100` does
- * (reference/cloud-run-api.md section 8), so tag URLs keep working during the drill.
+ * pointed, at 0 %, as `gcloud run services update-traffic --to-revisions T=100` does,
+ * so tag URLs keep working during the drill.
  */
 export function rollbackAllocation(original: TrafficAllocation, target: string): TrafficAllocation {
   const tagged = original.filter((e) => e.tag).map((e) => ({ ...e, percent: 0 }));

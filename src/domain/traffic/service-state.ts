@@ -78,7 +78,7 @@ function statusesMatchSpec(s: ServiceSnapshot): boolean {
 
 /**
  * A traffic change has landed on the control plane: not reconciling, the latest generation observed,
- * Ready, and what is routed matches what was asked for (reference/cloud-run-api.md section 6).
+ * Ready, and what is routed matches what was asked for.
  */
 export function trafficSettled(s: ServiceSnapshot): boolean {
   return !s.reconciling && s.observedGeneration >= s.generation && s.ready && statusesMatchSpec(s);

@@ -81,7 +81,7 @@ export function revisionMessage(world: CloudRunWorld, s: ServiceState, r: Revisi
 }
 
 function packService(world: CloudRunWorld, s: ServiceState): object {
-  // The Any field must be spelled type_url even with keepCase:false (reference/cloud-run-api.md, gotcha 5).
+  // The Any field must be spelled type_url even with keepCase:false.
   return { type_url: SERVICE_TYPE_URL, value: cloudRunProtos().serializeService(serviceMessage(world, s)) };
 }
 

@@ -4,7 +4,7 @@ import type { grpc } from 'google-gax';
 /**
  * The Cloud Run Admin API v2 and google.longrunning service definitions, loaded from the JSON proto
  * bundle that ships inside @google-cloud/run (the same one the client loads), with the loader
- * options gax itself uses. See reference/cloud-run-api.md section 3.
+ * options gax itself uses.
  */
 export interface CloudRunProtos {
   services: grpc.ServiceDefinition;

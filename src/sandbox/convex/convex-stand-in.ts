@@ -112,7 +112,7 @@ const IMPORT_FORMATS: ImportFormat[] = ['zip', 'jsonLines', 'jsonArray', 'csv'];
 /**
  * A Convex-compatible backend for the sandbox and tests: the unmodified `convex` CLI (1.48.0) can
  * export from it and import into it, and the runtime's projection sink writes to it through the
- * HTTP API. Protocol: reference/convex-cli-protocol.md; contract of the projection functions:
+ * HTTP API. Contract of the projection functions:
  * ./README.md. Unsupported routes answer 400, never 404 (the CLI retries 404s for ~30 s).
  */
 export async function startConvexStandIn(opts: ConvexStandInOptions): Promise<ConvexStandIn> {

@@ -5,7 +5,7 @@ import { FunctionError, type StandInFunctions } from './functions';
 import { nextConvexTs } from './timestamps';
 import { fromConvexEncodedJson, int64ToBase64, toConvexEncodedJson } from './values';
 
-/** The sync-protocol subset the CLI needs (reference/convex-cli-protocol.md section 5). */
+/** The sync-protocol subset the CLI needs. */
 interface StateVersion {
   querySet: number;
   identity: number;

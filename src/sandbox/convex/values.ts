@@ -1,7 +1,7 @@
 /**
  * Convex values in the three JSON dialects the stand-in speaks, without losing a type:
  * - export JSON (`documents.jsonl`): int64 is a bare integer, float64 always has a `.` or exponent
- *   (`1.0`), bytes are `{"$bytes": base64}`; see reference/convex-cli-protocol.md section 6;
+ *   (`1.0`), bytes are `{"$bytes": base64}`;
  * - convex-encoded JSON (sync protocol, `format: "convex_encoded_json"`): int64 is
  *   `{"$integer": base64 of 8 little-endian bytes}`, a JSON number is a float64;
  * - plain JSON (`format: "json"` answers): int64 as a decimal string, bytes as base64.

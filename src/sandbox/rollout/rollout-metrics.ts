@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * The runbook's alert budgets as metrics a rollout's analysis reads (seed-context.md section 6): p95
+ * The runbook's alert budgets as metrics a rollout's analysis reads: p95
  * projection lag (budget 25 events per 10 m), write-failure ratio (1 %), drifts per shard (3 per
  * 10 m), replay errors (0 per 15 m). Healthy values by default.
  */

@@ -47,7 +47,7 @@ async function withRuntime<T>(command: RuntimeCommand, io: Io, fn: (store: Histo
 }
 
 /**
- * `mix runtime.convex.reproject` as the runtime implements it (seed-context.md section 3),
+ * `mix runtime.convex.reproject` as the runtime implements it,
  * including its flaw: an entity error goes to stderr and the process still exits 0.
  */
 async function reproject(args: string[], io: Io): Promise<number> {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import initSqlJs, { type Database, type SqlValue } from 'sql.js';
 import { acquireFileLock } from './file-lock';
 
-// The runtime's Postgres tables (schema `runtime`, seed-context.md section 3) in SQLite.
+// The runtime's Postgres tables (schema `runtime`) in SQLite.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
   run_id TEXT PRIMARY KEY, thread_id TEXT NOT NULL, status TEXT NOT NULL,

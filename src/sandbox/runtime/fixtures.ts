@@ -3,7 +3,7 @@ import { SinkWriteError, type ConvexProjectionSink } from './convex-sink';
 import type { HistoryStore } from './history-store';
 import type { Projector } from './projector';
 
-// The seed's fixtures (run-runtime-replay-drill.sh, seed-context.md section 2.3).
+// The seed's fixtures (run-runtime-replay-drill.sh).
 const OWNER_USER_ID = 9901;
 const RUN_EVENTS: [string, Record<string, unknown>][] = [
   ['run.started', {}],
