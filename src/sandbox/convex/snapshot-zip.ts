@@ -71,62 +71,55 @@ function jsonlLines(buf: Buffer, where: string): string[] {
   return buf.toString('utf8').split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.length > 0);
 }
 
-/** Reads the tables of a snapshot ZIP the way the backend's importer does (reference section 6). */
-export async function readSnapshotZip(file: string): Promise<ImportedTable[]> {
+/** Visits every entry of a ZIP in order, one at a time; a visit that throws stops the reading with its error. */
+async function eachEntry(file: string, visit: (name: string, read: () => Promise<Buffer>) => Promise<void>): Promise<void> {
   const zip = await openZip(file);
-  const tables = new Map<string, string[]>();
-  const numbers = new Map<string, number>();
   await new Promise<void>((resolve, reject) => {
     zip.on('error', reject);
     zip.on('end', () => resolve());
     zip.on('entry', (entry: yauzl.Entry) => {
-      const name = entry.fileName;
-      const handle = async (): Promise<void> => {
-        if (name.startsWith('_components/')) throw new Error(`${name}: component tables are not supported by the Convex stand-in`);
-        if (name === '_tables/documents.jsonl') {
-          for (const line of jsonlLines(await readEntry(zip, entry), name)) {
-            const m = JSON.parse(line) as { name: string; id: number };
-            numbers.set(m.name, m.id);
-          }
-          return;
-        }
-        const table = /^([^/]+)\/documents\.jsonl$/.exec(name)?.[1];
-        // System tables other than _tables (and _storage files) are skipped, like the real importer does.
-        if (table && !table.startsWith('_')) tables.set(table, jsonlLines(await readEntry(zip, entry), name));
-      };
-      handle().then(() => zip.readEntry(), (err: unknown) => {
-        zip.close();
-        reject(err instanceof Error ? err : new Error(String(err)));
-      });
+      visit(entry.fileName, () => readEntry(zip, entry)).then(
+        () => zip.readEntry(),
+        (err: unknown) => {
+          zip.close();
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
     });
     zip.readEntry();
+  });
+}
+
+/** Reads the tables of a snapshot ZIP the way the backend's importer does. */
+export async function readSnapshotZip(file: string): Promise<ImportedTable[]> {
+  const tables = new Map<string, string[]>();
+  const numbers = new Map<string, number>();
+  await eachEntry(file, async (name, read) => {
+    if (name.startsWith('_components/')) throw new Error(`${name}: component tables are not supported by the Convex stand-in`);
+    if (name === '_tables/documents.jsonl') {
+      for (const line of jsonlLines(await read(), name)) {
+        const m = JSON.parse(line) as { name: string; id: number };
+        numbers.set(m.name, m.id);
+      }
+      return;
+    }
+    const table = /^([^/]+)\/documents\.jsonl$/.exec(name)?.[1];
+    // System tables other than _tables (and _storage files) are skipped, like the real importer does.
+    if (table && !table.startsWith('_')) tables.set(table, jsonlLines(await read(), name));
   });
   return [...tables].map(([name, lines]) => ({ name, number: numbers.get(name), lines }));
 }
 
 /** The `_storage` table of a snapshot ZIP: its index and each file's bytes (none when exported without storage). */
 export async function readSnapshotStorage(file: string): Promise<ImportedStorage> {
-  const zip = await openZip(file);
   const files: StoredFile[] = [];
   const byEntry = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('error', reject);
-    zip.on('end', () => resolve());
-    zip.on('entry', (entry: yauzl.Entry) => {
-      const name = entry.fileName;
-      const handle = async (): Promise<void> => {
-        if (name === '_storage/documents.jsonl') {
-          for (const line of jsonlLines(await readEntry(zip, entry), name)) files.push(JSON.parse(line) as StoredFile);
-        } else if (name.startsWith('_storage/')) {
-          byEntry.set(name, await readEntry(zip, entry));
-        }
-      };
-      handle().then(() => zip.readEntry(), (err: unknown) => {
-        zip.close();
-        reject(err instanceof Error ? err : new Error(String(err)));
-      });
-    });
-    zip.readEntry();
+  await eachEntry(file, async (name, read) => {
+    if (name === '_storage/documents.jsonl') {
+      for (const line of jsonlLines(await read(), name)) files.push(JSON.parse(line) as StoredFile);
+    } else if (name.startsWith('_storage/')) {
+      byEntry.set(name, await read());
+    }
   });
   const blobs = new Map<string, Buffer>();
   for (const f of files) {
