@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import type { Client } from '@temporalio/client';
 import type * as ClientModule from '../client';
-import type { DrillClient } from '../client';
 import type * as ConfigFile from '../config-file';
 import type * as ConfigParse from '../domain/config/parse';
 import type { Config, EnvironmentConfig } from '../domain/config/schema';
@@ -64,7 +63,7 @@ export function callerConfig(opts: GlobalOptions): CallerConfig {
 }
 
 /** A DrillClient that checks requests against the caller's config before starting anything. */
-export async function withDrillClient<T>(opts: GlobalOptions, fn: (client: DrillClient, caller: CallerConfig) => Promise<T>): Promise<T> {
+export async function withDrillClient<T>(opts: GlobalOptions, fn: (client: ClientModule.DrillClient, caller: CallerConfig) => Promise<T>): Promise<T> {
   const caller = callerConfig(opts);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { DrillClient } = require('../client') as typeof ClientModule;

@@ -1,6 +1,5 @@
-import type { StartedRun } from '../client';
-import { withDrillClient, type GlobalOptions, type CallerConfig } from './context';
-import type { DrillClient } from '../client';
+import type { DrillClient, StartedRun } from '../client';
+import { withDrillClient, type CallerConfig, type GlobalOptions } from './context';
 import { ExitCode } from './errors';
 import { emit } from './output';
 

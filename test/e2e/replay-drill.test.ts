@@ -10,49 +10,60 @@ import { testEnv } from '../support/temporal';
 
 type ReplayJson = ReplayDrillResult & { webUiUrl: string };
 
+/**
+ * A stack for the replay drill run from the sources (the worker runs in this process and spawns the
+ * runtime stand-in), with a caller of the sandbox's Convex functions; one per describe block.
+ */
+function replayStack(name: string, options: Parameters<typeof startStack>[1] = {}) {
+  let stack: Stack | undefined;
+  let adminKey = '';
+  let fromSource: string | undefined;
+  before(async () => {
+    fromSource = process.env.DRILLCTL_FROM_SOURCE;
+    process.env.DRILLCTL_FROM_SOURCE = '1';
+    stack = await startStack(name, options);
+    adminKey = fs.readFileSync(stack.sandbox.convexAdminKeyFile, 'utf8').trim();
+  });
+  after(async () => {
+    await stack?.stop();
+    if (fromSource === undefined) delete process.env.DRILLCTL_FROM_SOURCE;
+    else process.env.DRILLCTL_FROM_SOURCE = fromSource;
+  });
+  afterEach(() => stack?.sandbox.faults.clear());
+  return {
+    get stack(): Stack {
+      return stack!;
+    },
+    async convexCall(kind: 'query' | 'mutation', fn: string, args: Record<string, unknown>): Promise<unknown> {
+      const res = await fetch(`${stack!.sandbox.convex.url}/api/${kind}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Convex ${adminKey}` },
+        body: JSON.stringify({ path: fn, args, format: 'json' }),
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      return ((await res.json()) as { value: unknown }).value;
+    },
+  };
+}
+
 // The replay drill as a user runs it: drillctl as a subprocess, the real dev server and worker,
 // the runtime stand-in as a subprocess writing through its HTTP sink into the Convex stand-in.
 describe('drillctl drill replay (subprocess, real server, worker and sandbox)', function () {
   this.timeout(240_000);
-  let stack: Stack;
-  let adminKey: string;
-  let fromSource: string | undefined;
-
-  async function convexCall(kind: 'query' | 'mutation', fn: string, args: Record<string, unknown>): Promise<unknown> {
-    const res = await fetch(`${stack.sandbox.convex.url}/api/${kind}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Convex ${adminKey}` },
-      body: JSON.stringify({ path: fn, args, format: 'json' }),
-    });
-    assert.equal(res.status, 200, await res.clone().text());
-    return ((await res.json()) as { value: unknown }).value;
-  }
+  const replay = replayStack('e2e-replay');
 
   async function assertFixturesGone(runId: string, workerId: string): Promise<void> {
-    assert.equal(await convexCall('query', 'drillProjections:get', { table: 'run_summaries', key: runId }), null, 'run projection removed from Convex');
-    assert.equal(await convexCall('query', 'drillProjections:get', { table: 'codex_worker_summaries', key: workerId }), null, 'worker projection removed from Convex');
-    assert.equal(await stack.sandbox.runtime.history('run', runId), undefined, 'run history removed from the runtime');
-    assert.equal(await stack.sandbox.runtime.history('codex_worker', workerId), undefined, 'worker history removed from the runtime');
+    assert.equal(await replay.convexCall('query', 'drillProjections:get', { table: 'run_summaries', key: runId }), null, 'run projection removed from Convex');
+    assert.equal(await replay.convexCall('query', 'drillProjections:get', { table: 'codex_worker_summaries', key: workerId }), null, 'worker projection removed from Convex');
+    assert.equal(await replay.stack.sandbox.runtime.history('run', runId), undefined, 'run history removed from the runtime');
+    assert.equal(await replay.stack.sandbox.runtime.history('codex_worker', workerId), undefined, 'worker history removed from the runtime');
   }
 
-  before(async () => {
-    // The worker runs in this process and spawns the runtime stand-in: run it from the sources.
-    fromSource = process.env.DRILLCTL_FROM_SOURCE;
-    process.env.DRILLCTL_FROM_SOURCE = '1';
-    stack = await startStack('e2e-replay');
-    adminKey = fs.readFileSync(stack.sandbox.convexAdminKeyFile, 'utf8').trim();
-  });
-  after(async () => {
-    await stack.stop();
-    if (fromSource === undefined) delete process.env.DRILLCTL_FROM_SOURCE;
-    else process.env.DRILLCTL_FROM_SOURCE = fromSource;
-  });
-  afterEach(() => stack.sandbox.faults.clear());
 
   it("PASS at level 2 with the real runtime's commands only: fixtures seeded, reprojected, read back from Convex updated, gone afterwards", async () => {
-    assert.equal(stack.sandbox.config.environments.sandbox?.replay?.historyRun, undefined, 'the default sandbox offers no history source');
-    const mutationsBefore = stack.sandbox.convex.stats().mutations;
-    const run = await stack.drillctl(['--json', 'drill', 'replay']);
+    assert.equal(replay.stack.sandbox.config.environments.sandbox?.replay?.historyRun, undefined, 'the default sandbox offers no history source');
+    const mutationsBefore = replay.stack.sandbox.convex.stats().mutations;
+    const run = await replay.stack.drillctl(['--json', 'drill', 'replay']);
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     const out = JSON.parse(run.stdout) as ReplayJson;
     assert.equal(out.verdict, 'PASS');
@@ -70,13 +81,13 @@ describe('drillctl drill replay (subprocess, real server, worker and sandbox)', 
       assert.ok(s.projectedAtBefore && s.projectedAtAfter && s.projectedAtAfter > s.projectedAtBefore, `${s.projectedAtBefore} -> ${s.projectedAtAfter}`);
     }
     // 6 projections while seeding, 2 by the reprojects, 2 removals by the cleanup: all through the runtime's HTTP sink.
-    assert.equal(stack.sandbox.convex.stats().mutations - mutationsBefore, 10);
+    assert.equal(replay.stack.sandbox.convex.stats().mutations - mutationsBefore, 10);
     assert.ok(out.webUiUrl.includes(`/workflows/${out.workflowId}/`));
     await assertFixturesGone(ids.runId, ids.workerId);
   });
 
   it('prints a human table with the per-scope result, write, time, Convex read-back and the level', async () => {
-    const run = await stack.drillctl(['drill', 'replay']);
+    const run = await replay.stack.drillctl(['drill', 'replay']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Replay drill on sandbox: PASS at level 2 \(config allows 2\)/);
     assert.match(run.stdout, /^run\s+drillctl_drill_run_[0-9a-f]{16}\s+ok\s+applied\s+\d+ms\s+[\d.]+s\s+updated\s+not-checked/m);
@@ -87,9 +98,9 @@ describe('drillctl drill replay (subprocess, real server, worker and sandbox)', 
   });
 
   it('a sink failure fails the drill with the reason although the reproject command exits 0; fixtures still cleaned up', async () => {
-    const inject = await fetch(`${stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ commands: ['reproject'] }) });
+    const inject = await fetch(`${replay.stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ commands: ['reproject'] }) });
     assert.equal(inject.status, 200);
-    const run = await stack.drillctl(['--json', 'drill', 'replay']);
+    const run = await replay.stack.drillctl(['--json', 'drill', 'replay']);
     assert.equal(run.code, 1, run.stderr);
     const out = JSON.parse(run.stdout) as ReplayJson;
     assert.equal(out.verdict, 'FAIL');
@@ -105,8 +116,8 @@ describe('drillctl drill replay (subprocess, real server, worker and sandbox)', 
   });
 
   it("the seed's silent failure (a no-op sink: write=applied, nothing in Convex) is caught by the read-back", async () => {
-    await fetch(`${stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ mode: 'noop' }) });
-    const run = await stack.drillctl(['drill', 'replay']);
+    await fetch(`${replay.stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ mode: 'noop' }) });
+    const run = await replay.stack.drillctl(['drill', 'replay']);
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stdout, /Replay drill on sandbox: FAIL/);
     assert.match(run.stdout, /^run\s+\S+\s+ok\s+applied\s+.*MISSING\s+not-checked\s+no document run_summaries\/\S+ in Convex \(convex data run_summaries\) although the runtime reported a write/m);
@@ -116,8 +127,8 @@ describe('drillctl drill replay (subprocess, real server, worker and sandbox)', 
   });
 
   it('level 2 catches a reproject that prints ok but writes nothing (the seed wrote, the reproject did not): FAIL', async () => {
-    await fetch(`${stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ mode: 'noop', commands: ['reproject'] }) });
-    const run = await stack.drillctl(['--json', 'drill', 'replay']);
+    await fetch(`${replay.stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ mode: 'noop', commands: ['reproject'] }) });
+    const run = await replay.stack.drillctl(['--json', 'drill', 'replay']);
     assert.equal(run.code, 1, run.stderr);
     const out = JSON.parse(run.stdout) as ReplayJson;
     assert.equal(out.verdict, 'FAIL');
@@ -129,24 +140,24 @@ describe('drillctl drill replay (subprocess, real server, worker and sandbox)', 
 
   it('only seed and reproject commands configured: PASS at level 1, the report naming the level and what level 2 needs', async () => {
     // The worker's config is the one that counts: without projections it can prove level 1 only.
-    const replay = stack.workerConfig.environments.sandbox!.replay!;
-    const projections = replay.projections;
-    delete replay.projections;
+    const section = replay.stack.workerConfig.environments.sandbox!.replay!;
+    const projections = section.projections;
+    delete section.projections;
     try {
-      const run = await stack.drillctl(['drill', 'replay']);
+      const run = await replay.stack.drillctl(['drill', 'replay']);
       assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
       assert.match(run.stdout, /Replay drill on sandbox: PASS at level 1 \(config allows 1\)/);
       assert.match(run.stdout, /Proven: level 1, fixtures seeded, both reprojections reported result=ok write=applied/);
       assert.match(run.stdout, /Next: level 2 needs replay\.projections/);
     } finally {
-      replay.projections = projections;
+      section.projections = projections;
     }
   });
 
   it('refuses an environment without a usable replay section, exit 2, naming the fields', async () => {
-    const bad = path.join(stack.home, 'replay-incomplete.yaml');
+    const bad = path.join(replay.stack.home, 'replay-incomplete.yaml');
     fs.writeFileSync(bad, 'environments:\n  nonprod:\n    production: false\n    replay:\n      seedFixtures: [mix, run, seed.exs]\n      reprojectRun: [mix, runtime.convex.reproject, --run-id, "{runid}"]\n');
-    const run = await stack.drillctl(['--config', bad, 'drill', 'replay']);
+    const run = await replay.stack.drillctl(['--config', bad, 'drill', 'replay']);
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /replay\.cleanupFixtures is required/);
     assert.doesNotMatch(run.stderr, /replay\.projections is required/, 'level 1 needs no Convex deployment');
@@ -160,35 +171,11 @@ describe('drillctl drill replay (subprocess, real server, worker and sandbox)', 
 // Level 3 needs a history source, which the real runtime lacks: the sandbox turns one on only when asked.
 describe('drillctl drill replay at level 3 (sandbox runtime with its history source on)', function () {
   this.timeout(240_000);
-  let stack: Stack;
-  let adminKey: string;
-  let fromSource: string | undefined;
+  const replay = replayStack('e2e-replay-l3', { runtimeHistory: true });
 
-  async function convexCall(kind: 'query' | 'mutation', fn: string, args: Record<string, unknown>): Promise<unknown> {
-    const res = await fetch(`${stack.sandbox.convex.url}/api/${kind}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Convex ${adminKey}` },
-      body: JSON.stringify({ path: fn, args, format: 'json' }),
-    });
-    assert.equal(res.status, 200, await res.clone().text());
-    return ((await res.json()) as { value: unknown }).value;
-  }
-
-  before(async () => {
-    fromSource = process.env.DRILLCTL_FROM_SOURCE;
-    process.env.DRILLCTL_FROM_SOURCE = '1';
-    stack = await startStack('e2e-replay-l3', { runtimeHistory: true });
-    adminKey = fs.readFileSync(stack.sandbox.convexAdminKeyFile, 'utf8').trim();
-  });
-  after(async () => {
-    await stack.stop();
-    if (fromSource === undefined) delete process.env.DRILLCTL_FROM_SOURCE;
-    else process.env.DRILLCTL_FROM_SOURCE = fromSource;
-  });
-  afterEach(() => stack.sandbox.faults.clear());
 
   it('PASS at level 3: the projections read back from Convex hash like the summaries recomputed from history', async () => {
-    const run = await stack.drillctl(['--json', 'drill', 'replay']);
+    const run = await replay.stack.drillctl(['--json', 'drill', 'replay']);
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     const out = JSON.parse(run.stdout) as ReplayJson;
     assert.equal(out.verdict, 'PASS');
@@ -201,8 +188,8 @@ describe('drillctl drill replay at level 3 (sandbox runtime with its history sou
   });
 
   it('drift injected (the runtime writes a status history does not say): FAIL at level 3 naming the field, level 2 proven', async () => {
-    await fetch(`${stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ mode: 'drift', commands: ['reproject'] }) });
-    const run = await stack.drillctl(['--json', 'drill', 'replay']);
+    await fetch(`${replay.stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ mode: 'drift', commands: ['reproject'] }) });
+    const run = await replay.stack.drillctl(['--json', 'drill', 'replay']);
     assert.equal(run.code, 1, run.stderr);
     const out = JSON.parse(run.stdout) as ReplayJson;
     assert.equal(out.verdict, 'FAIL');
@@ -218,11 +205,11 @@ describe('drillctl drill replay at level 3 (sandbox runtime with its history sou
     // someone "corrects" the read model by hand, and the runtime's writes do not land (NoopSink).
     const workflowId = `replay-sandbox-drift-${Date.now()}`;
     const ids = replayFixtureIds(workflowId);
-    await convexCall('mutation', 'drillProjections:upsert', {
+    await replay.convexCall('mutation', 'drillProjections:upsert', {
       table: 'run_summaries', key: ids.runId,
       doc: { document_id: `runtime/run_summary:${ids.runId}`, kind: 'run_summary', run_id: ids.runId, status: 'failed', latest_seq: 3, projection_version: 'convex_summary_v1', projected_at: new Date().toISOString() },
     });
-    await fetch(`${stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ mode: 'noop' }) });
+    await fetch(`${replay.stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ mode: 'noop' }) });
     const env = await testEnv();
     const result = await env.client.workflow.execute(replayDrill, { args: [{ environment: 'sandbox' }], workflowId, taskQueue: TASK_QUEUE });
     assert.equal(result.verdict, 'FAIL');
