@@ -37,6 +37,8 @@ export interface ReadSnapshotOptions {
   /** Progress of an earlier attempt on the same file, to resume instead of starting over. */
   resume?: Pick<ReadProgress, 'entries' | 'zipSha256' | 'bytesTotal'>;
   signal?: AbortSignal;
+  /** A documents entry with a longer line is refused (backup.maxDocumentLineBytes); default: no bound. */
+  maxLineBytes?: number;
 }
 
 /** Explains a yauzl/zlib error in terms of what happened to the file. */
@@ -182,7 +184,7 @@ export async function readSnapshotManifest(zipPath: string, snapshotName: string
   report();
   let lines: LinesThread | undefined;
   try {
-    return await readEntries({ zipPath, snapshotName, bytesTotal, progress, report, resume, linesThread: () => (lines ??= new LinesThread()), hashing, signal: opts.signal });
+    return await readEntries({ zipPath, snapshotName, bytesTotal, progress, report, resume, linesThread: () => (lines ??= new LinesThread(opts.maxLineBytes)), hashing, signal: opts.signal });
   } finally {
     stopHashing.abort();
     await lines?.close();

@@ -55,7 +55,7 @@ function digestLines(): void {
           lines.addBinary(sha256Binary(parts ? Buffer.concat(parts) : (first ?? EMPTY)));
           first = parts = undefined;
         },
-      });
+      }, m.maxLineBytes);
     } else if (m.type === 'chunk') {
       scanner!.push(m.data);
       // The buffer goes back to be filled again, so a line continuing into the next chunk keeps a copy of its start.

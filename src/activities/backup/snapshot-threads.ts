@@ -14,7 +14,7 @@ export interface FileHashJob {
   bytesTotal: number;
 }
 export type FileHashReport = { type: 'done'; sha256: string } | { type: 'error'; message: string };
-export type LinesRequest = { type: 'begin'; path: string } | { type: 'chunk'; data: Uint8Array<ArrayBuffer> } | { type: 'end' };
+export type LinesRequest = { type: 'begin'; path: string; maxLineBytes?: number } | { type: 'chunk'; data: Uint8Array<ArrayBuffer> } | { type: 'end' };
 export type LinesResult = { type: 'ack'; buffer: ArrayBuffer } | { type: 'done'; documents: number; documentsDigest: string; problems: string[] };
 
 export interface LineDigest {
@@ -75,7 +75,8 @@ export class LinesThread {
   private failure?: Error;
   private onFail?: (err: Error) => void;
 
-  constructor() {
+  /** @param maxLineBytes a longer document line is reported as a problem and never held whole. */
+  constructor(private readonly maxLineBytes?: number) {
     this.worker.on('message', (m: LinesResult) => {
       if (m.type === 'ack') {
         this.inFlight--;
@@ -100,7 +101,7 @@ export class LinesThread {
   begin(entryPath: string, onFail: (err: Error) => void): void {
     this.onFail = onFail;
     if (this.failure) return onFail(this.failure);
-    this.worker.postMessage({ type: 'begin', path: entryPath } satisfies LinesRequest);
+    this.worker.postMessage({ type: 'begin', path: entryPath, maxLineBytes: this.maxLineBytes } satisfies LinesRequest);
   }
 
   get busy(): boolean {

@@ -29,11 +29,15 @@ export class JsonlScanner {
   private firstByte = -1;
   private lastByte = -1;
   private lineNumber = 1;
+  /** The current line went past maxLineBytes: the rest of it is skipped, not handed to the sink. */
+  private oversized = false;
   private readonly problems: string[] = [];
 
   constructor(
     private readonly where: string,
     private readonly sink?: LineSink,
+    /** A longer line makes the entry unusable and is never held (a highly compressed ZIP may inflate to one huge line). */
+    private readonly maxLineBytes = Infinity,
   ) {}
 
   private problem(text: string): void {
@@ -47,7 +51,8 @@ export class JsonlScanner {
       if (this.firstByte !== OPEN_BRACE || this.lastByte !== CLOSE_BRACE) this.problem('not a JSON object (a document line starts with { and ends with })');
       this.documents++;
     }
-    this.sink?.lineEnd();
+    if (!this.oversized) this.sink?.lineEnd();
+    this.oversized = false;
     this.lineNumber++;
     this.lineLength = 0;
     this.firstByte = -1;
@@ -64,7 +69,12 @@ export class JsonlScanner {
         if (this.lineLength === 0) this.firstByte = part[0]!;
         this.lastByte = part[part.length - 1]!;
         this.lineLength += part.length;
-        this.sink?.lineData(part);
+        if (!this.oversized && this.lineLength > this.maxLineBytes) {
+          this.oversized = true;
+          this.problem(`a document line longer than the maximum of ${this.maxLineBytes} bytes (backup.maxDocumentLineBytes); Convex documents are at most 1 MiB, so the snapshot is damaged or not a Convex export`);
+          this.sink?.lineEnd();
+        }
+        if (!this.oversized) this.sink?.lineData(part);
       }
       if (nl === -1) return;
       if (this.lastByte === CR) this.problem('line ends with \\r\\n; Convex writes \\n only');
