@@ -121,7 +121,7 @@ export const BackupConfigSchema = strictObject({
    */
   cliTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
   /** Verification refuses a snapshot with a document line longer than this (Convex documents are at most 1 MiB); memory stays flat whatever the line. Default 16 MiB. */
-  maxDocumentLineBytes: z.number().int().min(1024).max(1 << 30).optional(),
+  maxDocumentLineBytes: z.number().int().min(1 << 20).max(1 << 30).optional(),
 });
 
 const ArgvTemplate = z.array(z.string()).min(1);
