@@ -118,12 +118,20 @@ export interface WorkerProcess {
 }
 
 export async function startWorkerProcess(root: string, temporalAddress: string, configPath: string, home: string): Promise<WorkerProcess> {
-  const child: ChildProcess = spawn(process.execPath, [path.join(root, 'lib', 'worker.js')], {
+  // BENCH_WORKER_NODE_ARGS profiles the worker, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (its threads too).
+  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, path.join(root, 'lib', 'worker.js')], {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: temporalAddress, DRILLCTL_CONFIG: configPath, DRILLCTL_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  // BENCH_WORKER_LOG=FILE keeps the worker's output (with BENCH_WORKER_NODE_ARGS=--trace-gc, its heap after each GC).
+  if (process.env.BENCH_WORKER_LOG) {
+    const log = fs.createWriteStream(process.env.BENCH_WORKER_LOG, { flags: 'a' });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+  }
   await new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer): void => {
       out += d.toString();
