@@ -2,17 +2,14 @@ import assert from 'node:assert/strict';
 import type { ServicesClient } from '@google-cloud/run';
 import type { WorkflowHandle } from '@temporalio/client';
 import { finishedRollout, type DrillClient } from '../../src/client';
-import { loadRolloutPlan } from '../../src/domain/rollout/plan-context';
 import { RELEASE_SERVICES, SANDBOX_ROLLOUT_ENVIRONMENT } from '../../src/sandbox/rollout';
-import { releaseServiceGroup } from '../../src/sandbox/rollout/release-group';
-import { approveUpdate, rolloutStatusQuery, type RolloutResult } from '../../src/shared/rollout';
+import { rolloutStatusQuery, type RolloutResult } from '../../src/shared/rollout';
 import { startStack, type Stack } from '../support/stack';
-import { cloudRunClient, setTraffic, sleep, stackClient, waitFor } from './stack-client';
+import { pinStable, promotedTraffic, stableTraffic, startRollout, terminateLeftoverRollouts } from './rollout-driver';
+import { cloudRunClient, stackClient, waitFor } from './stack-client';
 
 const BACKEND = RELEASE_SERVICES.backend;
 const DASHBOARD = RELEASE_SERVICES.dashboard;
-const release = releaseServiceGroup();
-const PINNED = 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION';
 
 // Two steps: the staff cohort on a tag at 0 %, then everyone; alice approves each (approve() below).
 const PLAN = `environment: ${SANDBOX_ROLLOUT_ENVIRONMENT}
@@ -47,42 +44,22 @@ describe('fault matrix: Cloud Run control plane mid-rollout (emulator over gRPC,
   });
   beforeEach(async () => {
     stack.sandbox.faults.clear();
-    for (const [role, service] of Object.entries(RELEASE_SERVICES)) await setTraffic(admin, stack, service, [{ type: PINNED, revision: release.stable[role], percent: 100, tag: '' }]);
+    await pinStable(admin, stack);
   });
   afterEach(async () => {
     stack.sandbox.faults.clear();
-    // A failed test must not leave its rollout holding the group's lock for the next one.
-    for await (const wf of client.temporal.workflow.list({ query: `ExecutionStatus = 'Running' AND WorkflowId = 'traffic-${SANDBOX_ROLLOUT_ENVIRONMENT}-convex'` })) {
-      await client.temporal.workflow.getHandle(wf.workflowId).terminate('fault matrix: test over').catch(() => undefined);
-    }
+    await terminateLeftoverRollouts(client);
   });
 
   const cloudRun = () => stack.sandbox.cloudRun;
-  const stable = (role: 'backend' | 'dashboard') => [{ type: PINNED, revision: release.stable[role]!, percent: 100, tag: '' }];
-  const promoted = (role: 'backend' | 'dashboard') => [{ type: PINNED, revision: release.candidate[role]!, percent: 100, tag: 'staff' }];
+  const stable = stableTraffic;
+  const promoted = (role: 'backend' | 'dashboard') => promotedTraffic(role, 'staff');
 
-  /** Alice approves each step as it asks, until the run closes. */
-  async function approve(handle: WorkflowHandle): Promise<void> {
-    const decided = new Set<string>();
-    for (;;) {
-      const s = await handle.query(rolloutStatusQuery).catch(() => undefined);
-      if (!s || ['promoted', 'aborted'].includes(s.phase) || (await handle.describe()).status.name !== 'RUNNING') return;
-      if (s.phase === 'awaiting-approval' && s.currentStep && !decided.has(s.currentStep)) {
-        await handle.executeUpdate(approveUpdate, { args: [{ step: s.currentStep, approver: 'alice', reason: 'fault matrix' }] });
-        decided.add(s.currentStep);
-      }
-      await sleep(100);
-    }
-  }
-
-  /** Starts the rollout; `inject` runs once the staff step has shifted every service. */
+  /** Starts the rollout and waits until the staff step has shifted every service. */
   async function start(): Promise<{ handle: WorkflowHandle; since: number; approving: Promise<void> }> {
-    const since = Date.now();
-    const { plan } = loadRolloutPlan(PLAN, 'fault plan', stack.workerConfig);
-    const run = await client.startRollout({ environment: plan.environment, group: plan.serviceGroup, initiator: 'carol', plan });
-    const approving = approve(run.handle);
+    const run = await startRollout(stack, client, PLAN);
     await waitFor('the staff step to shift', async () => !!(await run.handle.query(rolloutStatusQuery).catch(() => undefined))?.steps.find((x) => x.name === 'staff')?.shiftedAt);
-    return { handle: run.handle, since, approving };
+    return run;
   }
 
   async function rollout(inject: () => void): Promise<{ handle: WorkflowHandle; result: RolloutResult; since: number }> {
