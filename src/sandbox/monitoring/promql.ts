@@ -6,7 +6,8 @@ import type { RequestLog, ServedRequest } from '../cloud-run/request-log';
  *   cloud_run_request_latency_seconds_bucket{service_name, revision_name, le}  (and _sum, _count)
  * Expressions: selectors with = != =~ !~ matchers, optionally with a range [30s|5m|1h|1d] inside
  * rate() or increase(); sum/avg/min/max/count with optional `by (labels)`; histogram_quantile();
- * + - * / between vectors with identical labels or with numbers; parentheses; number literals.
+ * + - * / between vectors with identical labels or with numbers; `or` (the union, for
+ * `(...) or vector(0)` when a series may be absent); vector(n); parentheses; number literals.
  * increase() is exact (the requests in the window), not extrapolated as Prometheus does.
  */
 export class PromQLError extends Error {}
@@ -206,7 +207,7 @@ export function evaluate(query: string, log: RequestLog, atMs: number): Result {
     const t = next();
     if (t.t === 'num') return { kind: 'scalar', value: Number(t.v) };
     if (t.v === '(') {
-      const r = expr();
+      const r = union();
       expect(')');
       return r;
     }
@@ -233,6 +234,13 @@ export function evaluate(query: string, log: RequestLog, atMs: number): Result {
       expect(')');
       if (q.kind !== 'scalar') throw new PromQLError('histogram_quantile() takes a number first');
       return { kind: 'vector', samples: histogramQuantile(q.value, vector(v, 'histogram_quantile()')) };
+    }
+    if (t.v === 'vector') {
+      expect('(');
+      const n = expr();
+      expect(')');
+      if (n.kind !== 'scalar') throw new PromQLError('vector() takes a number');
+      return { kind: 'vector', samples: [{ labels: {}, value: n.value }] };
     }
     if (AGGREGATIONS.has(t.v)) {
       let by: string[] | undefined;
@@ -270,7 +278,19 @@ export function evaluate(query: string, log: RequestLog, atMs: number): Result {
     return l;
   };
 
-  const result = expr();
+  const union = (): Result => {
+    let l = expr();
+    while (peek()?.v === 'or') {
+      next();
+      const r = expr();
+      const left = vector(l, '"or"');
+      const seen = new Set(left.map((x) => JSON.stringify(withoutName(x.labels))));
+      l = { kind: 'vector', samples: [...left, ...vector(r, '"or"').filter((x) => !seen.has(JSON.stringify(withoutName(x.labels))))] };
+    }
+    return l;
+  };
+
+  const result = union();
   if (pos < tokens.length) throw new PromQLError(`the sandbox's Prometheus does not support "${tokens[pos]!.v}" here (see src/sandbox/README.md for the PromQL it reads)`);
   return result;
 }
