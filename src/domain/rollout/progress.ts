@@ -44,6 +44,9 @@ export function stepMayProceed(s: StepStanding): ProceedDecision {
   if (s.paused) return { proceed: false, waitingFor: 'resume (the rollout is paused)' };
   const remaining = bakeRemainingMs(s.bake);
   if (remaining > 0) return { proceed: false, waitingFor: `the bake (${Math.ceil(remaining / 1000)} s left)` };
-  if (s.failing.length > 0) return { proceed: false, waitingFor: `failing check(s) to recover: ${s.failing.map((c) => c.check).join(', ')}` };
+  const short = s.failing.filter((c) => c.notEnoughData === 'hold');
+  const failing = s.failing.filter((c) => c.notEnoughData !== 'hold');
+  if (failing.length > 0) return { proceed: false, waitingFor: `failing check(s) to recover: ${failing.map((c) => c.check).join(', ')}` };
+  if (short.length > 0) return { proceed: false, waitingFor: `enough data to judge (never a pass without it): ${short.map((c) => c.check).join(', ')}` };
   return { proceed: true };
 }
