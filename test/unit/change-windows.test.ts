@@ -3,6 +3,8 @@ import { ConfigError, parseConfig } from '../../src/domain/config/parse';
 import { ChangeWindowsSchema, changeWindowVerdict, compileChangeWindows, insideWindow, nextOpening, type ChangeWindowsInput } from '../../src/domain/change-window';
 import { freezeInstant } from '../../src/domain/change-window/freeze-time';
 import { formatLocal, zonedInstant } from '../../src/domain/change-window/zoned-time';
+import { parseRolloutPlan } from '../../src/domain/rollout/plan-context';
+import { planTimeline, renderPlanTimeline } from '../../src/domain/rollout/plan-timeline';
 
 const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -164,5 +166,51 @@ describe('change windows: freezes', () => {
     assert.ok(!outside.open);
     assert.equal(outside.cause, 'outside-window');
     assert.equal(outside.detail, 'outside the change windows (mon-fri 09:00-17:00 Europe/Berlin); next opening Wed 2027-01-06 09:00 Europe/Berlin');
+  });
+});
+
+describe('change windows: `rollout plan` shows when each step could start', () => {
+  const plan = parseRolloutPlan(
+    `environment: nonprod
+serviceGroup: convex
+steps:
+  - { name: canary, percent: 10, bake: 2h, approval: { required: false } }
+  - { name: half, percent: 50, bake: 24h, approval: { required: false } }
+  - { name: full, percent: 100, bake: 1h, approval: { required: false } }
+`,
+    'plan.yaml',
+  );
+  const windows = compiled({
+    timeZone: 'Europe/Berlin',
+    allowed: [{ days: ['mon-fri'], hours: '09:00-17:00' }],
+    freezes: [{ from: '2026-12-21', until: '2027-01-04', reason: 'Year-end change freeze' }],
+  });
+
+  it('each step waits for the next opening after the bake before it; the wait and its reason are shown', () => {
+    // Friday 2026-12-18, 14:00 in Berlin.
+    const t = planTimeline(plan, { windows, fromMs: at('2026-12-18T13:00:00Z') });
+    assert.deepEqual(
+      t.steps.map((s) => [s.name, s.window?.couldStartLocal, s.window?.waitMs]),
+      [
+        ['canary', 'Fri 2026-12-18 14:00 Europe/Berlin', 0],
+        // Its turn is Friday 16:00, still inside the window.
+        ['half', 'Fri 2026-12-18 16:00 Europe/Berlin', 0],
+        // Its turn is Saturday 16:00: the weekend, then the freeze through Jan 4.
+        ['full', 'Tue 2027-01-05 09:00 Europe/Berlin', at('2027-01-05T08:00:00Z') - at('2026-12-19T15:00:00Z')],
+      ],
+    );
+    const text = renderPlanTimeline(t);
+    assert.match(text, /could start: Fri 2026-12-18 14:00 Europe\/Berlin \(its turn; the window is open\)/);
+    assert.match(text, /could start: Tue 2027-01-05 09:00 Europe\/Berlin, after waiting 16d 17h: outside the change windows \(mon-fri 09:00-17:00 Europe\/Berlin\)/);
+    assert.match(text, /Change windows \(Europe\/Berlin\): the times above assume a start at 2026-12-18T13:00:00.000Z/);
+    const frozen = planTimeline(plan, { windows, fromMs: at('2026-12-22T10:00:00Z') });
+    assert.match(renderPlanTimeline(frozen), /1\. canary[^\n]*\n[^\n]*\n[^\n]*\n {3}could start: Tue 2027-01-05 09:00 Europe\/Berlin, after waiting 13d 22h: change freeze "Year-end change freeze" \(2026-12-21 \.\. 2027-01-04, Europe\/Berlin\)/);
+  });
+
+  it('without windows the timeline is as before', () => {
+    const t = planTimeline(plan);
+    assert.equal(t.windows, undefined);
+    assert.ok(t.steps.every((s) => s.window === undefined));
+    assert.doesNotMatch(renderPlanTimeline(t), /could start/);
   });
 });

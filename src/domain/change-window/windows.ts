@@ -40,6 +40,8 @@ export type ChangeWindowVerdict =
       cause: 'freeze' | 'outside-window';
       /** Why, naming the freeze or the windows, and the next opening. */
       detail: string;
+      /** Why alone: the freeze or the windows. */
+      held: string;
       freeze?: { reason: string; from: string; until: string };
       /** Absent only when nothing opens within the search horizon (a config no window can satisfy). */
       nextOpeningMs?: number;
@@ -148,6 +150,7 @@ export function changeWindowVerdict(c: CompiledChangeWindows, ms: number): Chang
     open: false,
     cause: freeze ? 'freeze' : 'outside-window',
     detail: `${held}; ${next}`,
+    held,
     ...(freeze ? { freeze: { reason: freeze.reason, from: freeze.from, until: freeze.until } } : {}),
     ...(opening !== undefined ? { nextOpeningMs: opening, nextOpeningAt: new Date(opening).toISOString(), nextOpeningLocal: formatLocal(opening, c.timeZone) } : {}),
   };
