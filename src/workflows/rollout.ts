@@ -34,12 +34,14 @@ import {
   rejectionRefusal,
   resumeRefusal,
   setBakeRefusal,
+  windowOverrideRefusal,
   skipBakeRefusal,
   type AbortRequest,
   type ApprovalRequest,
   type ControlContext,
   type PauseRequest,
   type SetBakeRequest,
+  type WindowOverrideRequest,
   type SkipBakeRequest,
 } from '../domain/rollout/controls';
 import { describeIdentity, type DecisionIdentity, type DecisionKind, type DecisionPayload, type DecisionProof } from '../domain/decision-signature';
@@ -73,6 +75,8 @@ import {
   rolloutStatusQuery,
   setBakeSignal,
   setBakeUpdate,
+  overrideWindowSignal,
+  overrideWindowUpdate,
   skipBakeSignal,
   skipBakeUpdate,
   type RolloutRequest,
@@ -85,6 +89,7 @@ import {
 } from '../shared/rollout';
 import { trafficLockChildId } from '../shared/traffic-lock';
 import { challengeFor, DecisionRefusal, establishIdentity, newNonce, signedDecisions } from './decisions';
+import { changeWindowGuard } from './rollout-change-window';
 
 /** Timeline entries kept in the carried state; the oldest go first (counted in timelineDropped). */
 const MAX_TIMELINE = 500;
@@ -216,6 +221,7 @@ export async function stagedRollout(request: RolloutRequest): Promise<RolloutRes
     initiator: input.initiator,
     paused: state.paused,
     endReason: state.abortReason,
+    windowWait: state.changeWindow ? `${state.changeWindow.change}: ${state.changeWindow.detail}` : undefined,
   });
 
   /** What a control is, for signing: its kind, who it claims to come from, and the words it binds. */
@@ -419,6 +425,27 @@ export async function stagedRollout(request: RolloutRequest): Promise<RolloutRes
     },
     'Change the bake of the current step (allowed approvers only)',
   );
+  const windows = changeWindowGuard({
+    state,
+    environment: input.environment,
+    workflowId,
+    note,
+    showDetails: (headline, notes) => showDetails(headline, notes),
+    wakeCount: () => wake,
+    wake: () => void wake++,
+    checkStop,
+    carryOnIfLong: async (where) => {
+      if (historyTooLong()) await carryOn(where);
+    },
+  });
+  control(
+    overrideWindowUpdate,
+    overrideWindowSignal,
+    windowOverrideRefusal,
+    bySpec<WindowOverrideRequest>('override-window'),
+    (r, _via, id) => windows.applyOverride(r, id),
+    "Start the waiting step's traffic change although a change window is closed or a freeze holds (signed, with a reason)",
+  );
   const status = (): RolloutStatus => ({
     ...state,
     stepCount: plan.steps.length,
@@ -590,6 +617,8 @@ export async function stagedRollout(request: RolloutRequest): Promise<RolloutRes
         // production guard (a made-up "carol (rollout ...)" is on no approver list).
         childInput = { ...(launch.input as object), mode: 'apply', targets, requestedBy: input.initiator, ...(input.confirmation ? { confirmation: input.confirmation } : {}) };
       }
+      // The rollback drill moves traffic: it waits for the change window like the shift.
+      if (gate === 'rollback') await windows.awaitOpen(step, 'the rollback gate');
       const record = await runGate(step.name, gate, launch.workflowType, childInput);
       if (record.status !== 'passed') throw new RolloutStop(`gate ${gate} failed before step ${step.name}: ${record.detail}`, 'rollout');
     }
@@ -764,7 +793,12 @@ export async function stagedRollout(request: RolloutRequest): Promise<RolloutRes
       state.phase = 'shifting';
     }
     if (state.phase === 'shifting') {
-      await holdWhilePaused(`the shift of step ${step.name}`);
+      // A pause while waiting for the window holds after it opens, and the window is asked again after a pause.
+      for (;;) {
+        await windows.awaitOpen(step, `the shift to ${step.percent} %`);
+        if (!state.paused) break;
+        await holdWhilePaused(`the shift of step ${step.name}`);
+      }
       checkStop();
       await shift(step, tag, rec);
       state.phase = 'hooks';
