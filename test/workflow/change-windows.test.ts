@@ -16,7 +16,7 @@ import { signDecision } from '../../src/signing/sign-decision';
 import { abortUpdate, finishedRollout, overrideWindowUpdate, ROLLOUT_WORKFLOW, rolloutStatusQuery, type RolloutStatus, type WindowOverrideRequest } from '../../src/shared/rollout';
 import { startUnderTrafficLock } from '../../src/shared/traffic-lock';
 import { uniqueEnvironment } from '../support/rollback-sandbox';
-import { BACKEND, CANDIDATE, DASHBOARD, rolloutInputFor, startRolloutCloudRun, STABLE, timeSkippingEnv, trafficOf } from '../support/rollout-sandbox';
+import { BACKEND, CANDIDATE, DASHBOARD, rolloutInputFor, startRolloutCloudRun, startTestEndpoint, STABLE, timeSkippingEnv, trafficOf, type TestEndpoint } from '../support/rollout-sandbox';
 import { createTestWorker, tempDir } from '../support/worker';
 import { registerRollout } from '../support/worker-config';
 
@@ -59,17 +59,20 @@ describe('change windows and freezes (time-skipping test server, real activities
     sandbox = await startRolloutCloudRun();
   });
   const started: WorkflowHandle[] = [];
+  const endpoints: TestEndpoint[] = [];
   afterEach(async () => {
+    for (const e of endpoints.splice(0)) await e.stop();
     for (const h of started.splice(0)) await h.terminate('test finished').catch(() => undefined);
     await closeCloudRunClients();
     await sandbox.stop();
   });
 
   /** A rollout in a new environment frozen from `fromMs` to `untilMs` (test server time), for `reason`. */
-  async function startFrozen(fromMs: number, untilMs: number, reason: string): Promise<WorkflowHandle> {
+  async function startFrozen(fromMs: number, untilMs: number, reason: string, chat?: TestEndpoint): Promise<WorkflowHandle> {
     const environment = uniqueEnvironment('cw');
     const request = registerRollout(config, rolloutInputFor(sandbox, environment, plan));
     config.environments[environment]!.signing = { allowedSignersFile, required: false };
+    if (chat) config.environments[environment]!.rollout = { ...config.environments[environment]!.rollout, notifications: { chat: { webhook: chat.url } }, notify: 'chat' };
     config.environments[environment]!.changeWindows = { timeZone: 'UTC', freezes: [{ from: new Date(fromMs).toISOString(), until: new Date(untilMs).toISOString(), reason }] };
     const h = await startUnderTrafficLock(env.client.workflow, ROLLOUT_WORKFLOW, { environment, group: 'convex', taskQueue: TASK_QUEUE, args: [request] });
     started.push(h);
@@ -99,7 +102,9 @@ describe('change windows and freezes (time-skipping test server, real activities
   it('a step due during a freeze waits, naming the freeze in status and the Web UI, and advances when it ends', async () => {
     const now = await env.currentTimeMs();
     const freezeEnds = now + 3 * HOUR;
-    const h = await startFrozen(now - HOUR, freezeEnds, 'Payments migration');
+    const chat = await startTestEndpoint();
+    endpoints.push(chat);
+    const h = await startFrozen(now - HOUR, freezeEnds, 'Payments migration', chat);
     const s = await until(h, 'canary waits for the window', waitingAt('canary'));
     assert.equal(s.changeWindow!.cause, 'freeze');
     assert.deepEqual(s.changeWindow!.freeze?.reason, 'Payments migration');
@@ -108,6 +113,8 @@ describe('change windows and freezes (time-skipping test server, real activities
     assert.ok(s.timeline.some((t) => t.event === 'window-wait' && t.step === 'canary' && t.detail.includes('Payments migration')));
     assert.match(await currentDetails(h), /Step \*\*canary\*\* \(10 %\): the shift to 10 % \*\*waits for the change window\*\*: change freeze "Payments migration"/);
     assert.deepEqual(stable(), [`${STABLE[BACKEND]} 100%`, `${STABLE[DASHBOARD]} 100%`], 'nothing shifted during the freeze');
+    const told = chat.calls.map((c) => (c.body as { text: string }).text).find((t) => t.includes('waiting for the change window'));
+    assert.match(told ?? '', /step canary\): the shift to 10 % of step canary waits: change freeze "Payments migration"/, JSON.stringify(chat.calls));
 
     // The test server skips time to the next timer: the freeze's end.
     await env.sleep(freezeEnds - (await env.currentTimeMs()) + 1000);

@@ -52,6 +52,10 @@ export async function awaitChangeWindow(run: RolloutRun, step: RolloutStep, chan
         ...(verdict.nextOpeningAt ? { nextOpeningAt: verdict.nextOpeningAt, nextOpeningLocal: verdict.nextOpeningLocal } : {}),
       };
       run.note('window-wait', `${change} waits: ${verdict.detail}`);
+      if (before?.step !== step.name) {
+        await run.notify('change-window', `${change} of step ${step.name} waits: ${verdict.detail}. Override (signed): drillctl rollout override-window ${workflowId} --step ${step.name} --reason "..." --key FILE`);
+        run.checkStop();
+      }
     }
     run.showDetails(`Step **${step.name}** (${step.percent} %): ${change} **waits for the change window**: ${verdict.detail}`, [
       `Override (signed, with a reason): \`drillctl rollout override-window ${workflowId} --step ${step.name} --reason "..." --key FILE\``,
