@@ -69,7 +69,18 @@ export interface CheckVerdict {
   check: string;
   ok: boolean;
   detail: string;
+  /** The reading (the candidate's, for a check read per revision). */
   value?: number;
+  /** Requests behind the candidate's value in the window, where the provider counts them. */
+  samples?: number;
+  /** The stable revision's value and requests over the same window (a comparison). */
+  stable?: number;
+  stableSamples?: number;
+  /**
+   * Too few requests to judge: never a pass. Says how the plan treats it: `hold` (the step waits,
+   * no failing streak), `fail` (failing, the stop rule applies) or `abort` (stops at once).
+   */
+  notEnoughData?: 'hold' | 'fail' | 'abort';
 }
 
 /** The latest reading of a check during the current bake, and since when it has been failing. */
@@ -93,6 +104,7 @@ export type TimelineEvent =
   | 'hook'
   | 'bake-started'
   | 'check-failing'
+  | 'check-not-enough-data'
   | 'check-recovered'
   | 'paused'
   | 'resumed'

@@ -40,6 +40,10 @@ function stepLine(r: RolloutResult, rec: StepRecord): string {
     const skipped = rec.bakeSkipped ? [`bake skipped by ${rec.bakeSkipped.by}: "${rec.bakeSkipped.reason}"`] : [];
     parts.push(`baked ${formatDuration(rec.bakedMs)} of ${formatDuration(rec.bakeMs)} (planned ${formatDuration(rec.plannedBakeMs)})`, ...changes, ...skipped);
     if (rec.readings) parts.push(`analysis: ${rec.readings} reading(s), ${rec.failedReadings} with a failing check`);
+    // Readings of per-revision checks name both sides, so a reader sees what the verdict compared.
+    // A bake the rollout stopped in never stored its checks on the step: the current ones are its last.
+    const checks = rec.checks.length || r.currentStep !== rec.name ? rec.checks : Object.values(r.checks);
+    for (const c of checks.filter((x) => x.samples !== undefined || x.stable !== undefined || x.notEnoughData)) parts.push(`${c.check}: ${c.detail} (${c.ok ? 'PASS' : c.notEnoughData === 'hold' ? 'NOT ENOUGH DATA' : 'FAIL'})`);
   }
   parts.push(rec.completedAt ? `completed at ${time(rec.completedAt)}` : 'not completed');
   return parts.join('; ');
