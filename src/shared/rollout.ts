@@ -2,9 +2,9 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RollbackConfig } from '../domain/config/schema';
 import type { DecisionChallenge } from '../domain/decision-signature';
-import type { AbortRequest, ApprovalRequest, PauseRequest, SetBakeRequest, SkipBakeRequest } from '../domain/rollout/controls';
+import type { AbortRequest, ApprovalRequest, PauseRequest, SetBakeRequest, SkipBakeRequest, WindowOverrideRequest } from '../domain/rollout/controls';
 import type { RolloutGate, RolloutPlan } from '../domain/rollout/plan-schema';
-import type { AppliedHook, ApprovalRecord, CheckState, GateRecord, RolloutPhase, RolloutService, TimelineEntry } from '../domain/rollout/records';
+import type { AppliedHook, ApprovalRecord, ChangeWindowWait, CheckState, GateRecord, RolloutPhase, RolloutService, TimelineEntry, WindowOverrideRecord } from '../domain/rollout/records';
 import type { TrafficAllocation } from '../domain/traffic/allocation';
 import type { CloudRunTarget } from '../domain/traffic/cloud-run-target';
 import type { ChangeConfirmation } from '../domain/traffic/production-guard';
@@ -14,7 +14,7 @@ import { HEALTH_WORKFLOW, type HealthDrillRequest } from './health';
 import { REPLAY_WORKFLOW, type ReplayDrillRequest } from './replay';
 import { ROLLBACK_WORKFLOW, type RollbackDrillRequest } from './rollback';
 
-export type { AbortRequest, ApprovalRequest, PauseRequest, SetBakeRequest, SkipBakeRequest };
+export type { AbortRequest, ApprovalRequest, PauseRequest, SetBakeRequest, SkipBakeRequest, WindowOverrideRequest };
 
 export const ROLLOUT_WORKFLOW = 'stagedRollout';
 
@@ -156,6 +156,10 @@ export interface RolloutState {
   runs: number;
   /** The nonce the next signed decision must cover; replaced after each applied decision. */
   decisionNonce?: string;
+  /** Set while the next traffic change waits for a change window to open or a freeze to end. */
+  changeWindow?: ChangeWindowWait;
+  /** Signed overrides of change windows (absent on runs from before change windows). */
+  windowOverrides?: WindowOverrideRecord[];
 }
 
 export type RolloutStatus = RolloutState & {
@@ -187,6 +191,7 @@ export const resumeUpdate = defineUpdate<TimelineEntry, [PauseRequest]>('resume'
 export const abortUpdate = defineUpdate<TimelineEntry, [AbortRequest]>('abort');
 export const skipBakeUpdate = defineUpdate<TimelineEntry, [SkipBakeRequest]>('skipBake');
 export const setBakeUpdate = defineUpdate<TimelineEntry, [SetBakeRequest]>('setBake');
+export const overrideWindowUpdate = defineUpdate<WindowOverrideRecord, [WindowOverrideRequest]>('overrideWindow');
 
 // The same controls as signals, for people acting from the Web UI (which sends signals). They go
 // through the same checks; a refused signal changes nothing and is recorded in the timeline.
@@ -197,6 +202,7 @@ export const resumeSignal = defineSignal<[PauseRequest]>('resumeSignal');
 export const abortSignal = defineSignal<[AbortRequest]>('abortSignal');
 export const skipBakeSignal = defineSignal<[SkipBakeRequest]>('skipBakeSignal');
 export const setBakeSignal = defineSignal<[SetBakeRequest]>('setBakeSignal');
+export const overrideWindowSignal = defineSignal<[WindowOverrideRequest]>('overrideWindowSignal');
 
 export const rolloutStatusQuery = defineQuery<RolloutStatus>('rolloutStatus');
 
