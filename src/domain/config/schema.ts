@@ -6,6 +6,7 @@ import { strictObject } from '../strict-object';
 import { GateConfigSchema } from './gate';
 import { SigningConfigSchema } from './signing';
 import { RolloutConfigSchema } from '../rollout/config-section';
+import { ChangeWindowsSchema } from '../change-window/schema';
 
 const Url = HttpUrlSchema;
 const capMs = (max: number) => ({ message: `at most ${max} ms` });
@@ -189,7 +190,9 @@ export const EnvironmentSchema = strictObject({
     signing: SigningConfigSchema.optional(),
     gate: GateConfigSchema.default({ attesters: [], forbidInitiator: true, attestationTimeoutSeconds: 3600, remainingWork: [] }),
     /** Staged rollouts: endpoints, cohort hooks and notification targets plans refer to by name. */
-    rollout: RolloutConfigSchema.default({ endpoints: {}, hooks: {}, notifications: {} }),
+    rollout: RolloutConfigSchema.default({ endpoints: {}, hooks: {}, notifications: {}, metricProviders: {} }),
+    /** When rollouts may start traffic changes here: allowed days and hours, and freezes (README, "Change windows and freezes"). */
+    changeWindows: ChangeWindowsSchema.optional(),
   })
   .superRefine((env, ctx) => {
     if (env.production === undefined && !env.sandbox) {
@@ -201,6 +204,14 @@ export const EnvironmentSchema = strictObject({
     }
     if (env.cloudRun?.apiEndpoint && !env.sandbox) {
       ctx.addIssue({ code: 'custom', path: ['cloudRun', 'apiEndpoint'], message: 'only sandbox environments may override the Cloud Run API endpoint; remove it or set sandbox: true' });
+    }
+    for (const [name, p] of Object.entries(env.rollout.metricProviders)) {
+      if ('cloudMonitoring' in p && p.cloudMonitoring.apiEndpoint && !env.sandbox) {
+        ctx.addIssue({ code: 'custom', path: ['rollout', 'metricProviders', name, 'cloudMonitoring', 'apiEndpoint'], message: 'only sandbox environments may override the Cloud Monitoring API endpoint; remove it or set sandbox: true' });
+      }
+      if ('cloudMonitoring' in p && !p.cloudMonitoring.project && !env.cloudRun) {
+        ctx.addIssue({ code: 'custom', path: ['rollout', 'metricProviders', name, 'cloudMonitoring', 'project'], message: 'required when the environment has no cloudRun section (the default is cloudRun.project)' });
+      }
     }
   })
   .transform((env) => ({ ...env, production: env.production ?? false }));
