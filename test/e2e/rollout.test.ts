@@ -146,7 +146,10 @@ describe('drillctl rollout (subprocess, real server, worker and sandbox)', () =>
     });
   });
 
-  describe('the runbook end to end', () => {
+  describe('the runbook end to end', function () {
+    // Five steps of real time (gates, drills, bakes, the canary holding for enough requests): two
+    // minutes on an idle machine, more on a busy one; the status waits allow four.
+    this.timeout(300_000);
     let stack: Stack;
     before(async () => {
       stack = await startStack('rollout-full');

@@ -40,7 +40,7 @@ describe('the sandbox as `drillctl up` starts it: metric providers of sandbox-ro
     const env = config.environments[SANDBOX_ROLLOUT_ENVIRONMENT]!;
     assert.deepEqual(Object.keys(env.rollout.metricProviders), ['cloud-run', 'prometheus']);
     assert.doesNotMatch(JSON.stringify(env.rollout.metricProviders), /Bearer|[0-9a-f]{36}/, 'the token is a file reference, not in the config');
-    // The users send 20 requests a second to the backend: within two seconds the stable revision has some.
+    // The users send 40 requests a second to the backend: within two seconds the stable revision has some.
     await new Promise((r) => setTimeout(r, 2000));
     const cm = await readRevisionMetric(request({}), SANDBOX_ROLLOUT_ENVIRONMENT, env, resolveSecret, Date.now());
     assert.equal(cm.error, undefined, cm.error);

@@ -36,7 +36,7 @@ export interface RolloutStandIns {
 export interface RolloutStandInOptions {
   /** Where the Prometheus bearer token file goes (mode 600; the config names it by reference). */
   dataDir: string;
-  /** Requests per second the release group's users send to each service URL; default backend 20, dashboard 5. */
+  /** Requests per second the release group's users send to each service URL; default backend 40, dashboard 5. */
   usersPerSecond?: Record<string, number>;
 }
 
@@ -55,7 +55,7 @@ export async function startRolloutStandIns(cloudRun: CloudRunSandbox, faults: Fa
   const prometheusTokenFile = path.join(opts.dataDir, 'prometheus-token');
   fs.writeFileSync(prometheusTokenFile, `${prometheusToken}\n`, { mode: 0o600 });
   const prometheus = await startPrometheusApi({ log: cloudRun.requests, bearerToken: prometheusToken });
-  const perSecond = opts.usersPerSecond ?? { backend: 20, dashboard: 5 };
+  const perSecond = opts.usersPerSecond ?? { backend: 40, dashboard: 5 };
   const users = startSandboxUsers(services.map((s) => ({ url: s.url, perSecond: perSecond[s.role] ?? 0 })));
   faults.register('rollout-metric', {
     description: 'a rollout metric breaches its budget (params: name, one of projection-lag-p95, write-failure-ratio, drifts, replay-errors; value)',
