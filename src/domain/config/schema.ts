@@ -6,6 +6,7 @@ import { strictObject } from '../strict-object';
 import { GateConfigSchema } from './gate';
 import { SigningConfigSchema } from './signing';
 import { RolloutConfigSchema } from '../rollout/config-section';
+import { ChangeWindowsSchema } from '../change-window/schema';
 
 const Url = HttpUrlSchema;
 const capMs = (max: number) => ({ message: `at most ${max} ms` });
@@ -190,6 +191,8 @@ export const EnvironmentSchema = strictObject({
     gate: GateConfigSchema.default({ attesters: [], forbidInitiator: true, attestationTimeoutSeconds: 3600, remainingWork: [] }),
     /** Staged rollouts: endpoints, cohort hooks and notification targets plans refer to by name. */
     rollout: RolloutConfigSchema.default({ endpoints: {}, hooks: {}, notifications: {}, metricProviders: {} }),
+    /** When rollouts may start traffic changes here: allowed days and hours, and freezes (README, "Change windows and freezes"). */
+    changeWindows: ChangeWindowsSchema.optional(),
   })
   .superRefine((env, ctx) => {
     if (env.production === undefined && !env.sandbox) {

@@ -118,7 +118,10 @@ export type TimelineEvent =
   | 'finished'
   | 'refused'
   | 'notification'
-  | 'continued-as-new';
+  | 'continued-as-new'
+  | 'window-wait'
+  | 'window-open'
+  | 'window-overridden';
 
 export interface TimelineEntry {
   at: string;
@@ -132,4 +135,32 @@ export interface TimelineEntry {
 export interface AppliedHook {
   step: string;
   name: string;
+}
+
+/** What holds the next traffic change: a freeze or the hours outside the allowed windows. */
+export interface ChangeWindowWait {
+  step: string;
+  /** The change that waits: the step's shift, or its rollback gate (which moves traffic too). */
+  change: string;
+  /** ISO time the wait began. */
+  since: string;
+  cause: 'freeze' | 'outside-window';
+  /** Why, naming the freeze or the windows, and the next opening. */
+  detail: string;
+  freeze?: { reason: string; from: string; until: string };
+  nextOpeningAt?: string;
+  nextOpeningLocal?: string;
+}
+
+/** A signed decision to start a step's traffic changes outside the change windows. */
+export interface WindowOverrideRecord {
+  step: string;
+  /** The verified principal of the signature. */
+  by: string;
+  reason: string;
+  /** `SHA256:...` of the signing key. */
+  key?: string;
+  at: string;
+  /** What the override let through. */
+  overrode: string;
 }

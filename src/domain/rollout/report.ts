@@ -1,4 +1,4 @@
-import type { RolloutResult, StepRecord } from '../../shared/rollout';
+import type { RolloutResult, StepRecord } from '../results/rollout';
 import { bullets, code, document, heading, numbered, passFail, secondsText } from '../report/markdown';
 import { allocationsEqual, describeAllocation } from '../traffic/allocation';
 import { formatDuration } from './duration';
@@ -121,6 +121,9 @@ export function renderRolloutMarkdown(r: RolloutResult): string {
     r.steps.length ? numbered(r.steps.map((s) => stepLine(r, s))) : 'None.',
     heading(2, 'Approvals'),
     r.approvals.length ? bullets(r.approvals.map(approvalLine)) : 'None.',
+    ...(r.windowOverrides?.length
+      ? [heading(2, 'Change Window Overrides'), bullets(r.windowOverrides.map((o) => `${o.step}: by ${o.by} (signed, key ${o.key}) at ${o.at}: "${o.reason}"; it let through: ${o.overrode}`))]
+      : []),
     heading(2, 'Timeline'),
     bullets(r.timeline.map((t) => `${time(t.at)} ${t.event}${t.step ? ` [${t.step}]` : ''}${t.by ? ` by ${t.by}` : ''}: ${t.detail}`)),
     heading(2, 'Acceptance Criteria Status'),

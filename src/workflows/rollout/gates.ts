@@ -9,6 +9,7 @@ import { healthDrill } from '../health';
 import { causeMessage } from '../plumbing/cause-message';
 import { replayDrill } from '../replay';
 import { rollbackDrill } from '../rollback';
+import { awaitChangeWindow } from './change-window';
 import { RolloutStop, type RolloutRun } from './run';
 
 /** A gate as the rollout runs it: its kind (pre-flight health is a health drill too) and its child drill's launch. */
@@ -140,6 +141,8 @@ export async function runGates(run: RolloutRun, step: RolloutStep, index: number
     run.checkStop();
     const gate = stepGate(run, kind, index);
     if (!gate) throw new RolloutStop(`gate ${kind} of step ${step.name} has no drill input (the environment has no section for it)`, 'rollout');
+    // The rollback drill moves traffic: it waits for the change window like the shift.
+    if (kind === 'rollback') await awaitChangeWindow(run, step, 'the rollback gate');
     run.showDetails(`Step **${step.name}**: running the **${kind}** gate`);
     const record = await runGate(run, step.name, gate);
     if (record.status !== 'passed') throw new RolloutStop(`gate ${kind} failed before step ${step.name}: ${record.detail}`, 'rollout');
