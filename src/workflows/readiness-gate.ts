@@ -1,7 +1,6 @@
 import {
   ChildWorkflowFailure,
   condition,
-  executeChild,
   log,
   proxyActivities,
   setCurrentDetails,
@@ -23,6 +22,7 @@ import {
   gateStatusQuery,
   type AttestationRecord,
   type GateDrill,
+  type GateDrillRequests,
   type GateStep,
   type ReadinessGateRequest,
   type ReadinessGateInput,
@@ -31,6 +31,7 @@ import {
 } from '../shared/readiness-gate';
 import { challengeFor, DecisionRefusal, establishIdentity, newNonce, signedDecisions } from './decisions';
 import { causeMessage } from './plumbing/cause-message';
+import { executeDrill } from './plumbing/drill-child';
 
 const { writeGateReport } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
 
@@ -127,9 +128,9 @@ export async function readinessGate(request: ReadinessGateRequest): Promise<Read
 
   for (const drill of GATE_DRILLS) {
     status.current = drill;
-    const childInput = input.drills[drill];
+    const drillRequest = input.drills[drill];
     const workflowType = GATE_DRILL_WORKFLOWS[drill];
-    if (childInput === undefined) {
+    if (drillRequest === undefined) {
       steps.push({ drill, workflowType, status: 'not-configured', seconds: 0, error: `no ${drillName(drill)} section in the environment's config` });
       continue;
     }
@@ -139,7 +140,7 @@ export async function readinessGate(request: ReadinessGateRequest): Promise<Read
     }
     upsertSearchAttributes([{ key: DrillStep, value: drill }]);
     setCurrentDetails(`Running the **${drillName(drill)}** drill (${steps.length + 1} of ${GATE_DRILLS.length})`);
-    steps.push(await runDrill(drill, childInput, workflowId, input));
+    steps.push(await runDrill(drill, drillRequest, workflowId, input));
   }
 
   status.phase = 'attestation';
@@ -182,14 +183,13 @@ export async function readinessGate(request: ReadinessGateRequest): Promise<Read
   return result;
 }
 
-async function runDrill(drill: GateDrill, childInput: unknown, gateId: string, input: ReadinessGateInput): Promise<GateStep> {
+async function runDrill<D extends GateDrill>(drill: D, request: GateDrillRequests[D], gateId: string, input: ReadinessGateInput): Promise<GateStep<D>> {
   const workflowType = GATE_DRILL_WORKFLOWS[drill];
   const childId = drill === 'rollback' ? input.rollbackWorkflowId : `${gateId}-${drill}`;
   const t0 = Date.now();
   try {
-    const result = await executeChild<(i: unknown) => Promise<{ verdict: 'PASS' | 'FAIL' }>>(workflowType, {
+    const result = await executeDrill(drill, request, {
       workflowId: childId,
-      args: [childInput],
       staticSummary: `${drillName(drill)} drill for readiness gate ${gateId}`,
       // A drill that changes traffic must finish its own compensation even if the gate is cancelled.
       parentClosePolicy: 'REQUEST_CANCEL',
