@@ -15,7 +15,8 @@ export function registerReport(program: Command, global: () => GlobalOptions): v
       if (format !== 'md' && format !== 'json') throw new CliError(`--format "${format}" is not supported`, ExitCode.usage, 'use --format md or --format json');
       const text = await withRunClient(g, async (client) => {
         const finished = await client.result(workflowId);
-        return format === 'md' ? `${renderRunReport(finished)}\nHistory: ${finished.run.webUiUrl}\n` : renderRunReportJson(finished);
+        // Exactly the report the run wrote (the gate's is compared byte for byte), so no link is added.
+        return format === 'md' ? renderRunReport(finished).replace(/\n?$/, '\n') : renderRunReportJson(finished);
       });
       process.stdout.write(text);
     });
