@@ -46,7 +46,7 @@ export async function bake(run: RolloutRun, step: RolloutStep, tag: string | und
       run.accountBake();
     }
     const progress = { bakeMs: rec.bakeMs, bakedMs: rec.bakedMs, skipped: !!rec.bakeSkipped };
-    const decision = stepMayProceed({ requiredGates: [], gates: [], approvalRequired: false, bake: progress, failing: failingChecks(state.checks), paused: state.paused });
+    const decision = stepMayProceed({ bake: progress, failing: failingChecks(state.checks), paused: state.paused });
     if (decision.proceed) break;
     const remainingMs = bakeRemainingMs(progress);
     const headline = state.paused ? `**Paused** by ${state.pausedBy}: step **${step.name}** bake holds at ${bakeText(rec.bakedMs, rec.bakeMs)}` : `Step **${step.name}** baking: ${bakeText(rec.bakedMs, rec.bakeMs)}; waiting for ${decision.waitingFor}`;

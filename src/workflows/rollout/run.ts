@@ -138,6 +138,7 @@ export class RolloutRun {
       initiator: this.input.initiator,
       paused: state.paused,
       endReason: state.abortReason,
+      windowWait: state.changeWindow ? `${state.changeWindow.change}: ${state.changeWindow.detail}` : undefined,
     };
   }
 
