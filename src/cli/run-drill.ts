@@ -1,14 +1,16 @@
 import type { DrillClient, StartedRun } from '../client';
+import type { WithOutcome } from '../shared/outcome';
 import { withDrillClient, type CallerConfig, type GlobalOptions } from './context';
 import { ExitCode } from './errors';
-import { emit } from './output';
+import { emit, outcomeLine } from './output';
 
 /**
  * Starts a drill through the client, waits for its result, prints it (human or --json, with the
- * Web UI link) and returns the exit code its verdict implies. A workflow that fails is reported by
- * the error layer.
+ * Web UI link) and returns the exit code its verdict implies. A FAIL is a result like a PASS (the
+ * client returns the one its failure carries); a workflow that fails without one is reported by the
+ * error layer.
  */
-export async function runDrill<R extends { verdict: 'PASS' | 'FAIL' | 'PLANNED' }>(
+export async function runDrill<R extends WithOutcome & { verdict: 'PASS' | 'FAIL' | 'PLANNED' }>(
   opts: GlobalOptions,
   start: (client: DrillClient, caller: CallerConfig) => Promise<StartedRun<R>>,
   render: (result: R) => string,
@@ -17,7 +19,8 @@ export async function runDrill<R extends { verdict: 'PASS' | 'FAIL' | 'PLANNED' 
     const run = await start(client, caller);
     if (!opts.json) process.stderr.write(`started ${run.workflowId}\n  ${run.webUiUrl}\n`);
     const result = await run.result();
-    emit({ ...result, webUiUrl: run.webUiUrl }, { json: !!opts.json }, (r) => `${render(r)}\nHistory: ${run.webUiUrl}`);
+    // Failures are results: a FAIL comes back with the same shape, and its outcome line leads.
+    emit({ ...result, webUiUrl: run.webUiUrl }, { json: !!opts.json }, (r) => [outcomeLine(r), render(r), `History: ${run.webUiUrl}`].filter(Boolean).join('\n'));
     return result.verdict === 'FAIL' ? ExitCode.failed : ExitCode.ok;
   });
 }

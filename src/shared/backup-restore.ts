@@ -1,4 +1,5 @@
 import type { BackupConfig } from '../domain/config/schema';
+import type { RunOutcome } from './outcome';
 import type { ManifestComparison } from '../domain/snapshot/compare-manifests';
 import type { RestoreAuthorization, RestoreMode } from '../domain/snapshot/restore-guard';
 import type { Verdict } from './health';
@@ -116,6 +117,8 @@ export interface BackupRestoreResult {
   warnings: string[];
   prunedSnapshots: string[];
   startedAt: string;
+  /** How it ended: on a FAIL the cause, what the drill wrote (snapshot files, the import) and what stays. */
+  outcome?: RunOutcome;
 }
 
 export function backupRestoreWorkflowId(environment: string, startedAt: Date): string {

@@ -1,5 +1,6 @@
 import type { HealthConfig } from '../domain/config/schema';
 import type { CloudRunTarget } from '../domain/traffic/cloud-run-target';
+import type { RunOutcome } from './outcome';
 
 export const HEALTH_WORKFLOW = 'healthDrill';
 
@@ -40,6 +41,8 @@ export interface HealthDrillResult {
   checks: HealthCheckResult[];
   startedAt: string;
   durationMs: number;
+  /** How it ended: on a FAIL each failed check as a cause. A health drill changes nothing. */
+  outcome?: RunOutcome;
 }
 
 export function healthWorkflowId(environment: string, startedAt: Date): string {

@@ -5,6 +5,7 @@ import type { BackupRestoreRequest } from './backup-restore';
 import type { HealthDrillRequest, HealthDrillResult, Verdict } from './health';
 import type { ReplayDrillRequest } from './replay';
 import type { RollbackDrillRequest } from './rollback';
+import type { RunOutcome } from './outcome';
 
 export const READINESS_GATE_WORKFLOW = 'readinessGate';
 
@@ -102,6 +103,8 @@ export interface ReadinessGateResult {
   criteria: AcceptanceCriterion[];
   remainingWork: string[];
   verdict: Verdict;
+  /** How it ended: on a FAIL every unmet criterion as a cause, what the drills changed and whether it is back. */
+  outcome?: RunOutcome;
 }
 
 export interface ReadinessGateStatus {

@@ -1,4 +1,5 @@
 import type { ReplayConfig } from '../domain/config/schema';
+import type { RunOutcome } from './outcome';
 import type { LandingStatus } from '../domain/reproject/landing';
 import type { ReplayLevel } from '../domain/reproject/levels';
 import type { ReprojectWrite } from '../domain/reproject/line';
@@ -146,6 +147,8 @@ export interface ReplayDrillResult {
   failures: string[];
   startedAt: string;
   durationMs: number;
+  /** How it ended: on a FAIL every failure as a cause, the fixtures written and whether they were removed. */
+  outcome?: RunOutcome;
 }
 
 export function replayWorkflowId(environment: string, startedAt: Date): string {

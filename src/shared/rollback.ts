@@ -5,6 +5,7 @@ import type { CloudRunTarget } from '../domain/traffic/cloud-run-target';
 import type { ChangeConfirmation } from '../domain/traffic/production-guard';
 import type { ProbeConfig } from '../domain/traffic/rollback-plan';
 import type { RtoMeasurement } from '../domain/traffic/rto-measurement';
+import type { RunOutcome } from './outcome';
 import { trafficLockWorkflowId } from './traffic-lock';
 
 export const ROLLBACK_WORKFLOW = 'rollbackDrill';
@@ -108,6 +109,8 @@ export interface RollbackDrillResult {
   /** Apply only: the workflow time at which the first traffic change was scheduled (RTO starts here). */
   shiftStartedAt?: string;
   finishedAt: string;
+  /** How it ended: on a FAIL the cause chain, the traffic changed and whether it is back, verified. */
+  outcome?: RunOutcome;
 }
 
 export type RollbackPhase = 'resolving' | 'planned' | 'shifting' | 'verifying' | 'holding' | 'restoring' | 'compensating' | 'done';

@@ -3,6 +3,7 @@ import { renderReadinessJson, renderReadinessMarkdown } from '../../domain/repor
 import { READINESS_GATE_WORKFLOW, type ReadinessGateResult } from '../../shared/readiness-gate';
 import { withClient, type GlobalOptions } from '../context';
 import { CliError } from '../errors';
+import { finishedRun } from '../../shared/outcome';
 
 /** Report renderers by workflow type; each renders only from the workflow's result. */
 const RENDERERS: Record<string, { md: (r: never) => string; json: (r: never) => string }> = {
@@ -23,7 +24,7 @@ export function registerReport(program: Command, global: () => GlobalOptions): v
         const renderer = RENDERERS[d.type];
         if (!renderer) throw new CliError(`${workflowId} is a ${d.type} workflow, which has no report`, 2, `reports exist for: ${Object.keys(RENDERERS).join(', ')}`);
         if (d.status.name === 'RUNNING') throw new CliError(`${workflowId} is still running`, 2, 'wait for it to finish, or watch it in the Web UI');
-        const result = (await handle.result()) as ReadinessGateResult;
+        const result = await finishedRun<ReadinessGateResult>(handle);
         return (o.format === 'md' ? renderer.md : renderer.json)(result as never);
       });
       process.stdout.write(text);
