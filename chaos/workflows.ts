@@ -8,6 +8,7 @@ import { SANDBOX_ENVIRONMENT } from '../src/sandbox/sandbox';
 import type { RollbackDrillResult } from '../src/shared/rollback';
 import { approveUpdate, rejectUpdate, rolloutStatusQuery, type RolloutResult } from '../src/shared/rollout';
 import { readTraffic, setTraffic, type ChaosContext } from './context';
+import { finishedRun } from '../src/shared/outcome';
 
 /** What a trial must end with, from outside the product. */
 export interface Expectation {
@@ -74,7 +75,7 @@ function rollbackDrill(name: string, cancel: boolean): ChaosWorkflow {
         async checkOutcome() {
           const status = (await run.handle.describe()).status.name;
           if (status === 'CANCELLED') return [];
-          const result = (await run.handle.result()) as RollbackDrillResult;
+          const result = await finishedRun<RollbackDrillResult>(run.handle);
           const out: string[] = [];
           if (result.verdict !== 'PASS') out.push(`verdict ${result.verdict}: ${result.reasons.join('; ')}`);
           if (result.trafficRestored !== true) out.push('the result does not say traffic was restored');
