@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
-import { failRun } from './failure-result';
+import { failRun } from './plumbing/failure-result';
 import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/outcome';
 import type { DeploymentRef, ImportSnapshotResult } from '../activities/backup/types';
 import { compareManifests, type ManifestComparison } from '../domain/snapshot/compare-manifests';

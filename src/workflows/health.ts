@@ -1,11 +1,12 @@
 import { type ActivityOptions, ActivityFailure, ApplicationFailure, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
-import { failRun } from './failure-result';
+import { failRun } from './plumbing/failure-result';
 import { failureSummary, FAILURES_ARE_RESULTS_PATCH, RUN_FAILED } from '../shared/outcome';
 import type { HttpCheckRequest } from '../activities/probes/http-check';
 import { DrillKind, DrillOutcome } from '../temporal/search-attributes';
 import type { HealthCheckName, HealthCheckResult, HealthDrillRequest, HealthDrillInput, HealthDrillResult } from '../shared/health';
+import { causeMessage } from './plumbing/cause-message';
 
 /** One check as the workflow schedules it: an activity call whose retries are the polling. */
 interface PlannedCheck {
@@ -20,11 +21,6 @@ function plannedChecks(input: HealthDrillInput): PlannedCheck[] {
     { name: 'backend-root', request: { url: new URL('/', backendUrl).href, kind: 'body-contains', expect: 'Convex deployment is running', timeoutMs } },
     { name: 'dashboard', request: { url: new URL('/', dashboardUrl).href, kind: 'status-in', expect: '200,302', timeoutMs } },
   ];
-}
-
-function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Baseline health of backend and dashboard (check-nonprod-health.sh), with retries and timing per check. */
@@ -49,7 +45,7 @@ export async function healthDrill(request: HealthDrillRequest): Promise<HealthDr
       checks.push({ name: check.name, target: check.request.url, ok: true, attempts: out.attempt, durationMs: Date.now() - t0, detail: out.detail, servingRevision: out.servingRevision });
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
-      checks.push({ name: check.name, target: check.request.url, ok: false, attempts, durationMs: Date.now() - t0, detail: failureMessage(err) });
+      checks.push({ name: check.name, target: check.request.url, ok: false, attempts, durationMs: Date.now() - t0, detail: causeMessage(err) });
     }
   }
   // Cloud Run's own Ready condition per service, read by type (the seed first read conditions[0]).
@@ -66,7 +62,7 @@ export async function healthDrill(request: HealthDrillRequest): Promise<HealthDr
         checks.push({ name, target: service, ok: true, attempts: out.attempt, durationMs: Date.now() - t0, detail: out.detail });
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
-        checks.push({ name, target: service, ok: false, attempts, durationMs: Date.now() - t0, detail: failureMessage(err) });
+        checks.push({ name, target: service, ok: false, attempts, durationMs: Date.now() - t0, detail: causeMessage(err) });
       }
     }
   }

@@ -12,7 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
-import { childResult, failRun } from './failure-result';
+import { childResult, failRun } from './plumbing/failure-result';
 import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange, type WithOutcome } from '../shared/outcome';
 import { attestationRefusal, type AttestationRequest } from '../domain/attestation';
 import { describeIdentity, type DecisionIdentity, type DecisionPayload } from '../domain/decision-signature';
@@ -33,14 +33,9 @@ import {
   type ReadinessGateStatus,
 } from '../shared/readiness-gate';
 import { challengeFor, DecisionRefusal, establishIdentity, newNonce, signedDecisions } from './decisions';
+import { causeMessage } from './plumbing/cause-message';
 
 const { writeGateReport } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
-
-function rootMessage(err: unknown): string {
-  let cur: unknown = err;
-  while (cur instanceof Error && (cur as Error & { cause?: unknown }).cause instanceof Error) cur = (cur as Error & { cause?: unknown }).cause;
-  return cur instanceof Error ? cur.message : String(err);
-}
 
 /**
  * The whole G7 readiness gate: baseline health, then the backup/restore, replay and rollback drills
@@ -218,6 +213,6 @@ async function runDrill(drill: GateDrill, childInput: unknown, gateId: string, i
     if (!(err instanceof ChildWorkflowFailure) && !(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
     // A drill whose verdict is FAIL fails with its whole result in the failure's details.
     const result = childResult<WithOutcome>(err);
-    return { drill, workflowType, workflowId: childId, status: 'failed', seconds: (Date.now() - t0) / 1000, ...(result ? { result } : {}), error: result?.outcome?.summary ?? rootMessage(err) };
+    return { drill, workflowType, workflowId: childId, status: 'failed', seconds: (Date.now() - t0) / 1000, ...(result ? { result } : {}), error: result?.outcome?.summary ?? causeMessage(err) };
   }
 }

@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TimeoutFailure } from '@temporalio/workflow';
-import { resultOfFailure, type FailureCause, type RunOutcome } from '../shared/outcome';
+import { resultOfFailure, type FailureCause, type RunOutcome } from '../../shared/outcome';
 
 /** The cause chain of a failure, outermost first, each link with a type a person or a retry policy can act on. */
 export function causeChain(err: unknown): FailureCause[] {
