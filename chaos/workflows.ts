@@ -8,7 +8,7 @@ import { SANDBOX_ENVIRONMENT } from '../src/sandbox/sandbox';
 import type { RollbackDrillResult } from '../src/shared/rollback';
 import { approveUpdate, rejectUpdate, rolloutStatusQuery, type RolloutResult } from '../src/shared/rollout';
 import { readTraffic, setTraffic, type ChaosContext } from './context';
-import { finishedRun } from '../src/shared/outcome';
+import { finishedRun } from '../src/shared/run-conclusion';
 
 /** What a trial must end with, from outside the product. */
 export interface Expectation {

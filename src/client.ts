@@ -26,7 +26,7 @@ import {
   type SkipBakeRequest,
 } from './shared/rollout';
 import { finishedRollout } from './shared/rollout';
-import { finishedRun } from './shared/outcome';
+import { finishedRun } from './shared/run-conclusion';
 
 export { finishedRollout };
 import type { ApprovalRecord, TimelineEntry } from './domain/rollout/records';

@@ -46,7 +46,7 @@ export function verdictText(verdict: string, stream: NodeJS.WriteStream = proces
 }
 
 /** The line that leads a run's human output: `FAIL: <what failed>. <whether everything is back>.` (PASS: what passed). */
-export function outcomeLine(r: { verdict: string; outcome?: { summary: string } }, stream: NodeJS.WriteStream = process.stdout): string | undefined {
-  if (!r.outcome) return undefined;
-  return r.verdict === 'PLANNED' ? undefined : `${verdictText(r.verdict, stream)}: ${r.outcome.summary}`;
+export function conclusionLine(r: { verdict: string; conclusion?: { summary: string } }, stream: NodeJS.WriteStream = process.stdout): string | undefined {
+  if (!r.conclusion) return undefined;
+  return r.verdict === 'PLANNED' ? undefined : `${verdictText(r.verdict, stream)}: ${r.conclusion.summary}`;
 }

@@ -1,5 +1,5 @@
 import type { BackupConfig } from '../domain/config/schema';
-import type { RunOutcome } from './outcome';
+import type { RunConclusion } from './run-conclusion';
 import type { ManifestComparison } from '../domain/snapshot/compare-manifests';
 import type { RestoreAuthorization, RestoreMode } from '../domain/snapshot/restore-guard';
 import type { Verdict } from './health';
@@ -118,7 +118,7 @@ export interface BackupRestoreResult {
   prunedSnapshots: string[];
   startedAt: string;
   /** How it ended: on a FAIL the cause, what the drill wrote (snapshot files, the import) and what stays. */
-  outcome?: RunOutcome;
+  conclusion?: RunConclusion;
 }
 
 export function backupRestoreWorkflowId(environment: string, startedAt: Date): string {

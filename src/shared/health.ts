@@ -1,6 +1,6 @@
 import type { HealthConfig } from '../domain/config/schema';
 import type { CloudRunTarget } from '../domain/traffic/cloud-run-target';
-import type { RunOutcome } from './outcome';
+import type { RunConclusion } from './run-conclusion';
 
 export const HEALTH_WORKFLOW = 'healthDrill';
 
@@ -42,7 +42,7 @@ export interface HealthDrillResult {
   startedAt: string;
   durationMs: number;
   /** How it ended: on a FAIL each failed check as a cause. A health drill changes nothing. */
-  outcome?: RunOutcome;
+  conclusion?: RunConclusion;
 }
 
 export function healthWorkflowId(environment: string, startedAt: Date): string {

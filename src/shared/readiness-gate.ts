@@ -5,7 +5,7 @@ import type { BackupRestoreRequest } from './backup-restore';
 import type { HealthDrillRequest, HealthDrillResult, Verdict } from './health';
 import type { ReplayDrillRequest } from './replay';
 import type { RollbackDrillRequest } from './rollback';
-import type { RunOutcome } from './outcome';
+import type { RunConclusion } from './run-conclusion';
 
 export const READINESS_GATE_WORKFLOW = 'readinessGate';
 
@@ -104,7 +104,7 @@ export interface ReadinessGateResult {
   remainingWork: string[];
   verdict: Verdict;
   /** How it ended: on a FAIL every unmet criterion as a cause, what the drills changed and whether it is back. */
-  outcome?: RunOutcome;
+  conclusion?: RunConclusion;
 }
 
 export interface ReadinessGateStatus {

@@ -1,5 +1,5 @@
 import type { ReplayConfig } from '../domain/config/schema';
-import type { RunOutcome } from './outcome';
+import type { RunConclusion } from './run-conclusion';
 import type { LandingStatus } from '../domain/reproject/landing';
 import type { ReplayLevel } from '../domain/reproject/levels';
 import type { ReprojectWrite } from '../domain/reproject/line';
@@ -148,7 +148,7 @@ export interface ReplayDrillResult {
   startedAt: string;
   durationMs: number;
   /** How it ended: on a FAIL every failure as a cause, the fixtures written and whether they were removed. */
-  outcome?: RunOutcome;
+  conclusion?: RunConclusion;
 }
 
 export function replayWorkflowId(environment: string, startedAt: Date): string {

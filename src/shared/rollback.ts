@@ -5,7 +5,7 @@ import type { CloudRunTarget } from '../domain/traffic/cloud-run-target';
 import type { ChangeConfirmation } from '../domain/traffic/production-guard';
 import type { ProbeConfig } from '../domain/traffic/rollback-plan';
 import type { RtoMeasurement } from '../domain/traffic/rto-measurement';
-import type { RunOutcome } from './outcome';
+import type { RunConclusion } from './run-conclusion';
 import { trafficLockWorkflowId } from './traffic-lock';
 
 export const ROLLBACK_WORKFLOW = 'rollbackDrill';
@@ -110,7 +110,7 @@ export interface RollbackDrillResult {
   shiftStartedAt?: string;
   finishedAt: string;
   /** How it ended: on a FAIL the cause chain, the traffic changed and whether it is back, verified. */
-  outcome?: RunOutcome;
+  conclusion?: RunConclusion;
 }
 
 export type RollbackPhase = 'resolving' | 'planned' | 'shifting' | 'verifying' | 'holding' | 'restoring' | 'compensating' | 'done';

@@ -9,6 +9,7 @@ import type { TrafficAllocation } from '../domain/traffic/allocation';
 import type { CloudRunTarget } from '../domain/traffic/cloud-run-target';
 import type { ChangeConfirmation } from '../domain/traffic/production-guard';
 import type { ProbeConfig } from '../domain/traffic/rollback-plan';
+import { finishedRun, RUN_FAILED, type RunConclusion } from './run-conclusion';
 
 export type { AbortRequest, ApprovalRequest, PauseRequest, SetBakeRequest, SkipBakeRequest };
 
@@ -160,10 +161,14 @@ export interface RolloutResult extends RolloutStatus {
   totalSeconds: number;
   /** The plan the rollout ran, for the report. */
   plan: RolloutPlan;
+  /** Aborted: every service back on its exact pre-rollout traffic, read back from Cloud Run (absent on results from before it was reported). */
+  trafficRestored?: boolean;
+  /** How it ended: on a FAIL the cause chain, the traffic and cohort hooks changed, and whether each is back, verified. */
+  conclusion?: RunConclusion;
 }
 
 /** Failure type of a rollout that ended without promoting; its details carry the RolloutResult. */
-export const ROLLOUT_ABORTED = 'RolloutAborted';
+export const ROLLOUT_ABORTED = RUN_FAILED.rollout;
 
 export const approveUpdate = defineUpdate<ApprovalRecord, [ApprovalRequest]>('approve');
 export const rejectUpdate = defineUpdate<ApprovalRecord, [ApprovalRequest]>('reject');
@@ -186,12 +191,6 @@ export const setBakeSignal = defineSignal<[SetBakeRequest]>('setBakeSignal');
 export const rolloutStatusQuery = defineQuery<RolloutStatus>('rolloutStatus');
 
 /** A finished rollout's result: returned when it promoted, carried in the failure's details when it aborted. */
-export async function finishedRollout(handle: WorkflowHandle): Promise<RolloutResult> {
-  try {
-    return (await handle.result()) as RolloutResult;
-  } catch (err) {
-    const cause = (err as { cause?: { type?: string; details?: unknown[] } }).cause;
-    if ((err as Error).name === 'WorkflowFailedError' && cause?.type === ROLLOUT_ABORTED && cause.details?.[0]) return cause.details[0] as RolloutResult;
-    throw err;
-  }
+export function finishedRollout(handle: WorkflowHandle): Promise<RolloutResult> {
+  return finishedRun<RolloutResult>(handle);
 }

@@ -2,7 +2,7 @@ import { ActivityFailure, ApplicationFailure, TimeoutFailure, patched, proxyActi
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
 import { failRun } from './plumbing/failure-result';
-import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/outcome';
+import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/run-conclusion';
 import type { DeploymentRef, ImportSnapshotResult } from '../activities/backup/types';
 import { compareManifests, type ManifestComparison } from '../domain/snapshot/compare-manifests';
 import type { SnapshotSummary } from '../domain/snapshot/manifest';
@@ -221,7 +221,7 @@ export async function backupRestoreDrill(request: BackupRestoreRequest): Promise
     changes.push(imported ? { what, undone: 'kept', detail: `${imported.addedDocuments} documents added` } : { what, undone: 'kept', detail: 'the import failed; what it wrote before failing is not verified' });
   }
   const causes = failure ? [{ type: failure.type, message: `${failure.phase}: ${failure.message}` }] : [];
-  result.outcome = {
+  result.conclusion = {
     summary:
       finalVerdict === 'PASS'
         ? `Backup/restore drill passed: ${total} documents restored (${restoreMode}). ${restorationSentence(changes)}`

@@ -2,7 +2,7 @@ import { type ActivityOptions, ActivityFailure, ApplicationFailure, patched, pro
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
 import { failRun } from './plumbing/failure-result';
-import { failureSummary, FAILURES_ARE_RESULTS_PATCH, RUN_FAILED } from '../shared/outcome';
+import { failureSummary, FAILURES_ARE_RESULTS_PATCH, RUN_FAILED } from '../shared/run-conclusion';
 import type { HttpCheckRequest } from '../activities/probes/http-check';
 import { DrillKind, DrillOutcome } from '../temporal/search-attributes';
 import type { HealthCheckName, HealthCheckResult, HealthDrillRequest, HealthDrillInput, HealthDrillResult } from '../shared/health';
@@ -77,7 +77,7 @@ export async function healthDrill(request: HealthDrillRequest): Promise<HealthDr
     checks,
     startedAt: new Date(startedAt).toISOString(),
     durationMs: Date.now() - startedAt,
-    outcome: {
+    conclusion: {
       summary:
         verdict === 'PASS'
           ? `Health drill passed: ${checks.length} checks. Nothing was changed.`

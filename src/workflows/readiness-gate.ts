@@ -13,7 +13,7 @@ import {
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
 import { childResult, failRun } from './plumbing/failure-result';
-import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange, type WithOutcome } from '../shared/outcome';
+import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange, type WithConclusion } from '../shared/run-conclusion';
 import { attestationRefusal, type AttestationRequest } from '../domain/attestation';
 import { describeIdentity, type DecisionIdentity, type DecisionPayload } from '../domain/decision-signature';
 import { drillName, evaluateCriteria } from '../domain/acceptance';
@@ -179,9 +179,9 @@ export async function readinessGate(request: ReadinessGateRequest): Promise<Read
     verdict,
   };
   // What the drills changed, each as its drill reported it (a failed drill reports it in its failure).
-  const changes: RunChange[] = steps.flatMap((st) => ((st.result as WithOutcome | undefined)?.outcome?.changes ?? []).map((c) => ({ ...c, what: `${drillName(st.drill)}: ${c.what}` })));
+  const changes: RunChange[] = steps.flatMap((st) => ((st.result as WithConclusion | undefined)?.conclusion?.changes ?? []).map((c) => ({ ...c, what: `${drillName(st.drill)}: ${c.what}` })));
   const causes = criteria.filter((c) => c.status === 'FAIL').map((c) => ({ type: `Criterion:${c.id}`, message: `${c.text}: ${c.detail}` }));
-  result.outcome = {
+  result.conclusion = {
     summary: verdict === 'PASS' ? `Readiness gate passed: every criterion met. ${restorationSentence(changes)}` : failureSummary('Readiness gate', causes.slice(0, 1), `${causes.length} of ${criteria.length} criteria not met. ${restorationSentence(changes)}`),
     ...(verdict === 'FAIL' ? { failedAt: criteria.find((c) => c.status === 'FAIL')!.id } : {}),
     causes,
@@ -212,7 +212,7 @@ async function runDrill(drill: GateDrill, childInput: unknown, gateId: string, i
   } catch (err) {
     if (!(err instanceof ChildWorkflowFailure) && !(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
     // A drill whose verdict is FAIL fails with its whole result in the failure's details.
-    const result = childResult<WithOutcome>(err);
-    return { drill, workflowType, workflowId: childId, status: 'failed', seconds: (Date.now() - t0) / 1000, ...(result ? { result } : {}), error: result?.outcome?.summary ?? causeMessage(err) };
+    const result = childResult<WithConclusion>(err);
+    return { drill, workflowType, workflowId: childId, status: 'failed', seconds: (Date.now() - t0) / 1000, ...(result ? { result } : {}), error: result?.conclusion?.summary ?? causeMessage(err) };
   }
 }

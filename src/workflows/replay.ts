@@ -2,7 +2,7 @@ import { type ActivityOptions, ActivityFailure, ApplicationFailure, Cancellation
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
 import { failRun } from './plumbing/failure-result';
-import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/outcome';
+import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/run-conclusion';
 import { replayFixtureIds } from '../domain/reproject/fixture-ids';
 import { decideLanding, type ProjectionSighting } from '../domain/reproject/landing';
 import { nextReplayLevelNeeds, REPLAY_LEVEL_MEANING, replayLevelAllowed, type ReplayLevel } from '../domain/reproject/levels';
@@ -234,7 +234,7 @@ export async function replayDrill(request: ReplayDrillRequest): Promise<ReplayDr
     failures,
     startedAt: new Date(startedAt).toISOString(),
     durationMs: Date.now() - startedAt,
-    outcome: {
+    conclusion: {
       summary:
         verdict === 'PASS'
           ? `Replay drill passed${levels ? ` at level ${proven}` : ''}. Fixtures removed.`

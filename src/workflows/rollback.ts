@@ -18,7 +18,7 @@ import { causeMessage } from './plumbing/cause-message';
 import { TRAFFIC_CHANGE_NON_RETRYABLE } from './plumbing/failure-lists';
 import { restoreUntilDone } from './plumbing/restore-until-done';
 import { causeChain, failRun } from './plumbing/failure-result';
-import { everythingRestored, failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/outcome';
+import { everythingRestored, failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/run-conclusion';
 import type { ServingProbeResult } from '../activities/traffic/probe-serving-revision';
 import type { TrafficChangeOutcome } from '../activities/traffic/traffic-activities';
 import { allocationsEqual, describeAllocation } from '../domain/traffic/allocation';
@@ -165,7 +165,7 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
       services: serviceResults,
       restoreFailures: 0,
       finishedAt: new Date().toISOString(),
-      outcome: { summary: 'Rollback drill planned (dry run). Nothing was changed.', causes: [], changes: [], restored: true },
+      conclusion: { summary: 'Rollback drill planned (dry run). Nothing was changed.', causes: [], changes: [], restored: true },
     };
   }
 
@@ -298,7 +298,7 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
       restoreFailures,
       shiftStartedAt: new Date(shiftStartedAtMs).toISOString(),
       finishedAt: new Date(finishedAtMs).toISOString(),
-      outcome: {
+      conclusion: {
         summary: failureSummary('Rollback drill', causes, trafficBack ? 'Traffic restored on every service, verified.' : restorationSentence(changes)),
         failedAt: failedPhase,
         causes,
@@ -372,7 +372,7 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
     restoreFailures,
     shiftStartedAt: new Date(shiftStartedAtMs).toISOString(),
     finishedAt: new Date().toISOString(),
-    outcome: {
+    conclusion: {
       summary:
         verdict === 'PASS'
           ? `Rollback drill passed: RTO ${rtoSeconds} s (target ${cfg.rtoTargetSeconds} s). Traffic restored on every service, verified.`

@@ -7,7 +7,7 @@ import { replayDrill } from '../../src/workflows/replay';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { startStack, type Stack } from '../support/stack';
 import { testEnv } from '../support/temporal';
-import { finishedRun } from '../../src/shared/outcome';
+import { finishedRun } from '../../src/shared/run-conclusion';
 
 type ReplayJson = ReplayDrillResult & { webUiUrl: string };
 

@@ -10,7 +10,7 @@ import { replayDrill } from '../../src/workflows/replay';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig, tempDir } from '../support/worker';
 import { registerReplay } from '../support/worker-config';
-import { finishedRun } from '../../src/shared/outcome';
+import { finishedRun } from '../../src/shared/run-conclusion';
 
 // The admin key the worker holds, which the runtime (holding its own copy) may print in a log line.
 const WORKER_KEY = `worker-held|${'ab'.repeat(20)}`;

@@ -156,12 +156,12 @@ describe('drillctl drill rollback (subprocess, real server, worker and sandbox)'
     const out = JSON.parse(json.stdout) as RollbackDrillResult & { webUiUrl: string };
     assert.equal(out.verdict, 'FAIL');
     assert.equal(out.trafficRestored, true);
-    assert.ok(out.outcome, 'the result carries its outcome');
-    assert.match(out.outcome.summary, /dashboard rollout blocked by an org policy.*Traffic restored on every service, verified\./);
-    const root = out.outcome.causes[out.outcome.causes.length - 1];
+    assert.ok(out.conclusion, 'the result carries its outcome');
+    assert.match(out.conclusion.summary, /dashboard rollout blocked by an org policy.*Traffic restored on every service, verified\./);
+    const root = out.conclusion.causes[out.conclusion.causes.length - 1];
     assert.equal(root?.type, 'CloudRunOperationFailed');
     assert.match(root?.message ?? '', /dashboard rollout blocked by an org policy/);
-    assert.deepEqual(out.outcome.changes.map((c) => c.undone), [true, true]);
+    assert.deepEqual(out.conclusion.changes.map((c) => c.undone), [true, true]);
     assert.deepEqual(out.services.map((s) => s.trafficRestored), [true, true]);
     assert.equal(typeof out.totalSeconds, 'number');
     assert.match(out.webUiUrl, /traffic-sandbox-convex/);

@@ -12,7 +12,7 @@ import { backupRestoreDrill } from '../../src/workflows/backup-restore';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig, tempDir } from '../support/worker';
 import { registerBackupRestore } from '../support/worker-config';
-import { finishedRun } from '../../src/shared/outcome';
+import { finishedRun } from '../../src/shared/run-conclusion';
 
 // Shaped like a self-hosted admin key (`instance|hex`).
 const KEY = `drill-split|${'5e'.repeat(24)}${process.pid}`;

@@ -1,7 +1,7 @@
 // Records the histories of runs whose verdict is FAIL, since a FAIL fails the workflow with its
 // result (patched('failures-are-results')):  npx tsx test/support/record-failure-histories.ts
 import type { WorkflowHandle } from '@temporalio/client';
-import { finishedRun, type WithOutcome } from '../../src/shared/outcome';
+import { finishedRun, type WithConclusion } from '../../src/shared/run-conclusion';
 import { attestDocsUpdate, gateStatusQuery } from '../../src/shared/readiness-gate';
 import { trafficLockWorkflowId } from '../../src/shared/traffic-lock';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
@@ -19,10 +19,10 @@ async function main(): Promise<void> {
   const env = await testEnv();
   const { faults } = stack.sandbox;
   const save = async (handle: WorkflowHandle, name: string): Promise<void> => {
-    const result = await finishedRun<WithOutcome>(handle);
+    const result = await finishedRun<WithConclusion>(handle);
     const status = (await handle.describe()).status.name;
     if (result.verdict !== 'FAIL' || status !== 'FAILED') throw new Error(`${name}: ${result.verdict} ${status}, expected a FAIL that fails the workflow`);
-    console.log(name, result.outcome?.summary, await saveHistory(env.client, handle.workflowId, name));
+    console.log(name, result.conclusion?.summary, await saveHistory(env.client, handle.workflowId, name));
   };
   // Environments of their own (copies of the sandbox's), so traffic-lock ids do not collide with other histories.
   const sandboxEnv = stack.workerConfig.environments.sandbox!;

@@ -10,7 +10,7 @@ import { DrillOutcome } from '../../src/temporal/search-attributes';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig } from '../support/worker';
 import { registerBackupRestore } from '../support/worker-config';
-import { finishedRun } from '../../src/shared/outcome';
+import { finishedRun } from '../../src/shared/run-conclusion';
 
 const hex = (c: string): string => c.repeat(64);
 const tables: SnapshotTable[] = [

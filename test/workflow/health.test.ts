@@ -8,7 +8,7 @@ import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig } from '../support/worker';
 import { registerHealth } from '../support/worker-config';
-import { finishedRun } from '../../src/shared/outcome';
+import { finishedRun } from '../../src/shared/run-conclusion';
 
 describe('healthDrill workflow (real dev server)', () => {
   let env: TestWorkflowEnvironment;
@@ -54,7 +54,7 @@ describe('healthDrill workflow (real dev server)', () => {
     assert.equal(result.checks.find((c) => c.name === 'dashboard')?.ok, true);
     // A FAIL fails the workflow (the Web UI shows it failed) and carries the whole result.
     assert.equal(result.status, 'FAILED');
-    assert.match(result.outcome!.summary, /^Health drill failed: backend-version .*HTTP 503.*Nothing was changed\.$/);
-    assert.deepEqual(result.outcome!.changes, []);
+    assert.match(result.conclusion!.summary, /^Health drill failed: backend-version .*HTTP 503.*Nothing was changed\.$/);
+    assert.deepEqual(result.conclusion!.changes, []);
   });
 });

@@ -10,7 +10,7 @@ import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig } from '../support/worker';
 import { registerReadinessGate } from '../support/worker-config';
-import { finishedRun } from '../../src/shared/outcome';
+import { finishedRun } from '../../src/shared/run-conclusion';
 
 describe('readinessGate workflow: attestation (real dev server)', () => {
   let env: TestWorkflowEnvironment;
@@ -106,7 +106,7 @@ describe('readinessGate workflow: attestation (real dev server)', () => {
       // The failed health drill's own result travels with its failure into the gate's step.
       assert.equal((result.steps[0]?.result as HealthDrillResult | undefined)?.verdict, 'FAIL');
       assert.equal(result.verdict, 'FAIL');
-      assert.equal(result.outcome?.causes[0]?.type, 'Criterion:drills-succeeded');
+      assert.equal(result.conclusion?.causes[0]?.type, 'Criterion:drills-succeeded');
       assert.deepEqual(result.steps[1], { drill: 'backupRestore', workflowType: 'backupRestoreDrill', status: 'skipped', seconds: 0, error: 'baseline health did not pass' });
     } finally {
       backend.setFault(null);

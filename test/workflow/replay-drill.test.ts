@@ -12,7 +12,7 @@ import { replayDrill } from '../../src/workflows/replay';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig } from '../support/worker';
 import { registerReplay } from '../support/worker-config';
-import { finishedRun } from '../../src/shared/outcome';
+import { finishedRun } from '../../src/shared/run-conclusion';
 
 const replay = ReplayConfigSchema.parse({
   reprojectRun: ['runtime', 'reproject', '--run-id', '{id}'],

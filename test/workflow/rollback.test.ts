@@ -12,7 +12,7 @@ import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig } from '../support/worker';
 import { registerRollback } from '../support/worker-config';
 import { rollbackInputFor, uniqueEnvironment } from '../support/rollback-sandbox';
-import { resultOfFailure } from '../../src/shared/outcome';
+import { resultOfFailure } from '../../src/shared/run-conclusion';
 
 const BACKEND = 'oa-convex-backend-sandbox';
 const DASHBOARD = 'oa-convex-dashboard-sandbox';
@@ -255,10 +255,10 @@ describe('rollbackDrill workflow (real dev server, real activities, Cloud Run sa
     assert.ok(result, 'the failure carries the result');
     assert.equal(result.verdict, 'FAIL');
     assert.equal(result.trafficRestored, true);
-    assert.ok(result.outcome?.causes.some((c) => c.type === 'CloudRunOperationFailed'), JSON.stringify(result.outcome?.causes));
-    assert.equal(result.outcome?.failedAt, 'shifting');
-    assert.deepEqual(result.outcome?.changes.map((c) => [c.what.split(':')[0], c.undone]), [[`traffic of ${BACKEND}`, true], [`traffic of ${DASHBOARD}`, true]]);
-    assert.match(result.outcome?.summary ?? '', /^Rollback drill failed: .*\. Traffic restored on every service, verified\.$/);
+    assert.ok(result.conclusion?.causes.some((c) => c.type === 'CloudRunOperationFailed'), JSON.stringify(result.conclusion?.causes));
+    assert.equal(result.conclusion?.failedAt, 'shifting');
+    assert.deepEqual(result.conclusion?.changes.map((c) => [c.what.split(':')[0], c.undone]), [[`traffic of ${BACKEND}`, true], [`traffic of ${DASHBOARD}`, true]]);
+    assert.match(result.conclusion?.summary ?? '', /^Rollback drill failed: .*\. Traffic restored on every service, verified\.$/);
     assert.deepEqual(result.services.map((s) => s.trafficRestored), [true, true]);
     assert.equal(typeof result.totalSeconds, 'number');
   });

@@ -16,7 +16,7 @@ import { readinessGate } from '../../src/workflows/readiness-gate';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, tempDir } from '../support/worker';
 import { registerReadinessGate } from '../support/worker-config';
-import { finishedRun } from '../../src/shared/outcome';
+import { finishedRun } from '../../src/shared/run-conclusion';
 
 describe('readinessGate workflow: signed attestation in a production environment (real dev server)', () => {
   let env: TestWorkflowEnvironment;

@@ -8,7 +8,7 @@ import { refuseOnPreflightFailure } from './doctor';
 import { ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
 import { proveDecision } from '../../signing/sign-decision';
-import { emit, outcomeLine, table } from '../output';
+import { emit, conclusionLine, table } from '../output';
 
 export interface GateRun {
   workflowId: string;
@@ -31,7 +31,7 @@ export async function runGate(g: GlobalOptions, initiator: string, whileRunning?
 }
 
 export function printGate(run: GateRun, json: boolean): number {
-  emit(run, { json }, (r) => [outcomeLine(r.result), renderReadinessMarkdown(r.result), `History: ${r.webUiUrl}`].filter(Boolean).join('\n'));
+  emit(run, { json }, (r) => [conclusionLine(r.result), renderReadinessMarkdown(r.result), `History: ${r.webUiUrl}`].filter(Boolean).join('\n'));
   return run.result.verdict === 'PASS' ? ExitCode.ok : ExitCode.failed;
 }
 

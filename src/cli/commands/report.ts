@@ -3,7 +3,7 @@ import { renderReadinessJson, renderReadinessMarkdown } from '../../domain/repor
 import { READINESS_GATE_WORKFLOW, type ReadinessGateResult } from '../../shared/readiness-gate';
 import { withClient, type GlobalOptions } from '../context';
 import { CliError } from '../errors';
-import { finishedRun } from '../../shared/outcome';
+import { finishedRun } from '../../shared/run-conclusion';
 
 /** Report renderers by workflow type; each renders only from the workflow's result. */
 const RENDERERS: Record<string, { md: (r: never) => string; json: (r: never) => string }> = {

@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TimeoutFailure } from '@temporalio/workflow';
-import { resultOfFailure, type FailureCause, type RunOutcome } from '../../shared/outcome';
+import { resultOfFailure, type FailureCause, type RunConclusion } from '../../shared/run-conclusion';
 
 /** The cause chain of a failure, outermost first, each link with a type a person or a retry policy can act on. */
 export function causeChain(err: unknown): FailureCause[] {
@@ -23,12 +23,12 @@ export function childResult<R>(err: unknown): R | undefined {
 
 /**
  * Ends a run whose verdict is FAIL: the workflow fails (honest in the Web UI), non-retryable, with
- * the outcome's summary as its message and the whole result as its details.
+ * the conclusion's summary as its message and the whole result as its details.
  */
-export function failRun(type: string, result: { outcome?: RunOutcome }, cause?: unknown): never {
+export function failRun(type: string, result: { conclusion?: RunConclusion }, cause?: unknown): never {
   throw ApplicationFailure.create({
     type,
-    message: result.outcome?.summary ?? 'failed',
+    message: result.conclusion?.summary ?? 'failed',
     nonRetryable: true,
     details: [result],
     ...(cause instanceof Error ? { cause } : {}),

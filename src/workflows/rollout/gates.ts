@@ -3,6 +3,8 @@ import type { RolloutGate, RolloutStep } from '../../domain/rollout/plan-schema'
 import type { GateRecord } from '../../domain/rollout/records';
 import { trafficLockChildId } from '../../shared/traffic-lock';
 import { causeMessage } from '../plumbing/cause-message';
+import { childResult } from '../plumbing/failure-result';
+import type { WithConclusion } from '../../shared/run-conclusion';
 import { RolloutStop, type RolloutRun } from './run';
 
 /** What a child drill reports about itself, whatever its kind. */
@@ -68,7 +70,10 @@ export async function runGate(run: RolloutRun, step: string, gate: RolloutGate |
   } catch (err) {
     if (err instanceof RolloutStop) throw err;
     if (!(err instanceof ChildWorkflowFailure) && !(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
-    record = { step, gate, workflowType, workflowId: childId, status: 'failed', seconds: (Date.now() - t0) / 1000, detail: causeMessage(err) };
+    // A drill whose verdict is FAIL fails with its whole result in the failure's details.
+    const failed = childResult<DrillVerdict & WithConclusion>(err);
+    const seconds = (Date.now() - t0) / 1000;
+    record = { step, gate, workflowType, workflowId: childId, status: 'failed', seconds, detail: failed ? `${gateDetail(failed, seconds)}${failed.conclusion ? `. ${failed.conclusion.summary}` : ''}` : causeMessage(err) };
   }
   run.state.gates.push(record);
   run.note('gate', `${gate}: ${record.status.toUpperCase()} (${record.detail})`);

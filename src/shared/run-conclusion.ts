@@ -35,7 +35,7 @@ export interface RunChange {
 }
 
 /** How a run ended, in the same shape for every kind, on failure as on success. */
-export interface RunOutcome {
+export interface RunConclusion {
   /** One line that leads the human output: what failed, and whether everything is back as it was. */
   summary: string;
   /** Where it failed (a phase or step), when it did. */
@@ -48,10 +48,10 @@ export interface RunOutcome {
   restored: boolean;
 }
 
-/** A result that carries its outcome (every kind, from the failures-are-results change on). */
-export interface WithOutcome {
+/** A result that carries its conclusion (every kind, from the failures-are-results change on). */
+export interface WithConclusion {
   verdict: string;
-  outcome?: RunOutcome;
+  conclusion?: RunConclusion;
 }
 
 /** Every change that had to be undone was, verified. */
