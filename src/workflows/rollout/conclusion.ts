@@ -9,7 +9,7 @@ export type TrafficBefore = Record<string, TrafficAllocation>;
 /** Why the rollout stopped: a stop (rejection, abort, failed gate or analysis) or a failure, with its chain. */
 function rolloutCauses(run: RolloutRun, err: unknown): FailureCause[] {
   const { state } = run;
-  if (err instanceof RolloutStop) return [{ type: 'RolloutStopped', message: `${err.reason}${err.by !== 'rollout' ? ` (by ${err.by})` : ''}` }];
+  if (err instanceof RolloutStop) return [{ type: 'RolloutStopped', message: err.reason }];
   return [{ type: 'RolloutStepFailed', message: `step ${state.currentStep ?? 'pre-flight'} failed` }, ...causeChain(err)];
 }
 

@@ -59,7 +59,7 @@ export async function runGate(run: RolloutRun, step: string, gate: RolloutGate |
       executeChild<(i: unknown) => Promise<DrillVerdict>>(workflowType, {
         workflowId: childId,
         args: [childInput],
-        staticSummary: `${gate} gate before step **${step}** of rollout ${workflowId}`,
+        staticSummary: `${gate} gate before step ${step} of rollout ${workflowId}`,
         // A drill that changes traffic must finish its own restore before the rollout restores.
         cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
         parentClosePolicy: 'REQUEST_CANCEL',
