@@ -142,14 +142,18 @@ describe('the Temporal Web UI of a finished staged rollout (chromium)', function
     await screenshot(page, 'rollout-timeline');
   });
 
-  it('History: each approval is an Update (approve) with its approver and reason', async () => {
+  it('History: the approvals are Updates named approve, carrying the approver and the reason', async () => {
     await page.goto(historyUrl());
-    await openTab(page, 'Event History');
-    const text = await waitForText(page, (t) => /Update\s*Accepted|UpdateAccepted/i.test(t) && /Update\s*Completed|UpdateCompleted/i.test(t));
-    await screenshot(page, 'rollout-history');
-    const accepted = text.match(/Update\s*Accepted|UpdateAccepted/gi) ?? [];
-    assert.ok(accepted.length >= Object.keys(APPROVERS).length, `expected an accepted Update per approval, saw ${accepted.length}`);
-    assert.match(text, /approve/);
-    for (const approver of Object.values(APPROVERS)) assert.ok(result.approvals.some((a) => a.by === approver), `${approver} is not recorded`);
+    await page.getByText(/^Event History/).first().click();
+    // Newest first: the last approval (step full, by bob) is near the top of a finished rollout's history.
+    const listed = await waitForText(page, (t) => /Workflow Execution Update Accepted\s+Name\s+approve/.test(t));
+    assert.match(listed, /Workflow Execution Update Completed/);
+    await page.getByText('Workflow Execution Update Accepted').first().click();
+    const opened = await waitForText(page, (t) => t.includes('Accepted Request') && t.includes('"reason"'));
+    assert.match(opened, /"approver": "bob"/);
+    assert.match(opened, /"step": "full"/);
+    assert.match(opened, /"reason": "full: promotion criteria met"/);
+    await screenshot(page, 'rollout-history-approval');
+    for (const [step, approver] of Object.entries(APPROVERS)) assert.ok(result.approvals.some((a) => a.step === step && a.by === approver && a.via === 'update'), `${step}: approval by ${approver} not recorded as an Update`);
   });
 });
