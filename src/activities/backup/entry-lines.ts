@@ -18,7 +18,14 @@ export class LineThreads {
   private entry?: EntryLines;
   private readonly free: ArrayBuffer[] = [];
 
-  constructor(count = Math.min(4, Math.max(2, os.availableParallelism() - 1))) {
+  /**
+   * @param maxLineBytes a longer document line is reported as a problem and never held. Lines wholly
+   * inside one chunk (at most 1 MiB) go to the threads unchecked, so this is at least 1 MiB.
+   */
+  constructor(
+    private readonly maxLineBytes = Infinity,
+    count = Math.min(4, Math.max(2, os.availableParallelism() - 1)),
+  ) {
     this.threads = Array.from(
       { length: count },
       () =>
@@ -31,7 +38,7 @@ export class LineThreads {
 
   /** Starts the next documents entry; one at a time. */
   begin(path: string, onFail: (err: Error) => void): EntryLines {
-    this.entry = new EntryLines(path, this.threads, onFail, this.free);
+    this.entry = new EntryLines(path, this.threads, onFail, this.free, this.maxLineBytes);
     return this.entry;
   }
 
@@ -49,6 +56,9 @@ export class LineThreads {
 export class EntryLines {
   /** Pieces of the line that continues into the next chunk. */
   private carry: Buffer[] = [];
+  private carryBytes = 0;
+  /** The carried line went past maxLineBytes: its pieces are dropped until its end. */
+  private oversized = false;
   private readonly scans: BlockScan[] = [];
   private pending = 0;
   private readonly own = new MultisetDigest();
@@ -64,8 +74,21 @@ export class EntryLines {
     private readonly threads: LineDigestThread[],
     private readonly onFail: (err: Error) => void,
     free: ArrayBuffer[],
+    private readonly maxLineBytes = Infinity,
   ) {
     this.free = free;
+  }
+
+  /** Keeps a piece of the line that continues past this chunk, unless the line is already too long. */
+  private hold(piece: Buffer): void {
+    this.carryBytes += piece.length;
+    if (this.carryBytes > this.maxLineBytes) this.oversized = true;
+    this.carry = this.oversized ? [] : [...this.carry, Buffer.from(piece)];
+  }
+
+  /** The scan of a line too long to hold: one line, refused. */
+  private oversizedLine(): BlockScan {
+    return { lines: 1, documents: 0, problems: [{ line: 1, text: `a document line longer than the maximum of ${this.maxLineBytes} bytes (backup.maxDocumentLineBytes); Convex documents are at most 1 MiB, so the snapshot is damaged or not a Convex export` }] };
   }
 
   get busy(): boolean {
@@ -81,14 +104,18 @@ export class EntryLines {
   /** Takes the next chunk of the entry (copied: the caller keeps it). */
   push(chunk: Buffer): void {
     const first = chunk.indexOf(NEWLINE);
-    if (first === -1) {
-      this.carry.push(Buffer.from(chunk));
-      return;
+    if (first === -1) return this.hold(chunk);
+    if (this.oversized || this.carryBytes + first > this.maxLineBytes) {
+      this.scans.push(this.oversizedLine());
+    } else {
+      const spanning = this.carry.length ? Buffer.concat([...this.carry, chunk.subarray(0, first)]) : chunk.subarray(0, first);
+      this.scans.push(digestLine(spanning, true, this.own));
     }
-    const spanning = this.carry.length ? Buffer.concat([...this.carry, chunk.subarray(0, first)]) : chunk.subarray(0, first);
-    this.scans.push(digestLine(spanning, true, this.own));
     const last = chunk.lastIndexOf(NEWLINE);
-    this.carry = last + 1 < chunk.length ? [Buffer.from(chunk.subarray(last + 1))] : [];
+    this.carry = [];
+    this.carryBytes = 0;
+    this.oversized = false;
+    if (last + 1 < chunk.length) this.hold(chunk.subarray(last + 1));
     if (last === first) return;
     // Copied into a buffer the threads handed back: transferring the stream's own buffers instead
     // cost more than the copy (measured: postMessage took ~1.5 ms per 1 MiB buffer it had to detach).
@@ -120,7 +147,9 @@ export class EntryLines {
 
   /** The entry's count, digest and problems (the first few, by line number), once every block is scanned. */
   async end(): Promise<LineDigest> {
-    if (this.carry.length) {
+    if (this.oversized) {
+      this.scans.push(this.oversizedLine());
+    } else if (this.carry.length) {
       const cut = digestLine(Buffer.concat(this.carry), false, this.own);
       cut.problems.unshift({ line: 1, text: LAST_LINE_CUT });
       this.scans.push(cut);

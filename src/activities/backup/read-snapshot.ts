@@ -39,6 +39,8 @@ export interface ReadSnapshotOptions {
   /** Progress of an earlier attempt on the same file, to resume instead of starting over. */
   resume?: Pick<ReadProgress, 'entries' | 'zipSha256' | 'bytesTotal'>;
   signal?: AbortSignal;
+  /** A documents entry with a longer line is refused (backup.maxDocumentLineBytes, at least 1 MiB); default: no bound. */
+  maxLineBytes?: number;
 }
 
 /** Explains a yauzl/zlib error in terms of what happened to the file. */
@@ -185,7 +187,7 @@ export async function readSnapshotManifest(zipPath: string, snapshotName: string
   report();
   let lines: LineThreads | undefined;
   try {
-    return await readEntries({ zipPath, snapshotName, bytesTotal, progress, report, resume, lineThreads: () => (lines ??= new LineThreads()), hashing, signal: opts.signal });
+    return await readEntries({ zipPath, snapshotName, bytesTotal, progress, report, resume, lineThreads: () => (lines ??= new LineThreads(opts.maxLineBytes)), hashing, signal: opts.signal });
   } finally {
     stopHashing.abort();
     await lines?.close();

@@ -3,13 +3,21 @@ import { HttpUrlSchema } from '../http-url';
 import { SecretRefSchema } from '../secret-ref';
 import { strictObject } from '../strict-object';
 import { HOOK_NAME, HookDefinitionSchema } from './hook-schema';
+import { MetricProvidersSchema } from './metric-provider-schema';
 
 export const ENDPOINT_NAME = /^[a-z][a-z0-9-]*$/;
 
 /** A Slack-compatible incoming webhook: a URL, or better (Slack webhook URLs are credentials) a secret reference. */
 export const WebhookSchema = z.union([HttpUrlSchema, SecretRefSchema], { message: 'expected an http(s) URL or a secret reference (env:NAME, file:PATH, gcp:projects/...)' });
 
-export const NotificationTargetSchema = strictObject({ webhook: WebhookSchema });
+/** How long one delivery waits for the webhook's answer when the target sets none. */
+export const DEFAULT_NOTIFY_TIMEOUT_SECONDS = 5;
+
+export const NotificationTargetSchema = strictObject({
+  webhook: WebhookSchema,
+  /** One delivery gives up after this long without an answer (default 5): a silent webhook never holds a rollout for long. */
+  timeoutSeconds: z.number().int().min(1).max(60).optional(),
+});
 
 const Name = z.string().regex(HOOK_NAME, { message: 'expected a lowercase name (letters, digits, dashes; at most 40)' });
 
@@ -49,6 +57,8 @@ export const RolloutConfigSchema = strictObject(
     notifications: z.record(Name, NotificationTargetSchema).default({}),
     /** The target notified when a plan names none. */
     notify: Name.optional(),
+    /** Metrics systems plans read analysis from (`provider: NAME` on a metric check): Prometheus, Cloud Monitoring. */
+    metricProviders: MetricProvidersSchema,
   },
   { notifyWebhook: 'declare the webhook under rollout.notifications.NAME.webhook and set rollout.notify: NAME' },
 ).superRefine((r, ctx) => {

@@ -1,6 +1,7 @@
 import { condition } from '@temporalio/workflow';
 import { durationMs, formatDuration } from '../../domain/rollout/duration';
 import type { RolloutStep } from '../../domain/rollout/plan-schema';
+import { approvalStanding, type ApprovalStanding } from '../../domain/rollout/progress';
 import { nowIso, RolloutStop, type RolloutRun } from './run';
 
 /**
@@ -10,12 +11,13 @@ import { nowIso, RolloutStop, type RolloutRun } from './run';
  */
 export async function awaitApproval(run: RolloutRun, step: RolloutStep): Promise<void> {
   const { state, input, workflowId } = run;
-  const approvedFor = (): boolean => state.approvals.some((a) => a.step === step.name && a.decision === 'approved');
-  if (!step.approval.required) {
+  const standing = (): ApprovalStanding => approvalStanding(step.approval.required, state.approvals.filter((a) => a.step === step.name));
+  const now = standing();
+  if (now === 'not-required') {
     if (!state.approvals.some((a) => a.step === step.name)) state.approvals.push({ step: step.name, decision: 'not-required', at: nowIso() });
     return;
   }
-  if (approvedFor()) return;
+  if (now === 'approved') return;
   const who = step.approval.approvers.length ? step.approval.approvers.join(', ') : `anyone${step.approval.allowInitiator ? '' : ` but ${input.initiator}`}`;
   const command = `drillctl rollout approve ${workflowId} --step ${step.name} --reason "..."`;
   const timeoutMs = step.approval.timeout ? durationMs(step.approval.timeout) : undefined;
@@ -23,7 +25,7 @@ export async function awaitApproval(run: RolloutRun, step: RolloutStep): Promise
   run.setPhase('awaiting-approval', waitText, [`Approve: \`${command}\``, `Reject: \`drillctl rollout reject ${workflowId} --step ${step.name} --reason "..."\``]);
   run.note('awaiting-approval', `approvers: ${who}${timeoutMs !== undefined ? `; timeout ${formatDuration(timeoutMs)}, then ${step.approval.onTimeout}` : ''}`);
   await run.notify('awaiting-approval', `Step ${step.name} (${step.percent} % to the candidate) waits for approval by ${who}. Approve with: ${command}`);
-  const decided = (): boolean => !!state.abortReason || approvedFor();
+  const decided = (): boolean => !!state.abortReason || standing() === 'approved';
   const inTime = timeoutMs === undefined ? (await condition(decided), true) : await condition(decided, timeoutMs, { summary: `approval of step ${step.name} times out` });
   run.checkStop();
   if (inTime) return;

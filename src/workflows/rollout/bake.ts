@@ -21,7 +21,7 @@ export async function bake(run: RolloutRun, step: RolloutStep, tag: string | und
     run.note('bake-started', `${formatDuration(rec.bakeMs)}${step.analysis ? `, analysis every ${step.analysis.interval}, stop after ${step.analysis.stopAfter} failing` : ''}`);
   }
   run.bakeClockMs = Date.now();
-  const analysis = step.analysis ? { ...analysisRequest(step.analysis, state.services, rec.tagUrls, tag), environment: input.environment } : undefined;
+  const analysis = step.analysis ? { ...analysisRequest(step.analysis, state.services, rec.tagUrls, tag, step.name), environment: input.environment } : undefined;
   const intervalMs = step.analysis ? durationMs(step.analysis.interval) : Infinity;
   const stopAfterMs = step.analysis ? durationMs(step.analysis.stopAfter) : Infinity;
   // Carried across continue-as-new, so a new run does not take a reading the interval has not reached.
@@ -46,7 +46,7 @@ export async function bake(run: RolloutRun, step: RolloutStep, tag: string | und
       run.accountBake();
     }
     const progress = { bakeMs: rec.bakeMs, bakedMs: rec.bakedMs, skipped: !!rec.bakeSkipped };
-    const decision = stepMayProceed({ requiredGates: [], gates: [], approvalRequired: false, bake: progress, failing: failingChecks(state.checks), paused: state.paused });
+    const decision = stepMayProceed({ bake: progress, failing: failingChecks(state.checks), paused: state.paused });
     if (decision.proceed) break;
     const remainingMs = bakeRemainingMs(progress);
     const headline = state.paused ? `**Paused** by ${state.pausedBy}: step **${step.name}** bake holds at ${bakeText(rec.bakedMs, rec.bakeMs)}` : `Step **${step.name}** baking: ${bakeText(rec.bakedMs, rec.bakeMs)}; waiting for ${decision.waitingFor}`;

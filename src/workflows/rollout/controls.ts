@@ -7,11 +7,13 @@ import {
   resumeRefusal,
   setBakeRefusal,
   skipBakeRefusal,
+  windowOverrideRefusal,
   type AbortRequest,
   type ApprovalRequest,
   type PauseRequest,
   type SetBakeRequest,
   type SkipBakeRequest,
+  type WindowOverrideRequest,
 } from '../../domain/rollout/controls';
 import { describeIdentity, type DecisionIdentity, type DecisionKind } from '../../domain/decision-signature';
 import { durationMs, formatDuration } from '../../domain/rollout/duration';
@@ -33,7 +35,10 @@ import {
   setBakeUpdate,
   skipBakeSignal,
   skipBakeUpdate,
+  overrideWindowSignal,
+  overrideWindowUpdate,
 } from '../../shared/rollout';
+import { applyWindowOverride } from './change-window';
 import { nowIso, type RolloutRun } from './run';
 import { registerControl, type ControlSpec } from './signed-control';
 
@@ -73,7 +78,7 @@ function decide(run: RolloutRun, decision: 'approved' | 'rejected', req: Approva
   return record;
 }
 
-/** Every control of a rollout (approve, reject, pause, resume, abort, skip-bake, set-bake) and the status query. */
+/** Every control of a rollout (approve, reject, pause, resume, abort, skip-bake, set-bake, override-window) and the status query. */
 export function registerControls(run: RolloutRun): void {
   const { state } = run;
   registerControl(run, approveUpdate, approveSignal, approvalRefusal, approvalSpec('approve'), (r, via, id) => decide(run, 'approved', r, via, id), 'Approve the current step (step, approver, reason, optional ticket)');
@@ -155,6 +160,15 @@ export function registerControls(run: RolloutRun): void {
       return run.note('bake-changed', `bake of step ${rec.name} ${from} -> ${formatDuration(rec.bakeMs)}: ${r.reason}`, by);
     },
     'Change the bake of the current step (allowed approvers only)',
+  );
+  registerControl(
+    run,
+    overrideWindowUpdate,
+    overrideWindowSignal,
+    windowOverrideRefusal,
+    bySpec<WindowOverrideRequest>('override-window'),
+    (r, _via, id) => applyWindowOverride(run, r, id),
+    "Start the waiting step's traffic change although a change window is closed or a freeze holds (signed, with a reason)",
   );
   setHandler(rolloutStatusQuery, () => run.status(), { description: 'Step, traffic per service, gates, approvals, analysis, timeline' });
 }

@@ -1,24 +1,55 @@
-import { CancellationScope, ChildWorkflowCancellationType, ChildWorkflowFailure, condition, executeChild } from '@temporalio/workflow';
+import { CancellationScope, ChildWorkflowCancellationType, ChildWorkflowFailure, condition, executeChild, type ChildWorkflowOptions } from '@temporalio/workflow';
 import type { RolloutGate, RolloutStep } from '../../domain/rollout/plan-schema';
+import { unmetGates } from '../../domain/rollout/progress';
 import type { GateRecord } from '../../domain/rollout/records';
+import type { GateLaunch } from '../../shared/rollout';
 import { trafficLockChildId } from '../../shared/traffic-lock';
+import { backupRestoreDrill } from '../backup-restore';
+import { healthDrill } from '../health';
 import { causeMessage } from '../plumbing/cause-message';
 import { childResult } from '../plumbing/failure-result';
 import type { WithConclusion } from '../../shared/run-conclusion';
+import { replayDrill } from '../replay';
+import { rollbackDrill } from '../rollback';
+import { awaitChangeWindow } from './change-window';
 import { RolloutStop, type RolloutRun } from './run';
 
-/** What a child drill reports about itself, whatever its kind. */
-interface DrillVerdict {
-  verdict?: string;
-  reasons?: string[];
-  checks?: { name: string; ok: boolean; detail: string }[];
+/** A gate as the rollout runs it: its kind (pre-flight health is a health drill too) and its child drill's launch. */
+type Gate = { kind: 'preflight-health'; launch: GateLaunch<'health'> } | { [K in RolloutGate]: { kind: K; launch: GateLaunch<K> } }[RolloutGate];
+
+/** What a gate's drill said, whatever its kind. */
+interface GateVerdict {
+  verdict: string;
+  why: string[];
   rtoSeconds?: number;
 }
 
-function gateDetail(r: DrillVerdict, seconds: number): string {
-  const why = [...(r.reasons ?? []), ...(r.checks ?? []).filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)];
+/** Starts the gate's drill as a child, typed by its kind, and reads its verdict. */
+async function runChild(gate: Gate, options: Omit<ChildWorkflowOptions, 'typeInfo'>): Promise<GateVerdict> {
+  switch (gate.kind) {
+    case 'health':
+    case 'preflight-health': {
+      const r = await executeChild(healthDrill, { ...options, args: [gate.launch.input] });
+      return { verdict: r.verdict, why: r.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`) };
+    }
+    case 'backup-restore': {
+      const r = await executeChild(backupRestoreDrill, { ...options, args: [gate.launch.input] });
+      return { verdict: r.verdict, why: [] };
+    }
+    case 'replay': {
+      const r = await executeChild(replayDrill, { ...options, args: [gate.launch.input] });
+      return { verdict: r.verdict, why: [] };
+    }
+    case 'rollback': {
+      const r = await executeChild(rollbackDrill, { ...options, args: [gate.launch.input] });
+      return { verdict: r.verdict, why: r.reasons, ...(r.rtoSeconds !== undefined ? { rtoSeconds: r.rtoSeconds } : {}) };
+    }
+  }
+}
+
+function gateDetail(r: GateVerdict, seconds: number): string {
   const rto = r.rtoSeconds !== undefined ? `, RTO ${r.rtoSeconds} s` : '';
-  return `${r.verdict ?? 'no verdict'} in ${seconds.toFixed(1)} s${rto}${why.length ? `: ${why.join('; ')}` : ''}`;
+  return `${r.verdict} in ${seconds.toFixed(1)} s${rto}${r.why.length ? `: ${r.why.join('; ')}` : ''}`;
 }
 
 /** Runs a child drill; an abort request cancels it (waiting for its own cleanup) and stops the rollout. */
@@ -49,48 +80,53 @@ async function untilStopped<T>(run: RolloutRun, work: () => Promise<T>): Promise
   }
 }
 
-export async function runGate(run: RolloutRun, step: string, gate: RolloutGate | 'preflight-health', workflowType: string, childInput: unknown): Promise<GateRecord> {
+/** Runs one gate before `step` and records it; a drill that failed or could not start is a failed gate, never a failed rollout. */
+export async function runGate(run: RolloutRun, step: string, gate: Gate): Promise<GateRecord> {
   const { workflowId } = run;
-  const childId = trafficLockChildId(workflowId, `${step}-${gate}`);
+  const childId = trafficLockChildId(workflowId, `${step}-${gate.kind}`);
+  const { workflowType } = gate.launch;
   const t0 = Date.now();
   let record: GateRecord;
   try {
     const result = await untilStopped(run, () =>
-      executeChild<(i: unknown) => Promise<DrillVerdict>>(workflowType, {
+      runChild(gate, {
         workflowId: childId,
-        args: [childInput],
-        staticSummary: `${gate} gate before step ${step} of rollout ${workflowId}`,
+        staticSummary: `${gate.kind} gate before step ${step} of rollout ${workflowId}`,
         // A drill that changes traffic must finish its own restore before the rollout restores.
         cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
         parentClosePolicy: 'REQUEST_CANCEL',
       }),
     );
     const seconds = (Date.now() - t0) / 1000;
-    record = { step, gate, workflowType, workflowId: childId, status: result.verdict === 'PASS' ? 'passed' : 'failed', seconds, detail: gateDetail(result, seconds) };
+    record = { step, gate: gate.kind, workflowType, workflowId: childId, status: result.verdict === 'PASS' ? 'passed' : 'failed', seconds, detail: gateDetail(result, seconds) };
   } catch (err) {
     if (err instanceof RolloutStop) throw err;
     if (!(err instanceof ChildWorkflowFailure) && !(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
     // A drill whose verdict is FAIL fails with its whole result in the failure's details.
-    const failed = childResult<DrillVerdict & WithConclusion>(err);
+    const failed = childResult<WithConclusion & { rtoSeconds?: number }>(err);
     const seconds = (Date.now() - t0) / 1000;
-    record = { step, gate, workflowType, workflowId: childId, status: 'failed', seconds, detail: failed ? `${gateDetail(failed, seconds)}${failed.conclusion ? `. ${failed.conclusion.summary}` : ''}` : causeMessage(err) };
+    const detail = failed ? `${gateDetail({ verdict: failed.verdict, why: failed.conclusion ? [failed.conclusion.summary] : [], ...(failed.rtoSeconds !== undefined ? { rtoSeconds: failed.rtoSeconds } : {}) }, seconds)}` : causeMessage(err);
+    record = { step, gate: gate.kind, workflowType, workflowId: childId, status: 'failed', seconds, detail };
   }
   run.state.gates.push(record);
-  run.note('gate', `${gate}: ${record.status.toUpperCase()} (${record.detail})`);
+  run.note('gate', `${gate.kind}: ${record.status.toUpperCase()} (${record.detail})`);
   return record;
 }
 
-/** The gates of a step, as child drills, in the plan's order; one that passed before (a run ago) is not run again. */
-export async function runGates(run: RolloutRun, step: RolloutStep, index: number): Promise<void> {
-  const { state, input, plan } = run;
-  for (const gate of step.gates) {
-    if (state.gates.some((g) => g.step === step.name && g.gate === gate && g.status === 'passed')) continue;
-    run.checkStop();
-    const launch = input.gates[gate];
-    if (!launch) throw new RolloutStop(`gate ${gate} of step ${step.name} has no drill input (the environment has no section for it)`, 'rollout');
-    run.showDetails(`Step **${step.name}**: running the **${gate}** gate`);
-    let childInput = launch.input;
-    if (gate === 'rollback') {
+/** The gate of kind `kind` as the step runs it; the rollback gate's drill gets its targets and authority here. */
+function stepGate(run: RolloutRun, kind: RolloutGate, index: number): Gate | undefined {
+  const { input, plan, state } = run;
+  const launches = input.gates;
+  switch (kind) {
+    case 'health':
+      return launches.health && { kind, launch: launches.health };
+    case 'backup-restore':
+      return launches['backup-restore'] && { kind, launch: launches['backup-restore'] };
+    case 'replay':
+      return launches.replay && { kind, launch: launches.replay };
+    case 'rollback': {
+      const launch = launches.rollback;
+      if (!launch) return undefined;
       // With candidate traffic from the step before, the drill rolls back to the stable
       // revisions and restores the split; before that, nothing but stable serves, and the drill
       // picks its own target (the revision before stable), proving the rollback path itself.
@@ -98,9 +134,23 @@ export async function runGates(run: RolloutRun, step: RolloutStep, index: number
       const targets = candidateServes ? Object.fromEntries(state.services.map((s) => [s.role, s.stable])) : {};
       // The child acts under the rollout's authority: the initiator who passed the rollout's own
       // production guard (a made-up "carol (rollout ...)" is on no approver list).
-      childInput = { ...(launch.input as object), mode: 'apply', targets, requestedBy: input.initiator, ...(input.confirmation ? { confirmation: input.confirmation } : {}) };
+      const request = { ...launch.input, mode: 'apply' as const, targets, requestedBy: input.initiator, ...(input.confirmation ? { confirmation: input.confirmation } : {}) };
+      return { kind, launch: { ...launch, input: request } };
     }
-    const record = await runGate(run, step.name, gate, launch.workflowType, childInput);
-    if (record.status !== 'passed') throw new RolloutStop(`gate ${gate} failed before step ${step.name}: ${record.detail}`, 'rollout');
+  }
+}
+
+/** The gates of a step not passed yet (a run continued as new does not run a passed one again), as child drills in the plan's order. */
+export async function runGates(run: RolloutRun, step: RolloutStep, index: number): Promise<void> {
+  const { state } = run;
+  for (const kind of unmetGates(step.gates, state.gates.filter((g) => g.step === step.name))) {
+    run.checkStop();
+    const gate = stepGate(run, kind, index);
+    if (!gate) throw new RolloutStop(`gate ${kind} of step ${step.name} has no drill input (the environment has no section for it)`, 'rollout');
+    // The rollback drill moves traffic: it waits for the change window like the shift.
+    if (kind === 'rollback') await awaitChangeWindow(run, step, 'the rollback gate');
+    run.showDetails(`Step **${step.name}**: running the **${kind}** gate`);
+    const record = await runGate(run, step.name, gate);
+    if (record.status !== 'passed') throw new RolloutStop(`gate ${kind} failed before step ${step.name}: ${record.detail}`, 'rollout');
   }
 }

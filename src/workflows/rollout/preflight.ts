@@ -12,7 +12,7 @@ export async function preflight(run: RolloutRun): Promise<void> {
   const guard = productionGuardProblem({ environment: input.environment, production: input.production, changesTraffic: true, confirmation: input.confirmation, requestedBy: input.initiator, approvers: input.productionApprovers });
   if (guard) throw new RolloutStop(`${guard}; nothing was changed`, 'rollout');
   if (input.preflightHealth) {
-    const health = await runGate(run, 'preflight', 'preflight-health', input.preflightHealth.workflowType, input.preflightHealth.input);
+    const health = await runGate(run, 'preflight', { kind: 'preflight-health', launch: input.preflightHealth });
     if (health.status !== 'passed') throw new RolloutStop(`pre-flight health failed: ${health.detail}`, 'rollout');
   }
   const described = await Promise.all(

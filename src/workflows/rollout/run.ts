@@ -3,7 +3,8 @@ import type { Activities } from '../../activities';
 import type { ControlContext } from '../../domain/rollout/controls';
 import { renderCurrentDetails } from '../../domain/rollout/details';
 import type { RolloutNotice } from '../../domain/rollout/notification';
-import { effectiveTags, type RolloutPlan, type RolloutStep } from '../../domain/rollout/plan-schema';
+import type { RolloutPlan, RolloutStep } from '../../domain/rollout/plan-schema';
+import { effectiveTags } from '../../domain/rollout/step-tags';
 import type { RolloutPhase, TimelineEntry, TimelineEvent } from '../../domain/rollout/records';
 import { DrillStep } from '../../temporal/search-attributes';
 import type { RolloutInput, RolloutOutcome, RolloutResult, RolloutState, RolloutStatus, StepRecord } from '../../shared/rollout';
@@ -138,6 +139,7 @@ export class RolloutRun {
       initiator: this.input.initiator,
       paused: state.paused,
       endReason: state.abortReason,
+      windowWait: state.changeWindow ? `${state.changeWindow.change}: ${state.changeWindow.detail}` : undefined,
     };
   }
 

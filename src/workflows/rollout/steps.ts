@@ -14,6 +14,7 @@ import { applyHooks } from './hooks';
 import { preflight } from './preflight';
 import { nowIso, RolloutStop, type RolloutRun } from './run';
 import { holdWhilePaused, shift } from './shift';
+import { awaitChangeWindow } from './change-window';
 
 /** One step, from the phase it is in (a run continued as new resumes mid-step): gates, approval, shift, hooks, bake. */
 async function runStep(run: RolloutRun): Promise<void> {
@@ -38,7 +39,12 @@ async function runStep(run: RolloutRun): Promise<void> {
     state.phase = 'shifting';
   }
   if (state.phase === 'shifting') {
-    await holdWhilePaused(run, `the shift of step ${step.name}`);
+    // A pause during the wait holds once the window opens; after a pause the window is asked again.
+    for (;;) {
+      await awaitChangeWindow(run, step, `the shift to ${step.percent} %`);
+      if (!state.paused) break;
+      await holdWhilePaused(run, `the shift of step ${step.name}`);
+    }
     run.checkStop();
     await shift(run, step, tag, rec);
     state.phase = 'hooks';
