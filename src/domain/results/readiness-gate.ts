@@ -1,6 +1,7 @@
 // What a drill returns: plain data, shared by the workflows, the report renderers and the CLI.
 import type { AttestationState } from '../attestation';
 import type { BackupRestoreResult } from './backup-restore';
+import type { RunConclusion } from './conclusion';
 import type { HealthDrillResult, Verdict } from './health';
 import type { ReplayDrillResult } from './replay';
 import type { RollbackDrillResult } from './rollback';
@@ -71,4 +72,6 @@ export interface ReadinessGateResult {
   criteria: AcceptanceCriterion[];
   remainingWork: string[];
   verdict: Verdict;
+  /** How it ended: on a FAIL every unmet criterion as a cause, what the drills changed and whether it is back. */
+  conclusion?: RunConclusion;
 }
