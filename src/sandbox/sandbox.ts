@@ -112,7 +112,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   registerConvexFaults(faults, { source: convex, scratch: convexScratch });
   const runtime = await startRuntimeStandIn({ dataDir: path.join(dir, 'runtime'), convexUrl: convex.url, adminKey: convexAdminKey, historySource: opts.runtimeHistory ?? false });
   faults.register('runtime-sink', {
-    description: "the runtime's projection sink fails (default), writes nothing (mode: noop), writes a drifted status (mode: drift) or is slow (delayMs); optional commands: [seed, reproject, cleanup, history]",
+    description: "the runtime's projection sink fails (default), writes nothing (mode: noop), writes a drifted status (mode: drift), never returns so the command hangs (mode: hang) or is slow (delayMs); optional commands: [seed, reproject, cleanup, history]",
     inject: (params) => runtime.setSinkFault(SinkFaultSchema.parse(params.mode || params.delayMs ? params : { ...params, mode: 'fail' })),
     clear: () => runtime.setSinkFault(null),
   });
