@@ -84,7 +84,8 @@ describe('drillctl drill rollback (subprocess, real server, worker and sandbox)'
     // The worker's config holds the rollback target long enough for the second drill to find it running.
     const rollback = stack.workerConfig.environments.sandbox!.rollback;
     const holdSeconds = rollback.holdSeconds;
-    rollback.holdSeconds = 6;
+    // Long enough for the second CLI (its own start and Cloud Run preflight) on a busy machine.
+    rollback.holdSeconds = 20;
     try {
       const first = run(['drill', 'rollback', '--apply']);
       const client = (await testEnv()).client;
