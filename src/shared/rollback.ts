@@ -28,6 +28,8 @@ export interface RollbackDrillRequest {
   targets: Record<string, string>;
   requestedBy: string;
   confirmation?: ChangeConfirmation;
+  /** Continue as a new run once history has this many events (or when Temporal suggests it). Default 2000. */
+  continueAsNewAfterEvents?: number;
 }
 
 export interface RollbackDrillInput {
@@ -117,6 +119,8 @@ export interface RollbackProgress {
   services: { service: string; current: string; target: string; state: string }[];
   restoreFailures: number;
   lastRestoreError?: string;
+  /** Who asked Temporal to cancel the drill (the Web UI's user, the CLI's user@host), and why. */
+  cancelledBy?: string;
 }
 
 export const rollbackProgressQuery = defineQuery<RollbackProgress>('rollbackProgress');
