@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
+import { SecretFailure } from '../domain/failure-types';
 import type { SecretRef } from '../domain/secret-ref';
 import { accessSecretVersion } from './secret-manager';
 
@@ -11,7 +12,7 @@ export async function resolveSecret(ref: SecretRef): Promise<string> {
   if (ref.startsWith('env:')) {
     const name = ref.slice(4);
     const value = process.env[name];
-    if (!value) throw ApplicationFailure.nonRetryable(`secret ${ref} is not set: export ${name} in the worker's environment`, 'SecretUnavailable');
+    if (!value) throw ApplicationFailure.nonRetryable(`secret ${ref} is not set: export ${name} in the worker's environment`, SecretFailure.unavailable);
     return value.trim();
   }
   if (ref.startsWith('file:')) {
@@ -22,9 +23,9 @@ export async function resolveSecret(ref: SecretRef): Promise<string> {
       if (!first) throw new Error('file is empty');
       return first;
     } catch (err) {
-      throw ApplicationFailure.nonRetryable(`secret ${ref} cannot be read: ${(err as Error).message}`, 'SecretUnavailable');
+      throw ApplicationFailure.nonRetryable(`secret ${ref} cannot be read: ${(err as Error).message}`, SecretFailure.unavailable);
     }
   }
   if (ref.startsWith('gcp:')) return accessSecretVersion(ref);
-  throw ApplicationFailure.nonRetryable(`secret reference ${ref} has an unknown scheme: use env:NAME, file:PATH or gcp:projects/P/secrets/S/versions/V`, 'SecretUnavailable');
+  throw ApplicationFailure.nonRetryable(`secret reference ${ref} has an unknown scheme: use env:NAME, file:PATH or gcp:projects/P/secrets/S/versions/V`, SecretFailure.unavailable);
 }

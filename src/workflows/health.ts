@@ -4,6 +4,7 @@ import { fromWorkerConfig, settings } from './worker-settings';
 import type { HttpCheckRequest } from '../activities/probes/http-check';
 import { DrillKind, DrillOutcome } from '../temporal/search-attributes';
 import type { HealthCheckName, HealthCheckResult, HealthDrillRequest, HealthDrillInput, HealthDrillResult } from '../shared/health';
+import { causeMessage } from './plumbing/cause-message';
 
 /** One check as the workflow schedules it: an activity call whose retries are the polling. */
 interface PlannedCheck {
@@ -18,11 +19,6 @@ function plannedChecks(input: HealthDrillInput): PlannedCheck[] {
     { name: 'backend-root', request: { url: new URL('/', backendUrl).href, kind: 'body-contains', expect: 'Convex deployment is running', timeoutMs } },
     { name: 'dashboard', request: { url: new URL('/', dashboardUrl).href, kind: 'status-in', expect: '200,302', timeoutMs } },
   ];
-}
-
-function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Baseline health of backend and dashboard (check-nonprod-health.sh), with retries and timing per check. */
@@ -47,7 +43,7 @@ export async function healthDrill(request: HealthDrillRequest): Promise<HealthDr
       checks.push({ name: check.name, target: check.request.url, ok: true, attempts: out.attempt, durationMs: Date.now() - t0, detail: out.detail, servingRevision: out.servingRevision });
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
-      checks.push({ name: check.name, target: check.request.url, ok: false, attempts, durationMs: Date.now() - t0, detail: failureMessage(err) });
+      checks.push({ name: check.name, target: check.request.url, ok: false, attempts, durationMs: Date.now() - t0, detail: causeMessage(err) });
     }
   }
   // Cloud Run's own Ready condition per service, read by type (the seed first read conditions[0]).
@@ -64,7 +60,7 @@ export async function healthDrill(request: HealthDrillRequest): Promise<HealthDr
         checks.push({ name, target: service, ok: true, attempts: out.attempt, durationMs: Date.now() - t0, detail: out.detail });
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
-        checks.push({ name, target: service, ok: false, attempts, durationMs: Date.now() - t0, detail: failureMessage(err) });
+        checks.push({ name, target: service, ok: false, attempts, durationMs: Date.now() - t0, detail: causeMessage(err) });
       }
     }
   }

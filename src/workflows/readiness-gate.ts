@@ -30,14 +30,9 @@ import {
   type ReadinessGateStatus,
 } from '../shared/readiness-gate';
 import { challengeFor, DecisionRefusal, establishIdentity, newNonce, signedDecisions } from './decisions';
+import { causeMessage } from './plumbing/cause-message';
 
 const { writeGateReport } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
-
-function rootMessage(err: unknown): string {
-  let cur: unknown = err;
-  while (cur instanceof Error && (cur as Error & { cause?: unknown }).cause instanceof Error) cur = (cur as Error & { cause?: unknown }).cause;
-  return cur instanceof Error ? cur.message : String(err);
-}
 
 /**
  * The whole G7 readiness gate: baseline health, then the backup/restore, replay and rollback drills
@@ -202,6 +197,6 @@ async function runDrill(drill: GateDrill, childInput: unknown, gateId: string, i
     return { drill, workflowType, workflowId: childId, status: result.verdict === 'PASS' ? 'passed' : 'failed', seconds: (Date.now() - t0) / 1000, result, error: result.verdict === 'PASS' ? undefined : `${drillName(drill)} verdict FAIL` };
   } catch (err) {
     if (!(err instanceof ChildWorkflowFailure) && !(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
-    return { drill, workflowType, workflowId: childId, status: 'failed', seconds: (Date.now() - t0) / 1000, error: rootMessage(err) };
+    return { drill, workflowType, workflowId: childId, status: 'failed', seconds: (Date.now() - t0) / 1000, error: causeMessage(err) };
   }
 }

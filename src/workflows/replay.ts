@@ -17,11 +17,7 @@ import {
   type ReplayScopeResult,
   type ReprojectFailureDetails,
 } from '../shared/replay';
-
-function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
-}
+import { causeMessage } from './plumbing/cause-message';
 
 function reprojectDetails(err: ActivityFailure): ReprojectFailureDetails | undefined {
   const cause = err.cause;
@@ -98,7 +94,7 @@ export async function replayDrill(request: ReplayDrillRequest): Promise<ReplayDr
       return await sightProjection.executeWithOptions({ ...parityOptions, summary: `read ${t.scope} ${t.entity} from Convex (${when})` }, [{ replay, scope: t.scope, entityId: t.entity }]);
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
-      return failureMessage(err);
+      return causeMessage(err);
     }
   };
   const parityCheck = async (t: { scope: ReprojectScope; entity: string; table: string }, startedAtMs: number, result: ReplayScopeResult, level: ReplayLevel): Promise<void> => {
@@ -118,8 +114,8 @@ export async function replayDrill(request: ReplayDrillRequest): Promise<ReplayDr
       }
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
-      result.parityDetail = failureMessage(err);
-      fail(level, `parity of ${t.scope} ${t.entity} could not be checked: ${failureMessage(err)}`);
+      result.parityDetail = causeMessage(err);
+      fail(level, `parity of ${t.scope} ${t.entity} could not be checked: ${causeMessage(err)}`);
     }
   };
   // Before replay levels every drill compared with history and counted any parity failure against level 1.
@@ -133,7 +129,7 @@ export async function replayDrill(request: ReplayDrillRequest): Promise<ReplayDr
       seeded = true;
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
-      fail(1, `seeding the fixtures failed: ${failureMessage(err)}`);
+      fail(1, `seeding the fixtures failed: ${causeMessage(err)}`);
     }
 
     for (const t of targets) {
@@ -155,10 +151,10 @@ export async function replayDrill(request: ReplayDrillRequest): Promise<ReplayDr
         if (!(err instanceof ActivityFailure)) throw err;
         const details = reprojectDetails(err);
         scopes.push({
-          scope: t.scope, entity: t.entity, result: 'error', reason: details?.reason ?? failureMessage(err), durationMs: details?.durationMs,
+          scope: t.scope, entity: t.entity, result: 'error', reason: details?.reason ?? causeMessage(err), durationMs: details?.durationMs,
           commandDurationMs: Date.now() - t0, parity: 'not-checked',
         });
-        fail(1, failureMessage(err));
+        fail(1, causeMessage(err));
         continue;
       }
       const result: ReplayScopeResult = {
@@ -202,7 +198,7 @@ export async function replayDrill(request: ReplayDrillRequest): Promise<ReplayDr
         return { cleanedUp: true };
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
-        return { cleanedUp: false, detail: failureMessage(err) };
+        return { cleanedUp: false, detail: causeMessage(err) };
       }
     });
   }

@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   isCancellation,
@@ -10,10 +9,13 @@ import {
   sleep,
   upsertSearchAttributes,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
+import { trafficActivityOptions } from './plumbing/activity-options';
+import { causeMessage } from './plumbing/cause-message';
+import { TRAFFIC_CHANGE_NON_RETRYABLE } from './plumbing/failure-lists';
+import { restoreUntilDone } from './plumbing/restore-until-done';
 import type { ServingProbeResult } from '../activities/traffic/probe-serving-revision';
 import type { TrafficChangeOutcome } from '../activities/traffic/traffic-activities';
 import { allocationsEqual, describeAllocation } from '../domain/traffic/allocation';
@@ -34,24 +36,6 @@ import {
   type RollbackProgress,
   type RollbackServiceResult,
 } from '../shared/rollback';
-
-// Types no retry can fix (the adapter marks them nonRetryable too; listed here as a second guard).
-const NON_RETRYABLE = [
-  'CloudRunInvalidArgument',
-  'CloudRunNotFound',
-  'CloudRunPermissionDenied',
-  'CloudRunFailedPrecondition',
-  'CloudRunUnexpectedResponse',
-  'CloudRunConfigInvalid',
-  'TrafficChangedConcurrently',
-  'ServingRevisionNotSeen',
-];
-
-function causeMessage(err: unknown): string {
-  let cur: unknown = err;
-  while (cur instanceof ActivityFailure && cur.cause) cur = cur.cause;
-  return cur instanceof Error ? cur.message : String(cur);
-}
 
 /**
  * Marks a promise as handled as soon as it exists: a probe may fail before the workflow awaits it,
@@ -122,20 +106,7 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
     );
   }
 
-  const readOptions: ActivityOptions = {
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
-  };
-  const changeOptions: ActivityOptions = {
-    startToCloseTimeout: `${cfg.switchTimeoutSeconds + 60} seconds`,
-    heartbeatTimeout: '30 seconds',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
-  };
-  const probeOptions: ActivityOptions = {
-    startToCloseTimeout: `${cfg.switchTimeoutSeconds + 30} seconds`,
-    heartbeatTimeout: `${Math.max(10, Math.ceil((cfg.probeIntervalMs * 5) / 1000))} seconds`,
-    retry: { initialInterval: '1s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
-  };
+  const { read: readOptions, change: changeOptions, probe: probeOptions } = trafficActivityOptions(cfg, TRAFFIC_CHANGE_NON_RETRYABLE, 5);
   const acts = proxyActivities<Activities>(readOptions);
 
   // 1. Resolve: read every service, pick targets, plan. Nothing changes here.
@@ -216,28 +187,29 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
   // before the first mutation; retried until it succeeds, never swallowed.
   const toRestore: ServiceRollbackPlan[] = [];
   let restoreFailures = 0;
-  const restoreService = async (p: ServiceRollbackPlan): Promise<TrafficChangeOutcome> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
+  const restoreService = (p: ServiceRollbackPlan): Promise<TrafficChangeOutcome> =>
+    restoreUntilDone(
+      `the restore of ${p.service}`,
+      async () => {
         setState(p, 'restoring');
         const out = await acts.restoreTraffic.executeWithOptions({ ...changeOptions, summary: `restore ${p.service} to ${p.originalSummary}` }, [
           { cloudRun: input.cloudRun, service: p.service, allocation: p.original, settleTimeoutMs: cfg.switchTimeoutSeconds * 1000 },
         ]);
         setState(p, 'restored');
         return out;
-      } catch (err) {
-        if (!(err instanceof ActivityFailure)) throw err;
-        restoreFailures++;
-        progress.restoreFailures = restoreFailures;
-        progress.lastRestoreError = `${p.service}: ${causeMessage(err)}`;
-        setState(p, 'RESTORE FAILING');
-        log.error(`RESTORE FAILED for service ${p.service} (attempt ${attempt}); traffic is not back to ${p.originalSummary}; retrying`, { service: p.service, error: causeMessage(err) });
-        upsertSearchAttributes([{ key: DrillStep, value: 'restore-failing' }]);
-        setCurrentDetails(`**RESTORE FAILING** on ${p.service} (attempt ${attempt}): ${causeMessage(err)}\n\nOriginal traffic to restore: ${p.originalSummary}. Retrying until it succeeds.\n\n${table()}`);
-        await sleep(Math.min(60_000, 2000 * 2 ** Math.min(attempt - 1, 5)), { summary: `retry the restore of ${p.service}` });
-      }
-    }
-  };
+      },
+      {
+        failed: (attempt, message) => {
+          restoreFailures++;
+          progress.restoreFailures = restoreFailures;
+          progress.lastRestoreError = `${p.service}: ${message}`;
+          setState(p, 'RESTORE FAILING');
+          log.error(`RESTORE FAILED for service ${p.service} (attempt ${attempt}); traffic is not back to ${p.originalSummary}; retrying`, { service: p.service, error: message });
+          upsertSearchAttributes([{ key: DrillStep, value: 'restore-failing' }]);
+          setCurrentDetails(`**RESTORE FAILING** on ${p.service} (attempt ${attempt}): ${message}\n\nOriginal traffic to restore: ${p.originalSummary}. Retrying until it succeeds.\n\n${table()}`);
+        },
+      },
+    );
   const restoreAll = (): Promise<TrafficChangeOutcome[]> => CancellationScope.nonCancellable(() => Promise.all(toRestore.map(restoreService)));
 
   // 2. Apply: shift every service; RTO runs from here until probes see every target serving.

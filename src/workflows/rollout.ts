@@ -15,7 +15,6 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  sleep,
   upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
@@ -23,6 +22,10 @@ import {
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
+import { trafficActivityOptions } from './plumbing/activity-options';
+import { causeMessage } from './plumbing/cause-message';
+import { NOTIFY_NON_RETRYABLE, ROLLOUT_NON_RETRYABLE } from './plumbing/failure-lists';
+import { restoreUntilDone } from './plumbing/restore-until-done';
 import { analysisRequest, applyStopRule, evaluateReadings, failingChecks } from '../domain/rollout/analysis';
 import {
   abortRefusal,
@@ -83,21 +86,6 @@ import {
 import { trafficLockChildId } from '../shared/traffic-lock';
 import { challengeFor, DecisionRefusal, establishIdentity, newNonce, signedDecisions } from './decisions';
 
-// Failure types no retry can fix: the activity already said so; listed again as a second guard.
-const NON_RETRYABLE = [
-  'CloudRunInvalidArgument',
-  'CloudRunNotFound',
-  'CloudRunPermissionDenied',
-  'CloudRunFailedPrecondition',
-  'CloudRunUnexpectedResponse',
-  'CloudRunConfigInvalid',
-  'TrafficChangedConcurrently',
-  'ServingRevisionNotSeen',
-  'CohortHookRejected',
-  'CohortHookCommandNotFound',
-  'SecretUnavailable',
-];
-
 /** Timeline entries kept in the carried state; the oldest go first (counted in timelineDropped). */
 const MAX_TIMELINE = 500;
 const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2000;
@@ -111,13 +99,6 @@ class RolloutStop extends Error {
     super(reason);
     this.name = 'RolloutStop';
   }
-}
-
-function causeMessage(err: unknown): string {
-  let cur: unknown = err;
-  while ((cur instanceof ActivityFailure || cur instanceof ChildWorkflowFailure) && cur.cause) cur = cur.cause;
-  while (cur instanceof Error && (cur as Error & { cause?: unknown }).cause instanceof Error && !(cur instanceof ApplicationFailure && cur.type)) cur = (cur as Error & { cause?: unknown }).cause;
-  return cur instanceof Error ? cur.message : String(cur);
 }
 
 function nowIso(): string {
@@ -449,28 +430,15 @@ export async function stagedRollout(request: RolloutRequest): Promise<RolloutRes
 
   // --- Activities
   const settleTimeoutMs = input.traffic.switchTimeoutSeconds * 1000;
-  const readOptions: ActivityOptions = {
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
-  };
-  const changeOptions: ActivityOptions = {
-    startToCloseTimeout: `${input.traffic.switchTimeoutSeconds + 60} seconds`,
-    heartbeatTimeout: '30 seconds',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
-  };
-  const probeOptions: ActivityOptions = {
-    startToCloseTimeout: `${input.traffic.switchTimeoutSeconds + 30} seconds`,
-    heartbeatTimeout: `${Math.max(10, Math.ceil((input.traffic.probeIntervalMs * 5) / 1000))} seconds`,
-    retry: { initialInterval: '1s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
-  };
+  const { read: readOptions, change: changeOptions, probe: probeOptions } = trafficActivityOptions(input.traffic, ROLLOUT_NON_RETRYABLE, 3);
   const analysisOptions: ActivityOptions = { startToCloseTimeout: '5 minutes', heartbeatTimeout: '1 minute', retry: { initialInterval: '1s', maximumAttempts: 3 } };
-  const notifyOptions: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: { initialInterval: '2s', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: ['SecretUnavailable'] } };
+  const notifyOptions: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: { initialInterval: '2s', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: NOTIFY_NON_RETRYABLE } };
   // The hook's own timeout is in the worker's config, which the workflow never reads; the activity
   // enforces it, and this is the longest any declared hook may take.
   const hookOptions: ActivityOptions = {
     startToCloseTimeout: DURATION_CAPS_MS.hook + 30_000,
     heartbeatTimeout: '30 seconds',
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: ROLLOUT_NON_RETRYABLE },
   };
   const acts = proxyActivities<Activities>(readOptions);
 
@@ -835,29 +803,23 @@ export async function stagedRollout(request: RolloutRequest): Promise<RolloutRes
   }
 
   /** Retries one compensation action until it succeeds, loudly: its failure is never swallowed. */
-  async function untilDone<T>(what: string, action: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const out = await action();
-        if (state.compensation === 'stuck') {
-          state.compensation = 'running';
-          recordCompensationStuck(input, false);
-        }
-        return out;
-      } catch (err) {
-        if (!(err instanceof ActivityFailure)) throw err;
+  const untilDone = <T>(what: string, action: () => Promise<T>): Promise<T> =>
+    restoreUntilDone(what, action, {
+      failed: async (attempt, message) => {
         state.compensation = 'stuck';
         recordCompensationStuck(input, true);
-        state.compensationDetail = `${what}: attempt ${attempt} failed: ${causeMessage(err)}`;
+        state.compensationDetail = `${what}: attempt ${attempt} failed: ${message}`;
         log.error(`ROLLOUT COMPENSATION FAILING: ${state.compensationDetail}; retrying until it succeeds`, { workflowId });
         upsertSearchAttributes([{ key: DrillOutcome, value: 'COMPENSATION_STUCK' }]);
         showDetails(`**COMPENSATION FAILING**: ${state.compensationDetail}. Retrying until it succeeds; fix the cause (permissions, the hook's endpoint) and it will complete.`);
         note('compensation', state.compensationDetail);
         if (attempt === 1) await notify('compensation-stuck', `${state.compensationDetail}. It is retried until it succeeds; fix the cause.`);
-        await sleep(Math.min(300_000, 5000 * 2 ** Math.min(attempt - 1, 6)), { summary: `retry: ${what}` });
-      }
-    }
-  }
+      },
+      recovered: () => {
+        state.compensation = 'running';
+        recordCompensationStuck(input, false);
+      },
+    });
 
   async function compensate(): Promise<void> {
     const reason = state.abortReason ?? 'aborted';

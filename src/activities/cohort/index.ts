@@ -1,1 +1,2 @@
-export { createCohortActivities, CohortHookFailure, type CohortHookRequest, type CohortHookOutcome, type CohortActivityDeps } from './run-cohort-hook';
+export { createCohortActivities, type CohortHookRequest, type CohortHookOutcome, type CohortActivityDeps } from './run-cohort-hook';
+export { CohortHookFailure } from '../../domain/failure-types';

@@ -1,6 +1,7 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../../domain/config/schema';
+import { CohortHookFailure } from '../../domain/failure-types';
 import { durationMs } from '../../domain/rollout/duration';
 import { resolveHookAction } from '../../domain/rollout/hook-resolution';
 import type { CommandCall, HookAction, HttpCall } from '../../domain/rollout/hook-schema';
@@ -27,14 +28,6 @@ export interface CohortHookOutcome {
   direction: 'do' | 'undo';
   detail: string;
 }
-
-/** Failure types of cohort hooks; the workflow tells them apart. */
-export const CohortHookFailure = {
-  failed: 'CohortHookFailed',
-  rejected: 'CohortHookRejected',
-  notFound: 'CohortHookCommandNotFound',
-  unknown: 'CohortHookUnknown',
-} as const;
 
 export interface CohortActivityDeps {
   resolveSecret?: (ref: SecretRef) => Promise<string>;

@@ -1,35 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { grpc } from 'google-gax';
+import { TrafficFailure } from '../../domain/failure-types';
 
-/** Failure types of the traffic adapter; retry policies and the CLI tell them apart by these. */
-export const TrafficFailure = {
-  /** UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL: retrying can fix it. */
-  unavailable: 'CloudRunUnavailable',
-  /** ABORTED: the etag read is stale (someone else changed the service); re-read and retry. */
-  conflict: 'CloudRunConflict',
-  invalidArgument: 'CloudRunInvalidArgument',
-  notFound: 'CloudRunNotFound',
-  permissionDenied: 'CloudRunPermissionDenied',
-  failedPrecondition: 'CloudRunFailedPrecondition',
-  /** The long-running operation finished with an error. */
-  operationFailed: 'CloudRunOperationFailed',
-  /** Traffic is not what the plan started from: someone else changed it since. */
-  trafficChanged: 'TrafficChangedConcurrently',
-  /** The API returned something this tool cannot represent faithfully. */
-  unexpectedResponse: 'CloudRunUnexpectedResponse',
-  configInvalid: 'CloudRunConfigInvalid',
-} as const;
-
-/** Types no retry can fix; workflows list them in `nonRetryableErrorTypes` as a second guard. */
-export const NON_RETRYABLE_TRAFFIC_FAILURES: string[] = [
-  TrafficFailure.invalidArgument,
-  TrafficFailure.notFound,
-  TrafficFailure.permissionDenied,
-  TrafficFailure.failedPrecondition,
-  TrafficFailure.trafficChanged,
-  TrafficFailure.unexpectedResponse,
-  TrafficFailure.configInvalid,
-];
+// The failure types live in a pure module, so workflows name the same list in their retry policies.
+export { NON_RETRYABLE_TRAFFIC_FAILURES, TrafficFailure } from '../../domain/failure-types';
 
 const RETRYABLE = new Set<number>([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.RESOURCE_EXHAUSTED, grpc.status.INTERNAL, grpc.status.UNKNOWN, grpc.status.CANCELLED]);
 

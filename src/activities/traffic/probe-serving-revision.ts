@@ -1,6 +1,7 @@
 import { activityInfo, heartbeat, sleep } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { allocationsEqual, describeAllocation, type TrafficAllocation } from '../../domain/traffic/allocation';
+import { ProbeFailure } from '../../domain/failure-types';
 import type { CloudRunTarget } from '../../domain/traffic/cloud-run-target';
 import {
   effectiveIdentity,
@@ -130,7 +131,7 @@ async function probeStreak(
       const from = target.expected ? ` from ${[...target.expected].join(' or ')}` : '';
       throw ApplicationFailure.nonRetryable(
         `service ${req.service}: ${target.url} never gave ${req.consecutive} consecutive healthy answers${from} before the deadline (${p.answers} answers; ${last})`,
-        'ServingRevisionNotSeen',
+        ProbeFailure.revisionNotSeen,
       );
     }
     // Context sleep rejects when the activity is cancelled (the workflow gave up on this probe).
@@ -148,7 +149,7 @@ async function waitUntilInForce(req: ServingProbeRequest, port: TrafficPort, all
     if (readAtMs + req.intervalMs > req.deadlineMs) {
       throw ApplicationFailure.nonRetryable(
         `service ${req.service}: the Cloud Run API never reported ${describeAllocation(allocation)} in force before the deadline (now ${describeAllocation(s.traffic)}, reconciling: ${s.reconciling}, ${s.readyDetail})`,
-        'ServingRevisionNotSeen',
+        ProbeFailure.revisionNotSeen,
       );
     }
     heartbeatIfActivity({ waitingForApi: true });
