@@ -3,8 +3,9 @@ import type { RollbackConfig } from '../domain/config/schema';
 import type { TrafficAllocation } from '../domain/traffic/allocation';
 import type { CloudRunTarget } from '../domain/traffic/cloud-run-target';
 import type { ChangeConfirmation } from '../domain/traffic/production-guard';
-import type { ProbeConfig } from '../domain/traffic/rollback-plan';
+import type { ProbeConfig, ServiceRollbackPlan } from '../domain/traffic/rollback-plan';
 import type { RtoMeasurement } from '../domain/traffic/rto-measurement';
+import type { StuckAlarm } from '../domain/traffic/stuck-alarm';
 import { trafficLockWorkflowId } from './traffic-lock';
 
 export const ROLLBACK_WORKFLOW = 'rollbackDrill';
@@ -30,6 +31,8 @@ export interface RollbackDrillRequest {
   confirmation?: ChangeConfirmation;
   /** Continue as a new run once history has this many events (or when Temporal suggests it). Default 2000. */
   continueAsNewAfterEvents?: number;
+  /** Set by continue-as-new while the restore keeps failing: what the next run must finish. */
+  carried?: RollbackCarried;
 }
 
 export interface RollbackDrillInput {
@@ -49,6 +52,8 @@ export interface RollbackDrillInput {
   confirmation?: ChangeConfirmation;
   /** productionGuard.approvers of the environment. */
   approvers: string[];
+  /** The environment's notification target (rollout.notify): told when a restore keeps failing. */
+  notify?: { target: string };
 }
 
 export interface RollbackServiceResult extends Partial<RtoMeasurement> {
@@ -110,6 +115,38 @@ export interface RollbackDrillResult {
   /** Apply only: the workflow time at which the first traffic change was scheduled (RTO starts here). */
   shiftStartedAt?: string;
   finishedAt: string;
+}
+
+/** What every result of one drill shares, from its first run to its last. */
+export type RollbackResultBase = Pick<RollbackDrillResult, 'workflowId' | 'environment' | 'group' | 'project' | 'region' | 'mode' | 'rtoTargetSeconds' | 'guard' | 'startedAt'>;
+
+/**
+ * What a run hands to the next when its history grows long while the restore keeps failing
+ * (continue-as-new): the exact original allocation of every service, which restores are still
+ * owed, how often they failed, and what the drill measured before. The Workflow ID, and with it
+ * the group's traffic lock, stays held from run to run until traffic is back.
+ */
+export interface RollbackCarried {
+  /** `restore`: the drill's own restore after the measured rollback; `compensate`: after a failure or a cancellation. */
+  purpose: 'restore' | 'compensate';
+  /** Runs so far, the one that hands over included. */
+  runs: number;
+  plans: ServiceRollbackPlan[];
+  /** Services whose restore has not succeeded yet. */
+  pending: string[];
+  /** Failed attempts per service so far: the backoff goes on from there. */
+  attempts: Record<string, number>;
+  restoreFailures: number;
+  alarm: StuckAlarm;
+  /** Notifications sent so far: their idempotency keys' sequence. */
+  notifications: number;
+  base: RollbackResultBase;
+  services: RollbackServiceResult[];
+  shiftStartedAtMs: number;
+  rtoSeconds?: number;
+  restoreStartedAtMs?: number;
+  /** compensate: why the drill failed, and, when it was cancelled, who asked. */
+  failure?: { message: string; cancelled: boolean; cancelledBy?: string };
 }
 
 export type RollbackPhase = 'resolving' | 'planned' | 'shifting' | 'verifying' | 'holding' | 'restoring' | 'compensating' | 'done';
