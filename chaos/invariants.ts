@@ -5,7 +5,7 @@ import { trafficLockWorkflowId } from '../src/shared/traffic-lock';
 import { readTraffic, type ChaosContext } from './context';
 import type { ChaosWorkflow, StartedTrial } from './workflows';
 
-export const INVARIANTS = ['traffic', 'single-apply', 'flags', 'outcome', 'lock', 'secrets'] as const;
+export const INVARIANTS = ['traffic', 'single-apply', 'flags', 'lock', 'outcome', 'audit', 'secrets'] as const;
 export type Invariant = (typeof INVARIANTS)[number];
 
 /** Per invariant, what was wrong (empty: held). */
@@ -38,7 +38,7 @@ function historyText(value: unknown, out: string[] = []): string[] {
 
 /** Checks a closed trial from outside the product: Cloud Run's API, the emulator's log, the flag service, Temporal. */
 export async function checkInvariants(ctx: ChaosContext, wf: ChaosWorkflow, trial: StartedTrial, window: TrialWindow): Promise<Verdicts> {
-  const v: Verdicts = { traffic: [], 'single-apply': [], flags: [], outcome: [], lock: [], secrets: [] };
+  const v: Verdicts = { traffic: [], 'single-apply': [], flags: [], lock: [], outcome: [], audit: [], secrets: [] };
 
   for (const service of wf.services) {
     const got = await readTraffic(ctx, service);
@@ -63,6 +63,7 @@ export async function checkInvariants(ctx: ChaosContext, wf: ChaosWorkflow, tria
   const described = await trial.handle.describe();
   if (!wf.closesAs.includes(described.status.name)) v.outcome.push(`closed ${described.status.name}, expected ${wf.closesAs.join(' or ')}`);
   v.outcome.push(...(await trial.checkOutcome().catch((err: Error) => [`no result: ${err.message}`])));
+  v.audit.push(...(await trial.checkAudit().catch((err: Error) => [`no result: ${err.message}`])));
 
   const lockId = trafficLockWorkflowId(wf.environment, wf.group);
   const lock = await ctx.temporal.workflow.getHandle(lockId).describe();

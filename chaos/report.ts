@@ -24,7 +24,7 @@ export function tabulate(records: TrialRecord[]): TableRow[] {
   return [...rows.values()];
 }
 
-const KIND_LABEL: Record<FaultKind, string> = { none: 'undisturbed', worker: 'worker SIGKILL', server: 'server + worker SIGKILL' };
+const KIND_LABEL: Record<FaultKind, string> = { none: 'undisturbed', worker: 'worker SIGKILL', server: 'server SIGKILL', both: 'server + worker SIGKILL' };
 
 /** The table as Markdown (the README quotes it): one row per workflow and fault, trials passed per invariant. */
 export function markdownTable(rows: TableRow[]): string {

@@ -1,35 +1,35 @@
-// `npm run chaos [-- --trials N] [-- --seed S] [-- --only NAME] [-- --out FILE]`: each traffic-changing
-// workflow runs once undisturbed, then N times with SIGKILLs at uniformly random instants of the run
-// (even trials: the worker; odd trials: the Temporal dev server, whose history is in a SQLite file, and
-// the worker), each process restarted after a random delay. After every trial the invariants are
+// `npm run chaos [-- --trials N] [-- --server-trials M] [-- --seed S] [-- --only NAME] [-- --parallel P] [-- --out FILE]`:
+// each traffic-changing workflow runs once undisturbed, then N times (default 20) with a SIGKILL of
+// the worker at a uniformly random instant of the run, then M times (default 6) with a SIGKILL of
+// the Temporal dev server (history in a SQLite file; every other one also kills the worker at its
+// own instant), each process restarted after a random delay. After every trial the invariants are
 // checked from outside the product; a table goes to stdout, every trial to chaos/results.json, and
-// the exit code is 1 on any violation. `--replay SEED --kind worker|server --only NAME` runs one trial.
+// the exit code is 1 on any violation. Trials run in parallel lanes (a workflow's `lanes`, up to
+// --parallel at once, default 12), each lane on its own sandbox, dev server and worker, so one lane's
+// kills never touch another's runs.
+// `--replay SEED --kind worker|server|both --only NAME` runs one trial again.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ServicesClient } from '@google-cloud/run';
-import { stringify } from 'yaml';
-import { cloudRunClientOptions } from '../src/activities/traffic/cloud-run-clients';
-import { DrillClient } from '../src/client';
-import { readConfigFile } from '../src/config-file';
-import { connectClient, resolveTemporalTarget } from '../src/temporal/connection';
-import { SANDBOX_ROLLOUT_ENVIRONMENT } from '../src/sandbox/rollout';
-import { SANDBOX_ENVIRONMENT, startSandbox } from '../src/sandbox/sandbox';
 import { machine } from '../bench/harness';
-import { freePort } from '../test/support/ports';
-import type { ChaosContext } from './context';
 import { INVARIANTS } from './invariants';
-import { ChaosProcesses } from './processes';
-import { Prng } from './prng';
+import { log, runLane, violationCount } from './lane';
 import { markdownTable, tabulate } from './report';
-import { runTrial, type FaultKind, type TrialRecord } from './trial';
-import { CHAOS_WORKFLOWS } from './workflows';
+import { FAULT_KINDS, type FaultKind, type TrialRecord } from './trial';
+import { CHAOS_WORKFLOWS, type ChaosWorkflow } from './workflows';
 
 interface Options {
   trials: number;
+  serverTrials: number;
   seed: number;
   only?: string;
+  parallel: number;
   out: string;
+  /** Internal: the folder a lane started by this command writes its logs to. */
+  dir?: string;
+  /** Internal: the lane runs every `of`-th trial from `index`. */
+  part?: { index: number; of: number };
   replay?: { seed: number; kind: FaultKind };
 }
 
@@ -41,86 +41,96 @@ function parseArgs(argv: string[]): Options {
     if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
     return v;
   };
-  const int = (name: string, fallback: number): number => {
+  const int = (name: string, fallback: number, min = 0): number => {
     const v = value(name);
     if (v === undefined) return fallback;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number (got ${v})`);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number of at least ${min} (got ${v})`);
     return n;
   };
-  const known = new Set(['--trials', '--seed', '--only', '--out', '--replay', '--kind']);
-  for (const a of argv) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a}; known: ${[...known].join(', ')}`);
+  const internal = ['--dir', '--part'];
+  const known = new Set(['--trials', '--server-trials', '--seed', '--only', '--parallel', '--out', '--replay', '--kind', ...internal]);
+  for (const a of argv) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a}; known: ${[...known].filter((k) => !internal.includes(k)).join(', ')}`);
   const only = value('--only');
   if (only && !CHAOS_WORKFLOWS.some((w) => w.name === only)) throw new Error(`--only: no workflow named ${only}; known: ${CHAOS_WORKFLOWS.map((w) => w.name).join(', ')}`);
   const kind = value('--kind') ?? 'worker';
-  if (!['none', 'worker', 'server'].includes(kind)) throw new Error(`--kind must be none, worker or server (got ${kind})`);
+  if (!FAULT_KINDS.includes(kind as FaultKind)) throw new Error(`--kind must be one of ${FAULT_KINDS.join(', ')} (got ${kind})`);
   const replay = value('--replay');
+  if (replay !== undefined && !only) throw new Error('--replay needs --only NAME: the workflow of the trial to run again');
+  const dir = value('--dir');
+  const part = /^(\d+)\/(\d+)$/.exec(value('--part') ?? '');
   return {
     trials: int('--trials', 20),
+    serverTrials: int('--server-trials', 6),
     seed: int('--seed', Math.floor(Math.random() * 2 ** 31)),
     ...(only ? { only } : {}),
+    parallel: int('--parallel', 12, 1),
     out: path.resolve(value('--out') ?? path.join(__dirname, 'results.json')),
+    ...(dir ? { dir } : {}),
+    ...(part ? { part: { index: Number(part[1]), of: Number(part[2]) } } : {}),
     ...(replay !== undefined ? { replay: { seed: int('--replay', 0), kind: kind as FaultKind } } : {}),
   };
 }
 
-const log = (msg: string): void => void process.stderr.write(`[chaos] ${msg}\n`);
+interface Results {
+  trials: TrialRecord[];
+}
 
-function violationCount(r: TrialRecord): number {
-  return INVARIANTS.reduce((n, i) => n + r.violations[i].length, 0);
+interface Lane {
+  wf: ChaosWorkflow;
+  part: { index: number; of: number };
+}
+
+/** Each workflow's trials over its lanes (never more lanes than trials). */
+function lanesOf(workflows: ChaosWorkflow[], opts: Options): Lane[] {
+  const total = opts.replay ? 1 : opts.trials + opts.serverTrials;
+  return workflows.flatMap((wf) => {
+    const of = Math.max(1, Math.min(wf.lanes, total));
+    return Array.from({ length: of }, (_, index) => ({ wf, part: { index, of } }));
+  });
+}
+
+/** One lane as a child process (its own sandbox, dev server and worker); its trials from the file it writes. */
+async function laneProcess(opts: Options, { wf, part }: Lane, dir: string): Promise<TrialRecord[]> {
+  const laneDir = path.join(dir, `${wf.name}-${part.index + 1}`);
+  fs.mkdirSync(laneDir, { recursive: true });
+  const out = path.join(laneDir, 'results.json');
+  const args = ['--only', wf.name, '--trials', String(opts.trials), '--server-trials', String(opts.serverTrials), '--seed', String(opts.seed), '--parallel', '1', '--out', out, '--dir', laneDir, '--part', `${part.index}/${part.of}`];
+  if (opts.replay) args.push('--replay', String(opts.replay.seed), '--kind', opts.replay.kind);
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', __filename, ...args], { stdio: ['ignore', fs.openSync(path.join(laneDir, 'table.md'), 'w'), 'inherit'] });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (!fs.existsSync(out)) throw new Error(`the ${wf.name} lane exited with ${code} without results; its logs are in ${laneDir}`);
+  return (JSON.parse(fs.readFileSync(out, 'utf8')) as Results).trials;
+}
+
+/** Runs `fn` over `items`, at most `limit` at once, keeping their order in the result. */
+async function pooled<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const workflows = CHAOS_WORKFLOWS.filter((w) => !opts.only || w.name === opts.only);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drillctl-chaos-'));
+  const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'drillctl-chaos-'));
   const started = Date.now();
-  log(`seed ${opts.seed}, ${opts.trials} trials per workflow; logs in ${dir}`);
+  const lanes = opts.parallel > 1 && !opts.part ? lanesOf(workflows, opts) : [];
+  log(`seed ${opts.seed}, ${opts.trials} worker and ${opts.serverTrials} server trials per workflow, ${Math.max(1, lanes.length)} lanes; logs in ${dir}`);
 
-  const sandbox = await startSandbox({ dataDir: path.join(dir, 'sandbox') });
-  // Traffic settles and probes answer at test pace, not the demo's, so a trial takes seconds.
-  sandbox.cloudRun.setPropagationDelay(100);
-  for (const env of [SANDBOX_ENVIRONMENT, SANDBOX_ROLLOUT_ENVIRONMENT]) {
-    const e = sandbox.config.environments[env]!;
-    e.rollback = { ...e.rollback, probeIntervalMs: 100 };
-  }
-  fs.writeFileSync(sandbox.configPath, stringify(sandbox.config));
-  const config = readConfigFile(sandbox.configPath);
-
-  const procs = new ChaosProcesses(dir, await freePort(), sandbox.configPath);
-  const records: TrialRecord[] = [];
-  let ctx: ChaosContext | undefined;
-  try {
-    await procs.startServer();
-    await procs.startWorker();
-    const target = resolveTemporalTarget({ address: procs.address, namespace: 'default' });
-    const temporal = await connectClient(target);
-    const { project, region, grpcAddress } = sandbox.cloudRun;
-    ctx = { sandbox, config, temporal, drill: new DrillClient(temporal, target, config), cloudRun: new ServicesClient(cloudRunClientOptions({ project, region, apiEndpoint: grpcAddress, sandbox: true })) };
-    const rng = new Prng(opts.seed);
-    for (const wf of workflows) {
-      const baseline = await runTrial(ctx, procs, wf, 'none', 0, opts.seed, 0);
-      records.push(baseline);
-      log(`${wf.name}: undisturbed run ${(baseline.durationMs / 1000).toFixed(1)} s, ${violationCount(baseline)} violations`);
-      const trials: { kind: FaultKind; seed: number }[] = opts.replay
-        ? [opts.replay]
-        : Array.from({ length: opts.trials }, (_, i) => ({ kind: i % 2 === 0 ? 'worker' : 'server', seed: rng.nextSeed() }));
-      // Kill instants are drawn over the shortest run seen: the first run is slowed by cold starts.
-      let spanMs = baseline.durationMs;
-      for (const [i, t] of trials.entries()) {
-        const r = await runTrial(ctx, procs, wf, t.kind, i + 1, t.seed, spanMs, baseline.updatesApplied);
-        records.push(r);
-        spanMs = Math.min(spanMs, r.durationMs);
-        const kills = r.faults.map((f) => `${f.process} at ${(f.atMs / 1000).toFixed(1)} s${f.runWasOpen ? '' : ' (after close)'}`).join(', ');
-        log(`${wf.name} #${i + 1} ${t.kind} (seed ${t.seed}): ${kills}; ${(r.durationMs / 1000).toFixed(1)} s, ${violationCount(r)} violations`);
-      }
-    }
-  } finally {
-    await ctx?.cloudRun.close().catch(() => undefined);
-    await ctx?.temporal.connection.close().catch(() => undefined);
-    await procs.stop();
-    await sandbox.stop();
-  }
+  const records =
+    lanes.length > 1
+      ? (await pooled(lanes, opts.parallel, (lane) => laneProcess(opts, lane, dir))).flat()
+      : await runLane({ workflows, trials: opts.trials, serverTrials: opts.serverTrials, seed: opts.seed, replay: opts.replay, dir, part: opts.part });
+  // Lanes of one workflow interleave its trials; the table and the file list them in order.
+  records.sort((a, b) => workflows.findIndex((w) => w.name === a.workflow) - workflows.findIndex((w) => w.name === b.workflow) || a.index - b.index);
 
   const rows = tabulate(records);
   console.log(markdownTable(rows));
@@ -129,10 +139,20 @@ async function main(): Promise<void> {
     console.log(`\nFAILED ${r.workflow} #${r.index} (${r.kind}), seed ${r.seed}: replay with npm run chaos -- --only ${r.workflow} --replay ${r.seed} --kind ${r.kind}`);
     for (const i of INVARIANTS) for (const v of r.violations[i]) console.log(`  ${i}: ${v}`);
   }
-  const out = { date: new Date().toISOString(), seed: opts.seed, trialsPerWorkflow: opts.trials, durationSeconds: Math.round((Date.now() - started) / 1000), machine: machine(), table: rows, trials: records };
+  const out = {
+    date: new Date().toISOString(),
+    seed: opts.seed,
+    trialsPerWorkflow: opts.trials,
+    serverTrialsPerWorkflow: opts.serverTrials,
+    lanes: Math.max(1, lanes.length),
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    machine: machine(),
+    table: rows,
+    trials: records,
+  };
   fs.writeFileSync(opts.out, JSON.stringify(out, null, 2) + '\n');
   console.log(`\n${records.length} runs in ${out.durationSeconds} s, ${failing.length} with violations; written to ${path.relative(process.cwd(), opts.out)}`);
-  if (failing.length === 0) fs.rmSync(dir, { recursive: true, force: true });
+  if (failing.length === 0 && !opts.dir) fs.rmSync(dir, { recursive: true, force: true });
   process.exitCode = failing.length > 0 ? 1 : 0;
 }
 

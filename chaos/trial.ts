@@ -5,8 +5,12 @@ import type { ChaosProcesses } from './processes';
 import { Prng } from './prng';
 import type { ChaosWorkflow } from './workflows';
 
-/** `none`: an undisturbed run; `worker`: the worker is SIGKILLed; `server`: the Temporal dev server and the worker are. */
-export type FaultKind = 'none' | 'worker' | 'server';
+/**
+ * `none`: an undisturbed run; `worker`: the worker is SIGKILLed; `server`: the Temporal dev server is
+ * (the worker rides it out or exits and is restarted); `both`: each of them, at independent instants.
+ */
+export type FaultKind = 'none' | 'worker' | 'server' | 'both';
+export const FAULT_KINDS: FaultKind[] = ['none', 'worker', 'server', 'both'];
 
 export interface TrialRecord {
   workflow: string;
@@ -72,23 +76,37 @@ async function restartServer(procs: ChaosProcesses): Promise<void> {
 export async function runTrial(ctx: ChaosContext, procs: ChaosProcesses, wf: ChaosWorkflow, kind: FaultKind, index: number, seed: number, spanMs: number, baselineUpdates?: Record<string, number>): Promise<TrialRecord> {
   const rng = new Prng(seed);
   const plan: { process: 'worker' | 'server'; atMs: number; downMs: number }[] = [];
-  if (kind !== 'none') plan.push({ process: 'worker', atMs: rng.between(0, spanMs), downMs: rng.between(0, 3000) });
-  if (kind === 'server') plan.push({ process: 'server', atMs: rng.between(0, spanMs), downMs: rng.between(0, 3000) });
+  if (kind === 'worker' || kind === 'both') plan.push({ process: 'worker', atMs: rng.between(0, spanMs), downMs: rng.between(0, 3000) });
+  if (kind === 'server' || kind === 'both') plan.push({ process: 'server', atMs: rng.between(0, spanMs), downMs: rng.between(0, 3000) });
   if (!procs.workerAlive()) await restartWorker(procs);
 
   const trial = await wf.start(ctx, `t${seed.toString(36)}`);
   let closed = false;
   const driving = trial.drive(() => closed);
   const faults: TrialRecord['faults'] = [];
+  // A worker that loses its server for long enough exits on its own; like a supervisor, bring it back.
+  // Kills and restarts of the worker take turns, so there is never more than one.
+  let workerTurn: Promise<void> = Promise.resolve();
+  const withWorker = (fn: () => Promise<void>): Promise<void> => (workerTurn = workerTurn.then(fn, fn));
+  const supervising = (async () => {
+    while (!closed) {
+      await withWorker(async () => {
+        if (!closed && !procs.workerAlive()) await restartWorker(procs);
+      }).catch(() => undefined);
+      await sleep(500);
+    }
+  })();
   const injecting = Promise.all(
     plan.map(async (f) => {
       await sleep(f.atMs);
       const runWasOpen = await isOpen(trial.handle);
       faults.push({ ...f, runWasOpen });
       if (f.process === 'worker') {
-        await procs.killWorker('SIGKILL');
-        await sleep(f.downMs);
-        await restartWorker(procs);
+        await withWorker(async () => {
+          await procs.killWorker('SIGKILL');
+          await sleep(f.downMs);
+          await restartWorker(procs);
+        });
       } else {
         await procs.killServer();
         await sleep(f.downMs);
@@ -96,10 +114,9 @@ export async function runTrial(ctx: ChaosContext, procs: ChaosProcesses, wf: Cha
       }
     }),
   );
-  // A worker that lost its server for good exits; the run still needs one.
   const closedInTime = await Promise.all([injecting, waitClosed(trial.handle)]).then(([, ok]) => ok);
   closed = true;
-  await driving;
+  await Promise.all([driving, supervising]);
   if (!procs.workerAlive()) await restartWorker(procs);
   // The run's own span on Temporal's clock: kill instants of later trials are drawn over it.
   const described = await trial.handle.describe().catch(() => undefined);

@@ -15,6 +15,7 @@ import {
   ROLLOUT_WORKFLOW,
   rolloutStatusQuery,
   setBakeUpdate,
+  overrideWindowUpdate,
   skipBakeUpdate,
   type AbortRequest,
   type ApprovalRequest,
@@ -23,12 +24,13 @@ import {
   type RolloutResult,
   type RolloutStatus,
   type SetBakeRequest,
+  type WindowOverrideRequest,
   type SkipBakeRequest,
 } from './shared/rollout';
 import { finishedRollout } from './shared/rollout';
 
 export { finishedRollout };
-import type { ApprovalRecord, TimelineEntry } from './domain/rollout/records';
+import type { ApprovalRecord, TimelineEntry, WindowOverrideRecord } from './domain/rollout/records';
 import type { AttestationRequest } from './domain/attestation';
 import type { ScheduleKind } from './shared/schedule-kinds';
 import { startUnderTrafficLock, trafficLockWorkflowId } from './shared/traffic-lock';
@@ -371,6 +373,10 @@ export class RolloutControls {
   }
   setBake(request: SetBakeRequest): Promise<TimelineEntry> {
     return this.handle.executeUpdate(setBakeUpdate, { args: [request] });
+  }
+  /** Lets the current step's traffic changes start although a change window is closed; the request must be signed. */
+  overrideWindow(request: WindowOverrideRequest): Promise<WindowOverrideRecord> {
+    return this.handle.executeUpdate(overrideWindowUpdate, { args: [request] });
   }
 }
 

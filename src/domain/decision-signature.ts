@@ -2,12 +2,12 @@ import { canonicalJson } from './reproject/canonical-json';
 
 /**
  * Signed decisions: what a person signs with their SSH key to approve, reject, abort, pause, resume,
- * skip or change a bake, or attest, and how the result is named in the audit trail. Pure: the
+ * skip or change a bake, override a change window, or attest, and how the result is named in the audit trail. Pure: the
  * workflow builds the payload from its own state, the CLI from the status query and its flags, and
  * the worker verifies the signature over the same canonical text (src/signing, an activity).
  */
 
-export type DecisionKind = 'approve' | 'reject' | 'abort' | 'pause' | 'resume' | 'skip-bake' | 'set-bake' | 'attest';
+export type DecisionKind = 'approve' | 'reject' | 'abort' | 'pause' | 'resume' | 'skip-bake' | 'set-bake' | 'attest' | 'override-window';
 
 /** The namespace passed to `ssh-keygen -Y sign -n`: a signature made for git or a file is not one for drillctl. */
 export const DECISION_NAMESPACE = 'drillctl';

@@ -5,7 +5,8 @@ export type RevisionKind = 'backend' | 'dashboard';
 
 /** What a revision does instead of answering normally. */
 export type RevisionFault =
-  | { kind: 'http-error'; status: number }
+  /** `share` (0..1, default 1) of requests fail, spread evenly: 0.25 is exactly every fourth. */
+  | { kind: 'http-error'; status: number; share?: number }
   | { kind: 'wrong-body' }
   | { kind: 'empty-version' }
   | { kind: 'slow'; delayMs: number };
@@ -41,10 +42,17 @@ export interface RevisionServerOptions {
  */
 export async function startRevisionServer(opts: RevisionServerOptions): Promise<RevisionServer> {
   let fault: RevisionFault | null = null;
+  let served = 0;
+  /** Whether this request is one of the failing share (every request, without a share). */
+  const failsNow = (share: number | undefined): boolean => {
+    served++;
+    if (share === undefined || share >= 1) return true;
+    return Math.floor(served * share) > Math.floor((served - 1) * share);
+  };
   const server = http.createServer((req, res) => {
     const answer = (): void => {
       if (opts.identityHeader) res.setHeader(opts.identityHeader, opts.revision);
-      if (fault?.kind === 'http-error') {
+      if (fault?.kind === 'http-error' && failsNow(fault.share)) {
         res.writeHead(fault.status, { 'content-type': 'text/plain' }).end(`injected failure on ${opts.revision}\n`);
         return;
       }
@@ -77,6 +85,7 @@ export async function startRevisionServer(opts: RevisionServerOptions): Promise<
     port,
     setFault(f) {
       fault = f;
+      served = 0;
     },
     async stop() {
       server.closeAllConnections();

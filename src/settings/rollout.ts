@@ -6,7 +6,7 @@ import { BACKUP_RESTORE_WORKFLOW, type BackupRestoreRequest } from '../shared/ba
 import { HEALTH_WORKFLOW } from '../shared/health';
 import { REPLAY_WORKFLOW } from '../shared/replay';
 import { ROLLBACK_WORKFLOW, type RollbackDrillRequest } from '../shared/rollback';
-import type { GateLaunch, RolloutInput, RolloutRequest } from '../shared/rollout';
+import type { GateLaunch, GateLaunches, RolloutInput, RolloutRequest } from '../shared/rollout';
 import { backupRestoreSettings, healthDrillSettings, replayDrillSettings, rollbackDrillSettings } from './drills';
 import { environmentOf, sectionOf } from './environment';
 import { SettingsError, SettingsFailureType } from './errors';
@@ -52,8 +52,8 @@ export function rolloutSettings(config: Config, request: RolloutRequest): Rollou
   const approvers = e.env.productionGuard?.approvers ?? [];
   const refused = productionGuardProblem({ environment: e.name, production: e.env.production, changesTraffic: true, confirmation: request.confirmation, requestedBy: request.initiator, approvers });
   if (refused) throw new SettingsError(SettingsFailureType.productionGuard, `rollout refused: ${refused}`, 'nothing was started');
-  const gates: Partial<Record<RolloutGate, GateLaunch>> = {};
-  for (const gate of new Set(plan.steps.flatMap((s) => s.gates))) gates[gate] = gateLaunch(config, gate, request);
+  const gates: GateLaunches = {};
+  for (const gate of new Set(plan.steps.flatMap((s) => s.gates))) Object.assign(gates, { [gate]: gateLaunch(config, gate, request) });
   const services = e.env.serviceGroups[request.group]!.services;
   const target = plan.notify?.target ?? e.env.rollout.notify;
   return {

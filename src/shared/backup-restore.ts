@@ -14,6 +14,7 @@ export const BackupFailureType = {
   importFailed: 'ConvexImportFailed',
   noResult: 'ConvexCliNoResult',
   cliFailed: 'ConvexCliFailed',
+  cliTimedOut: 'ConvexCliTimedOut',
   snapshotInvalid: 'SnapshotInvalid',
   snapshotExists: 'SnapshotExists',
   snapshotMissing: 'SnapshotMissing',

@@ -2,31 +2,46 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RollbackConfig } from '../domain/config/schema';
 import type { DecisionChallenge } from '../domain/decision-signature';
-import type { AbortRequest, ApprovalRequest, PauseRequest, SetBakeRequest, SkipBakeRequest } from '../domain/rollout/controls';
+import type { AbortRequest, ApprovalRequest, PauseRequest, SetBakeRequest, SkipBakeRequest, WindowOverrideRequest } from '../domain/rollout/controls';
 import type { RolloutGate, RolloutPlan } from '../domain/rollout/plan-schema';
-import type { AppliedHook, ApprovalRecord, CheckState, GateRecord, RolloutPhase, RolloutService, TimelineEntry } from '../domain/rollout/records';
+import type { AppliedHook, ApprovalRecord, ChangeWindowWait, CheckState, GateRecord, RolloutPhase, RolloutService, TimelineEntry, WindowOverrideRecord } from '../domain/rollout/records';
 import type { TrafficAllocation } from '../domain/traffic/allocation';
 import type { CloudRunTarget } from '../domain/traffic/cloud-run-target';
 import type { ChangeConfirmation } from '../domain/traffic/production-guard';
 import type { ProbeConfig } from '../domain/traffic/rollback-plan';
+import { BACKUP_RESTORE_WORKFLOW, type BackupRestoreRequest } from './backup-restore';
+import { HEALTH_WORKFLOW, type HealthDrillRequest } from './health';
+import { REPLAY_WORKFLOW, type ReplayDrillRequest } from './replay';
+import { ROLLBACK_WORKFLOW, type RollbackDrillRequest } from './rollback';
 
-export type { AbortRequest, ApprovalRequest, PauseRequest, SetBakeRequest, SkipBakeRequest };
+export type { AbortRequest, ApprovalRequest, PauseRequest, SetBakeRequest, SkipBakeRequest, WindowOverrideRequest };
 
 export const ROLLOUT_WORKFLOW = 'stagedRollout';
 
 /** The drill workflow each gate runs as a child. */
-export const ROLLOUT_GATE_WORKFLOWS: Record<RolloutGate, string> = {
-  health: 'healthDrill',
-  'backup-restore': 'backupRestoreDrill',
-  replay: 'replayDrill',
-  rollback: 'rollbackDrill',
-};
+export const ROLLOUT_GATE_WORKFLOWS = {
+  health: HEALTH_WORKFLOW,
+  'backup-restore': BACKUP_RESTORE_WORKFLOW,
+  replay: REPLAY_WORKFLOW,
+  rollback: ROLLBACK_WORKFLOW,
+} as const satisfies Record<RolloutGate, string>;
 
-/** A child drill: its request (before the worker owned its config: its resolved input). */
-export interface GateLaunch {
-  workflowType: string;
-  input: unknown;
+/** The request each gate's child drill takes, by gate kind. */
+export interface GateRequests {
+  health: HealthDrillRequest;
+  'backup-restore': BackupRestoreRequest;
+  replay: ReplayDrillRequest;
+  rollback: RollbackDrillRequest;
 }
+
+/**
+ * A child drill, keyed by gate kind: its workflow and its request (before the worker owned its
+ * config, its resolved input, which holds the request's fields too).
+ */
+export type GateLaunch<G extends RolloutGate = RolloutGate> = { [K in G]: { workflowType: (typeof ROLLOUT_GATE_WORKFLOWS)[K]; input: GateRequests[K] } }[G];
+
+/** The launch of every gate a plan uses. */
+export type GateLaunches = { [K in RolloutGate]?: GateLaunch<K> };
 
 export interface RolloutServiceInput {
   role: string;
@@ -63,9 +78,9 @@ export interface RolloutInput {
   /** Probe cadence and timeouts of traffic changes (the environment's rollback section). */
   traffic: Pick<RollbackConfig, 'probeIntervalMs' | 'consecutiveHealthy' | 'switchTimeoutSeconds'>;
   /** Pre-flight health (the health drill); absent only when the environment has no health section. */
-  preflightHealth?: GateLaunch;
+  preflightHealth?: GateLaunch<'health'>;
   /** Inputs of the gates the plan uses; the rollback gate's targets are set to the stable revisions at run time. */
-  gates: Partial<Record<RolloutGate, GateLaunch>>;
+  gates: GateLaunches;
   /** Link to this rollout in the Web UI, for notifications. */
   webUiUrl?: string;
   /** Continue as a new run once history has this many events (or when Temporal suggests it). Default 2000. */
@@ -141,6 +156,10 @@ export interface RolloutState {
   runs: number;
   /** The nonce the next signed decision must cover; replaced after each applied decision. */
   decisionNonce?: string;
+  /** Set while the next traffic change waits for a change window to open or a freeze to end. */
+  changeWindow?: ChangeWindowWait;
+  /** Signed overrides of change windows (absent on runs from before change windows). */
+  windowOverrides?: WindowOverrideRecord[];
 }
 
 export type RolloutStatus = RolloutState & {
@@ -172,6 +191,7 @@ export const resumeUpdate = defineUpdate<TimelineEntry, [PauseRequest]>('resume'
 export const abortUpdate = defineUpdate<TimelineEntry, [AbortRequest]>('abort');
 export const skipBakeUpdate = defineUpdate<TimelineEntry, [SkipBakeRequest]>('skipBake');
 export const setBakeUpdate = defineUpdate<TimelineEntry, [SetBakeRequest]>('setBake');
+export const overrideWindowUpdate = defineUpdate<WindowOverrideRecord, [WindowOverrideRequest]>('overrideWindow');
 
 // The same controls as signals, for people acting from the Web UI (which sends signals). They go
 // through the same checks; a refused signal changes nothing and is recorded in the timeline.
@@ -182,6 +202,7 @@ export const resumeSignal = defineSignal<[PauseRequest]>('resumeSignal');
 export const abortSignal = defineSignal<[AbortRequest]>('abortSignal');
 export const skipBakeSignal = defineSignal<[SkipBakeRequest]>('skipBakeSignal');
 export const setBakeSignal = defineSignal<[SetBakeRequest]>('setBakeSignal');
+export const overrideWindowSignal = defineSignal<[WindowOverrideRequest]>('overrideWindowSignal');
 
 export const rolloutStatusQuery = defineQuery<RolloutStatus>('rolloutStatus');
 

@@ -4,4 +4,4 @@ export { readinessGate } from './readiness-gate';
 export { rollbackDrill } from './rollback';
 export { replayDrill } from './replay';
 export { backupRestoreDrill } from './backup-restore';
-export { stagedRollout } from './rollout';
+export { stagedRollout } from './rollout/workflow';

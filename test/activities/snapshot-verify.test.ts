@@ -107,6 +107,26 @@ describe('snapshot verification (streamed ZIP, manifest)', () => {
     await expectInvalid(missing, /table users is listed in _tables\/documents\.jsonl but users\/documents\.jsonl is missing/);
   });
 
+  it('numbers bad lines as a line-by-line reading does, however many MiB and threads they pass through', async () => {
+    // Lines are digested in blocks on several threads; problems must still name the line as read.
+    const lines: string[] = [];
+    for (let i = 0, size = 0; size < 5 << 20; i++) size += lines[lines.push(`{"_creationTime":${i}.5,"_id":"d${i}","pad":"${'y'.repeat((i * 7919) % 3000)}"}`) - 1]!.length + 1;
+    const bad = [Math.floor(lines.length * 0.4), Math.floor(lines.length * 0.8)];
+    lines[bad[0]!] = '';
+    lines[bad[1]!] = '["not", "an", "object"]\r';
+    const zip = path.join(dir, 'bad-lines.zip');
+    await writeZip(zip, [...snapshotEntries().filter(([name]) => !name.startsWith('messages/documents')), ['messages/documents.jsonl', lines.map((l) => `${l}\n`).join('')]]);
+    const where = 'messages/documents.jsonl line';
+    await assert.rejects(readSnapshotManifest(zip, 'bad-lines.zip'), (err: unknown) => {
+      assert.ok(err instanceof SnapshotInvalidError);
+      assert.deepEqual(
+        err.reasons.filter((r) => r.startsWith('messages/')),
+        [`${where} ${bad[0]! + 1}: empty line`, `${where} ${bad[1]! + 1}: line ends with \\r\\n; Convex writes \\n only`, `${where} ${bad[1]! + 1}: not a JSON object (a document line starts with { and ends with })`],
+      );
+      return true;
+    });
+  });
+
   it('turns an invalid snapshot into a non-retryable SnapshotInvalid failure', async () => {
     const zip = path.join(dir, 'empty.zip');
     fs.writeFileSync(zip, '');

@@ -62,6 +62,10 @@ describe('drillctl rollout (subprocess, real server, worker and sandbox)', () =>
       assert.match(r.stdout, /Rollout plan for sandbox-rollout \/ convex \(5 steps; at the end traffic stays pinned to the candidate\)/);
       assert.match(r.stdout, /2\. limited: 5% to the candidate, tag staff {2}\[T\+30s \.\. T\+1m 30s\]\n {3}gates: health, backup-restore, replay, rollback/);
       assert.match(r.stdout, /Expected total: 2m 30s of bakes/);
+      // The sandbox's window is open at every hour (so the demo runs whenever it starts), and says so.
+      assert.match(r.stdout, /1\. staff: [^\n]*\n[^\n]*\n[^\n]*\n {3}could start: \w{3} \d{4}-\d\d-\d\d \d\d:\d\d UTC \(its turn; the window is open\)/);
+      const at = await stack.drillctl(['rollout', 'plan', '-f', EXAMPLE, '--start-at', '2026-12-18T13:00:00Z']);
+      assert.match(at.stdout, /could start: Fri 2026-12-18 13:00 UTC \(its turn; the window is open\)/);
       const json = await stack.drillctl(['--json', 'rollout', 'plan', '-f', EXAMPLE]);
       assert.equal((JSON.parse(json.stdout) as { expectedTotalMs: number }).expectedTotalMs, 150_000);
       assert.equal(stack.sandbox.cloudRun.calls({ method: 'UpdateService' }).length, 0);

@@ -1,5 +1,5 @@
 // Records the staged rollout histories that test/replay replays. Run after a deliberate change to
-// src/workflows/rollout.ts (with a patched() guard for running rollouts):
+// src/workflows/rollout/ (with a patched() guard for running rollouts):
 //   npx tsx test/support/record-rollout-histories.ts [environment prefix, default recordro]
 // A new prefix keeps the earlier histories, so the old and the patched-in paths both replay.
 // Some decisions are signed (alice's and bob's keys, made here), some not: both paths are recorded.
@@ -20,6 +20,7 @@ import { saveHistory } from './histories';
 import { rolloutInputFor, startRolloutCloudRun, startTestEndpoint } from './rollout-sandbox';
 import { stopDevServer, testEnv } from './temporal';
 import { createTestWorker, tempDir } from './worker';
+import { registerRollout } from './worker-config';
 
 const plan = `
 environment: $ENV
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
     return { ...req, signature: await signDecision(path.join(keys, req.approver), { ...challenge, decision: kind, reason: req.reason, ...(req.ticket ? { ticket: req.ticket } : {}) }) };
   };
   const record = async (input: RolloutInput, decide: (h: WorkflowHandle) => Promise<void>): Promise<void> => {
-    const h = await startUnderTrafficLock(env.client.workflow, ROLLOUT_WORKFLOW, { environment: input.environment, group: input.group, taskQueue: TASK_QUEUE, args: [input] });
+    const h = await startUnderTrafficLock(env.client.workflow, ROLLOUT_WORKFLOW, { environment: input.environment, group: input.group, taskQueue: TASK_QUEUE, args: [registerRollout(config, input)] });
     await decide(h);
     await h.result().catch(() => undefined);
     console.log(await saveHistory(env.client, h.workflowId, h.workflowId));

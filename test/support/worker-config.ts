@@ -20,7 +20,7 @@ function environment(config: Config, name: string, sandbox: boolean, production:
     serviceGroups: {},
     rollback: { rtoTargetSeconds: 300, probeIntervalMs: 1000, consecutiveHealthy: 3, switchTimeoutSeconds: 600, holdSeconds: 0 },
     gate: { attesters: [], forbidInitiator: true, attestationTimeoutSeconds: 3600, remainingWork: [] },
-    rollout: { endpoints: {}, hooks: {}, notifications: {} },
+    rollout: { endpoints: {}, hooks: {}, notifications: {}, metricProviders: {} },
   };
   config.environments[name] = env;
   return env;

@@ -26,7 +26,7 @@ describe('config and rollout plan JSON Schemas', () => {
     const env = schema.properties.environments.additionalProperties;
     assert.equal(env.additionalProperties, false);
     assert.equal(env.properties.production.type, 'boolean');
-    assert.deepEqual(Object.keys(env.properties.rollout.properties), ['endpoints', 'hooks', 'notifications', 'notify']);
+    assert.deepEqual(Object.keys(env.properties.rollout.properties), ['endpoints', 'hooks', 'notifications', 'notify', 'metricProviders']);
     const plan = JSON.parse(renderSchemas().find((s) => s.file === 'rollout-plan.schema.json')!.text);
     assert.deepEqual(Object.keys(plan.properties.steps.items.properties.hooks.items.properties), ['name', 'params']);
   });

@@ -5,6 +5,7 @@ import { endpointFor, type Endpoint } from '../../domain/rollout/config-section'
 import { percentile, readMetricValue } from '../../domain/rollout/readings';
 import type { SecretRef } from '../../domain/secret-ref';
 import { resolveSecret } from '../secrets';
+import { readRevisionMetric } from './read-revision-metric';
 
 function beat(details: unknown): void {
   try {
@@ -66,7 +67,8 @@ async function readMetric(req: MetricRequest, endpoints: Record<string, Endpoint
 
 /**
  * One analysis reading of a bake: each probe asks its URL `samples` times (success rate, p95
- * latency, and on a tag URL whether the candidate answered), each metric endpoint once. A check
+ * latency, and on a tag URL whether the candidate answered), each metric endpoint once, each
+ * provider check once per revision (candidate, and stable over the same window). A check
  * that cannot be read is a reading with an error, never a thrown activity: the workflow's stop rule
  * decides what a failing check means.
  */
@@ -80,9 +82,13 @@ export function createAnalysisActivities(deps: AnalysisActivityDeps = {}) {
   const resolve = deps.resolveSecret ?? resolveSecret;
   return {
     async readAnalysis(req: AnalysisRequest): Promise<AnalysisReading[]> {
+      const env = req.environment ? deps.config?.environments[req.environment] : undefined;
       const probes = await Promise.all(req.probes.map(readProbe));
-      const metrics = await Promise.all(req.metrics.map((m) => readMetric(m, (req.environment && deps.config?.environments[req.environment]?.rollout.endpoints) || {}, resolve)));
-      return [...probes, ...metrics];
+      const metrics = await Promise.all(req.metrics.map((m) => readMetric(m, env?.rollout.endpoints ?? {}, resolve)));
+      // One instant for every per-revision check, so the candidate and stable windows are the same.
+      const nowMs = Date.now();
+      const revisionMetrics = await Promise.all((req.revisionMetrics ?? []).map((m) => readRevisionMetric(m, req.environment ?? '', env, resolve, nowMs)));
+      return [...probes, ...metrics, ...revisionMetrics];
     },
   };
 }

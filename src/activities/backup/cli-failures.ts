@@ -36,3 +36,15 @@ export function cliFailure(f: CliFailure, ctx: CliContext): ApplicationFailure {
       return ApplicationFailure.retryable(`${where} failed: ${f.detail}`, BackupFailureType.cliFailed);
   }
 }
+
+/**
+ * The CLI ran past backup.cliTimeoutSeconds and its process group was killed. Not retried: a hung
+ * export or import hangs again, and an operator should look before another half hour is spent.
+ */
+export function cliTimedOut(ctx: CliContext, timeoutMs: number, environment?: string): ApplicationFailure {
+  const setting = environment ? `environments.${environment}.backup.cliTimeoutSeconds` : 'backup.cliTimeoutSeconds';
+  return ApplicationFailure.nonRetryable(
+    `convex ${ctx.command} against ${ctx.deploymentUrl} was still running after ${Math.round(timeoutMs / 1000)} s (${setting}) and was killed with every process it started; check the deployment (a stalled snapshot ${ctx.command}?) or raise ${setting} for a larger snapshot`,
+    BackupFailureType.cliTimedOut,
+  );
+}

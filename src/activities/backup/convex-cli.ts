@@ -17,6 +17,8 @@ export interface ConvexCliRun {
   signal: NodeJS.Signals | null;
   /** stderr and stdout, ANSI codes removed, the admin key redacted. */
   output: string;
+  /** It ran past `timeoutMs` and its process group was killed. */
+  timedOut: boolean;
 }
 
 export interface ConvexCliRequest {
@@ -27,12 +29,14 @@ export interface ConvexCliRequest {
   args: string[];
   onLine?: (line: string) => void;
   signal?: AbortSignal;
+  /** The CLI's process group is killed after this long (backup.cliTimeoutSeconds); default: only the activity's own timeouts bound it. */
+  timeoutMs?: number;
   spawnProcess?: SpawnProcess;
 }
 
 const WORK_DIR_PREFIX = 'drillctl-convex-';
 const MAX_OUTPUT_CHARS = 1 << 20;
-// An export or import may run for hours; the activity's own timeouts bound it.
+// Without a configured bound, the activity's own timeouts bound the CLI.
 const NO_TIMEOUT_MS = 2 ** 31 - 1;
 // SIGTERM lets the CLI stop its upload or download cleanly before SIGKILL.
 const KILL_GRACE_MS = 5000;
@@ -122,7 +126,7 @@ export async function runConvexCli(req: ConvexCliRequest): Promise<ConvexCliRun>
       cwd: dir,
       env: cliEnvironment(req.deployment.url),
       secrets: [req.deployment.adminKey],
-      timeoutMs: NO_TIMEOUT_MS,
+      timeoutMs: Math.min(req.timeoutMs ?? NO_TIMEOUT_MS, NO_TIMEOUT_MS),
       killGraceMs: KILL_GRACE_MS,
       signal: req.signal,
       maxOutputChars: MAX_OUTPUT_CHARS,
@@ -134,7 +138,7 @@ export async function runConvexCli(req: ConvexCliRequest): Promise<ConvexCliRun>
       },
     });
     if (run.spawnError) throw new Error(`cannot start the convex CLI ${req.cliPath}: ${run.spawnError.message}`);
-    return { exitCode: run.exitCode, signal: run.signal, output: stripAnsi(run.output) };
+    return { exitCode: run.exitCode, signal: run.signal, output: stripAnsi(run.output), timedOut: run.timedOut };
   } finally {
     removeEnvFile();
     fs.rmSync(dir, { recursive: true, force: true });

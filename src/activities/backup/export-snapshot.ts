@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { activityInfo, Context } from '@temporalio/activity';
 import { parseExportOutput } from '../../domain/snapshot/convex-cli-output';
 import { resolveSecret } from '../secrets';
-import { BackupFailureType, cliFailure } from './cli-failures';
+import { BackupFailureType, cliFailure, cliTimedOut } from './cli-failures';
 import { runConvexCli, type SpawnProcess } from './convex-cli';
 import { ProgressHeartbeat } from './progress-heartbeat';
 import type { ExportSnapshotRequest, ExportSnapshotResult } from './types';
@@ -50,6 +50,7 @@ export async function exportSnapshot(req: ExportSnapshotRequest, cliPath: string
       deployment: { url: req.deployment.url, adminKey },
       args: ['export', '--path', partial, ...(req.includeFileStorage ? ['--include-file-storage'] : [])],
       signal: Context.current().cancellationSignal,
+      timeoutMs: req.cliTimeoutMs,
       spawnProcess,
       onLine(line) {
         if (/Downloading snapshot export/.test(line)) progress.step = 'downloading';
@@ -57,6 +58,7 @@ export async function exportSnapshot(req: ExportSnapshotRequest, cliPath: string
         beat.update({ ...progress });
       },
     });
+    if (run.timedOut) throw cliTimedOut({ command: 'export', deploymentUrl: req.deployment.url, adminKeyRef: req.deployment.adminKey }, req.cliTimeoutMs!, req.environment);
     const outcome = parseExportOutput(run.output, run.exitCode);
     if (outcome.failure) throw cliFailure(outcome.failure, { command: 'export', deploymentUrl: req.deployment.url, adminKeyRef: req.deployment.adminKey });
     if (!fs.existsSync(partial)) {

@@ -3,7 +3,7 @@ import { activityInfo, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { parseImportOutput } from '../../domain/snapshot/convex-cli-output';
 import { resolveSecret } from '../secrets';
-import { BackupFailureType, cliFailure } from './cli-failures';
+import { BackupFailureType, cliFailure, cliTimedOut } from './cli-failures';
 import { runConvexCli, type ResolvedDeployment, type SpawnProcess } from './convex-cli';
 import { listImports, sameImportMode, type ImportRecord } from './import-status';
 import { ProgressHeartbeat } from './progress-heartbeat';
@@ -100,6 +100,7 @@ export async function importSnapshot(req: ImportSnapshotRequest, cliPath: string
       deployment,
       args: ['import', `--${req.mode === 'replaceAll' ? 'replace-all' : req.mode}`, '-y', req.zipPath],
       signal: Context.current().cancellationSignal,
+      timeoutMs: req.cliTimeoutMs,
       spawnProcess,
       onLine(line) {
         if (/^[-✔]?\s*Importing .+ \(/.test(line) || /^Uploading /.test(line)) progress.step = 'uploading';
@@ -112,6 +113,7 @@ export async function importSnapshot(req: ImportSnapshotRequest, cliPath: string
         beat.update({ ...progress });
       },
     });
+    if (run.timedOut) throw cliTimedOut({ command: 'import', deploymentUrl: req.deployment.url, adminKeyRef: req.deployment.adminKey }, req.cliTimeoutMs!, req.environment);
     const outcome = parseImportOutput(run.output, run.exitCode);
     if (outcome.failure) throw cliFailure(outcome.failure, { command: 'import', deploymentUrl: req.deployment.url, adminKeyRef: req.deployment.adminKey });
     return { addedDocuments: outcome.addedDocuments!, tables: outcome.tables, resumed: false };

@@ -3,11 +3,13 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { classifyEntry, parseTableMapLine } from '../../domain/snapshot/entry-path';
-import { MANIFEST_VERSION, type ManifestEntry, type SnapshotManifest, type SnapshotTable } from '../../domain/snapshot/manifest';
+import type { ManifestEntry, SnapshotManifest, SnapshotTable } from '../../domain/snapshot/manifest';
+import { MANIFEST_VERSION } from '../../domain/snapshot/manifest-version';
 import { checkSnapshotStorage } from '../../domain/snapshot/storage-check';
 import { checkSnapshotStructure } from '../../domain/snapshot/structure';
 import { openEntryData } from './inflate-entry';
-import { hashFileOnThread, LinesThread, type LineDigest } from './snapshot-threads';
+import { LineThreads } from './entry-lines';
+import { hashFileOnThread, type LineDigest } from './snapshot-threads';
 
 /** A snapshot that cannot be trusted, with every reason found and the next step. */
 export class SnapshotInvalidError extends Error {
@@ -37,6 +39,8 @@ export interface ReadSnapshotOptions {
   /** Progress of an earlier attempt on the same file, to resume instead of starting over. */
   resume?: Pick<ReadProgress, 'entries' | 'zipSha256' | 'bytesTotal'>;
   signal?: AbortSignal;
+  /** A documents entry with a longer line is refused (backup.maxDocumentLineBytes, at least 1 MiB); default: no bound. */
+  maxLineBytes?: number;
 }
 
 /** Explains a yauzl/zlib error in terms of what happened to the file. */
@@ -62,15 +66,16 @@ interface EntryReadResult {
   storageIndex?: string;
 }
 
-async function readEntry(zip: yauzl.ZipFile, file: string, entry: yauzl.Entry, linesThread: () => LinesThread, onBytes: (n: number) => void): Promise<EntryReadResult> {
+async function readEntry(zip: yauzl.ZipFile, file: string, entry: yauzl.Entry, lineThreads: () => LineThreads, onBytes: (n: number) => void): Promise<EntryReadResult> {
   const path = entry.fileName;
   const { kind, table } = classifyEntry(path);
   const sha = crypto.createHash('sha256');
   let crc = 0;
   let bytes = 0;
   const problems: string[] = [];
-  // A documents entry's lines are split and digested on another thread while this one hashes.
-  const lines = kind === 'documents' ? linesThread() : undefined;
+  // A documents entry's lines are digested on other threads while this one hashes.
+  let failLines: (err: Error) => void = () => undefined;
+  const lines = kind === 'documents' ? lineThreads().begin(path, (err) => failLines(err)) : undefined;
   // Small entries whose content matters beyond its hash are kept (bounded) for the structure check.
   const keep = kind === 'table-map' || kind === 'schema' || kind === 'storage-index' ? ([] as Buffer[]) : undefined;
   const keepLimit = kind === 'storage-index' ? 64 << 20 : 1 << 20;
@@ -88,10 +93,10 @@ async function readEntry(zip: yauzl.ZipFile, file: string, entry: yauzl.Entry, l
   };
   const stream = await openEntryData(zip, file, entry);
   await new Promise<void>((resolve, reject) => {
-    lines?.begin(path, (err) => {
+    failLines = (err) => {
       stream.destroy();
       reject(err);
-    });
+    };
     // One chunk is hashed per turn of the event loop, never inside zlib's callback: zlib's
     // completion callbacks run between chunks and keep the thread pool inflating meanwhile. A
     // bounded queue (and the lines thread's bound) keeps memory flat.
@@ -180,9 +185,9 @@ export async function readSnapshotManifest(zipPath: string, snapshotName: string
   hashing.catch(() => undefined); // awaited after the entries; a failure there must not go unhandled meanwhile
   progress.step = 'entries';
   report();
-  let lines: LinesThread | undefined;
+  let lines: LineThreads | undefined;
   try {
-    return await readEntries({ zipPath, snapshotName, bytesTotal, progress, report, resume, linesThread: () => (lines ??= new LinesThread()), hashing, signal: opts.signal });
+    return await readEntries({ zipPath, snapshotName, bytesTotal, progress, report, resume, lineThreads: () => (lines ??= new LineThreads(opts.maxLineBytes)), hashing, signal: opts.signal });
   } finally {
     stopHashing.abort();
     await lines?.close();
@@ -196,15 +201,15 @@ interface EntriesRead {
   progress: ReadProgress;
   report: () => void;
   resume: ReadSnapshotOptions['resume'];
-  /** The thread that digests document lines, started on first use. */
-  linesThread: () => LinesThread;
+  /** The threads that digest document lines, started on first use. */
+  lineThreads: () => LineThreads;
   /** The file's SHA-256, under way on its own thread. */
   hashing: Promise<string>;
   signal?: AbortSignal;
 }
 
 /** Reads every entry through the central directory and checks the structure, then completes the manifest. */
-async function readEntries({ zipPath, snapshotName, bytesTotal, progress, report, resume, linesThread, hashing, signal }: EntriesRead): Promise<SnapshotManifest> {
+async function readEntries({ zipPath, snapshotName, bytesTotal, progress, report, resume, lineThreads, hashing, signal }: EntriesRead): Promise<SnapshotManifest> {
   let zip: yauzl.ZipFile;
   try {
     zip = await openZip(zipPath);
@@ -230,7 +235,7 @@ async function readEntries({ zipPath, snapshotName, bytesTotal, progress, report
         const reuse = previous && previous.kind !== 'table-map' && previous.kind !== 'schema' && previous.kind !== 'storage-index';
         const work: Promise<EntryReadResult> = reuse
           ? Promise.resolve({ entry: previous, problems: [] })
-          : readEntry(zip, zipPath, entry, linesThread, (n) => {
+          : readEntry(zip, zipPath, entry, lineThreads, (n) => {
               progress.bytesDone += n;
               report();
             });

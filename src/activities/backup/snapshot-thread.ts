@@ -3,14 +3,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { JsonlScanner } from '../../domain/snapshot/jsonl-scanner';
 import { MultisetDigest } from '../../domain/snapshot/multiset-digest';
+import { digestLineBlock } from './document-lines';
 import type { FileHashJob, FileHashReport, LinesRequest, LinesResult, ThreadJob } from './snapshot-threads';
-
-/** SHA-256 of one document line, as the 32 raw bytes in a binary string (the cheapest output of crypto.hash). */
-const sha256Binary: (data: Uint8Array) => string =
-  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'binary') : (data) => crypto.createHash('sha256').update(data).digest('binary');
-const EMPTY = new Uint8Array(0);
 
 const port = parentPort!;
 
@@ -34,38 +29,19 @@ async function hashFile(job: FileHashJob): Promise<void> {
   port.postMessage({ type: 'done', sha256: hash.digest('hex') } satisfies FileHashReport);
 }
 
-/** One documents entry at a time: the lines of its chunks, in order, into a count and a multiset digest. */
+/**
+ * Blocks of whole document lines, in any order, into this thread's share of the entry's multiset
+ * digest (a sum, so the shares add up to the whole); `digest` hands the share over and starts anew.
+ */
 function digestLines(): void {
-  let scanner: JsonlScanner | undefined;
-  let digest: MultisetDigest | undefined;
-  // A line inside one chunk is hashed in place; only a line spanning chunks is copied together.
-  let first: Uint8Array | undefined;
-  let parts: Uint8Array[] | undefined;
+  let digest = new MultisetDigest();
   port.on('message', (m: LinesRequest) => {
-    if (m.type === 'begin') {
-      const lines = new MultisetDigest();
-      digest = lines;
-      first = parts = undefined;
-      scanner = new JsonlScanner(m.path, {
-        lineData: (part) => {
-          if (first === undefined) first = part;
-          else (parts ??= [first]).push(part);
-        },
-        lineEnd: () => {
-          lines.addBinary(sha256Binary(parts ? Buffer.concat(parts) : (first ?? EMPTY)));
-          first = parts = undefined;
-        },
-      });
-    } else if (m.type === 'chunk') {
-      scanner!.push(m.data);
-      // The buffer goes back to be filled again, so a line continuing into the next chunk keeps a copy of its start.
-      if (parts) parts = parts.map((p) => (p.buffer === m.data.buffer ? p.slice() : p));
-      else if (first?.buffer === m.data.buffer) first = first.slice();
-      port.postMessage({ type: 'ack', buffer: m.data.buffer } satisfies LinesResult, [m.data.buffer]);
+    if (m.type === 'block') {
+      const scan = digestLineBlock(Buffer.from(m.buffer, 0, m.end), m.start, m.end, digest);
+      port.postMessage({ type: 'scanned', seq: m.seq, buffer: m.buffer, ...scan } satisfies LinesResult, [m.buffer]);
     } else {
-      const scan = scanner!.finish();
-      port.postMessage({ type: 'done', documents: scan.documents, documentsDigest: digest!.hex(), problems: scan.problems } satisfies LinesResult);
-      scanner = digest = undefined;
+      port.postMessage({ type: 'digest', documentsDigest: digest.hex() } satisfies LinesResult);
+      digest = new MultisetDigest();
     }
   });
 }

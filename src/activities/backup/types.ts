@@ -12,7 +12,12 @@ export interface SnapshotPlace {
   environment?: string;
 }
 
-export interface ExportSnapshotRequest extends SnapshotPlace {
+/** Set by the worker from its config (backup.cliTimeoutSeconds), never by the workflow. */
+export interface CliBound {
+  cliTimeoutMs?: number;
+}
+
+export interface ExportSnapshotRequest extends SnapshotPlace, CliBound {
   deployment: DeploymentRef;
   /** Where the snapshot ZIP goes; must not exist yet. */
   zipPath: string;
@@ -27,7 +32,7 @@ export interface ExportSnapshotResult {
   snapshotTs?: string;
 }
 
-export interface ImportSnapshotRequest extends SnapshotPlace {
+export interface ImportSnapshotRequest extends SnapshotPlace, CliBound {
   deployment: DeploymentRef;
   zipPath: string;
   mode: CliImportMode;
@@ -46,6 +51,8 @@ export interface ImportSnapshotResult {
 
 export interface VerifySnapshotRequest extends SnapshotPlace {
   zipPath: string;
+  /** Set by the worker from its config (backup.maxDocumentLineBytes), never by the workflow. */
+  maxLineBytes?: number;
   manifestPath: string;
   /** Delete the ZIP once its manifest is written (exports taken only to compare). */
   discardZip?: boolean;

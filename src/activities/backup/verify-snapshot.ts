@@ -24,6 +24,7 @@ export async function verifySnapshot(req: VerifySnapshotRequest): Promise<Snapsh
       resume: earlier,
       signal: Context.current().cancellationSignal,
       onProgress: (p) => beat.update(p),
+      maxLineBytes: req.maxLineBytes,
     });
     const tmp = `${req.manifestPath}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });

@@ -7,6 +7,7 @@ import type { ReplayDrillRequest } from '../../shared/replay';
 import type { RollbackDrillRequest } from '../../shared/rollback';
 import type { RolloutRequest } from '../../shared/rollout';
 import { backupRestoreSettings, healthDrillSettings, replayDrillSettings, rollbackDrillSettings } from '../../settings/drills';
+import { changeWindowSettings, type ChangeWindowRequest } from '../../settings/change-window';
 import { SettingsError } from '../../settings/errors';
 import { readinessGateSettings } from '../../settings/gate';
 import { rolloutSettings } from '../../settings/rollout';
@@ -37,5 +38,7 @@ export function createSettingsActivities(deps: { config: Config; dataDir: string
     resolveRollbackDrill: resolved((r: RollbackDrillRequest) => rollbackDrillSettings(deps.config, r)),
     resolveReadinessGate: resolved((r: ReadinessGateRequest) => readinessGateSettings(deps.config, r)),
     resolveRollout: resolved((r: RolloutRequest) => rolloutSettings(deps.config, r)),
+    /** Asked by a rollout (a local activity) before each traffic change it starts. */
+    resolveChangeWindow: resolved((r: ChangeWindowRequest) => changeWindowSettings(deps.config, r)),
   };
 }

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import type { ApprovalRequest } from '../../shared/rollout';
 import type { RolloutControls } from '../../client';
-import type { ApprovalRecord, TimelineEntry } from '../../domain/rollout/records';
+import type { ApprovalRecord, TimelineEntry, WindowOverrideRecord } from '../../domain/rollout/records';
 import { withDrillClient, type GlobalOptions } from '../context';
 import { actingIdentity } from '../identity';
-import { proveDecision } from '../../signing/sign-decision';
+import { proveDecision, signingKeyPath } from '../../signing/sign-decision';
 import type { DecisionKind, DecisionProof } from '../../domain/decision-signature';
+import { CliError, ExitCode } from '../errors';
 import { emit } from '../output';
 import { rolloutId } from './rollout-handle';
 
@@ -99,5 +100,15 @@ export function registerRolloutControls(rollout: Command, global: () => GlobalOp
     .action(async (id: string | undefined, f: ControlFlags) => {
       const g = global();
       printEntry(g, await send(g, id, f, async (r) => r.setBake({ by: actingIdentity(f.as), bake: f.bake ?? '', reason: f.reason ?? '', ...(f.step ? { step: f.step } : {}), ...(await prove(r, f, 'set-bake')) })));
+    });
+
+  common(rollout.command('override-window').description("start the waiting step's traffic change although a change window is closed or a freeze holds (signed, with a reason; recorded)"))
+    .option('--step <name>', 'the step you mean (refused if the rollout has moved on)')
+    .option('--reason <text>', 'why it cannot wait (required)')
+    .action(async (id: string | undefined, f: ControlFlags) => {
+      const g = global();
+      if (!signingKeyPath(f.key)) throw new CliError('an override of a change window must be signed', ExitCode.usage, 'pass --key FILE with your ed25519 key (or set DRILLCTL_SIGNING_KEY)');
+      const record = await send(g, id, f, async (r) => r.overrideWindow({ by: actingIdentity(f.as), reason: f.reason ?? '', ...(f.step ? { step: f.step } : {}), ...(await prove(r, f, 'override-window')) }));
+      emit(record, { json: !!g.json }, (o: WindowOverrideRecord) => `Change window overridden for step ${o.step} by ${o.by} (signed, key ${o.key}): ${o.reason}\n  it let through: ${o.overrode}`);
     });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type * as PlanTimeline from '../../domain/rollout/plan-timeline';
 import type * as Report from '../../domain/rollout/report';
 import { TrafficLockHeldError } from '../../shared/traffic-lock';
+import type * as ChangeWindowSettings from '../../settings/change-window';
 import type * as RolloutSettings from '../../settings/rollout';
 import { callerConfig, withDrillClient, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
@@ -33,11 +34,16 @@ export function registerRolloutPlan(rollout: Command, global: () => GlobalOption
     .command('plan')
     .description('validate a plan against the config and print its timeline and expected duration (changes nothing, starts nothing)')
     .requiredOption('-f, --file <plan.yaml>', 'the rollout plan')
-    .action((o: { file: string }) => {
+    .option('--start-at <time>', 'with change windows: when each step could start if the rollout started at this ISO time (default: now)')
+    .action((o: { file: string; startAt?: string }) => {
       const g = global();
       const { planTimeline, renderPlanTimeline } = timelines();
-      const { plan } = inputs().readPlan(g, o.file);
-      const timeline = planTimeline(plan);
+      const { plan, config } = inputs().readPlan(g, o.file);
+      const fromMs = o.startAt === undefined ? Date.now() : Date.parse(o.startAt);
+      if (Number.isNaN(fromMs)) throw new CliError(`--start-at "${o.startAt}" is not a time`, ExitCode.usage, 'write an ISO time like 2026-12-21T08:00:00Z');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const windows = (require('../../settings/change-window') as typeof ChangeWindowSettings).changeWindowsOf(config, plan.environment);
+      const timeline = planTimeline(plan, windows ? { windows, fromMs } : undefined);
       emit(timeline, { json: !!g.json }, renderPlanTimeline);
     });
 }

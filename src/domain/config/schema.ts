@@ -6,6 +6,7 @@ import { strictObject } from '../strict-object';
 import { GateConfigSchema } from './gate';
 import { SigningConfigSchema } from './signing';
 import { RolloutConfigSchema } from '../rollout/config-section';
+import { ChangeWindowsSchema } from '../change-window/schema';
 
 const Url = HttpUrlSchema;
 const capMs = (max: number) => ({ message: `at most ${max} ms` });
@@ -96,6 +97,11 @@ export const ConvexDeploymentSchema = strictObject({
   instanceName: z.string().regex(/^[A-Za-z0-9][-_A-Za-z0-9]{0,127}$/, { message: 'expected the instance name the backend reports at /instance_name (letters, digits, dashes, underscores)' }).optional(),
 });
 
+/** backup.cliTimeoutSeconds when unset: a hung `convex export` or `import` is killed after half an hour. */
+export const DEFAULT_CLI_TIMEOUT_SECONDS = 1800;
+/** backup.maxDocumentLineBytes when unset. */
+export const DEFAULT_MAX_DOCUMENT_LINE_BYTES = 16 << 20;
+
 export const BackupConfigSchema = strictObject({
   source: ConvexDeploymentSchema,
   /** A separate deployment for a true restore test; required by restore mode `scratch`. */
@@ -109,6 +115,14 @@ export const BackupConfigSchema = strictObject({
   includeFileStorage: z.boolean().default(false),
   /** A worker that stops heartbeating this long during export, verification or import is presumed dead; another resumes. */
   heartbeatTimeoutSeconds: z.number().min(5).max(600).default(30),
+  /**
+   * One `convex export` or `convex import` that runs longer is presumed hung (a stalled export is
+   * polled for about 30 hours otherwise): its whole process group is killed and the drill fails
+   * naming this setting. Raise it for a deployment whose snapshot takes longer to move. Default 1800.
+   */
+  cliTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
+  /** Verification refuses a snapshot with a document line longer than this (Convex documents are at most 1 MiB); memory stays flat whatever the line. Default 16 MiB. */
+  maxDocumentLineBytes: z.number().int().min(1 << 20).max(1 << 30).optional(),
 });
 
 const ArgvTemplate = z.array(z.string()).min(1);
@@ -176,7 +190,9 @@ export const EnvironmentSchema = strictObject({
     signing: SigningConfigSchema.optional(),
     gate: GateConfigSchema.default({ attesters: [], forbidInitiator: true, attestationTimeoutSeconds: 3600, remainingWork: [] }),
     /** Staged rollouts: endpoints, cohort hooks and notification targets plans refer to by name. */
-    rollout: RolloutConfigSchema.default({ endpoints: {}, hooks: {}, notifications: {} }),
+    rollout: RolloutConfigSchema.default({ endpoints: {}, hooks: {}, notifications: {}, metricProviders: {} }),
+    /** When rollouts may start traffic changes here: allowed days and hours, and freezes (README, "Change windows and freezes"). */
+    changeWindows: ChangeWindowsSchema.optional(),
   })
   .superRefine((env, ctx) => {
     if (env.production === undefined && !env.sandbox) {
@@ -188,6 +204,14 @@ export const EnvironmentSchema = strictObject({
     }
     if (env.cloudRun?.apiEndpoint && !env.sandbox) {
       ctx.addIssue({ code: 'custom', path: ['cloudRun', 'apiEndpoint'], message: 'only sandbox environments may override the Cloud Run API endpoint; remove it or set sandbox: true' });
+    }
+    for (const [name, p] of Object.entries(env.rollout.metricProviders)) {
+      if ('cloudMonitoring' in p && p.cloudMonitoring.apiEndpoint && !env.sandbox) {
+        ctx.addIssue({ code: 'custom', path: ['rollout', 'metricProviders', name, 'cloudMonitoring', 'apiEndpoint'], message: 'only sandbox environments may override the Cloud Monitoring API endpoint; remove it or set sandbox: true' });
+      }
+      if ('cloudMonitoring' in p && !p.cloudMonitoring.project && !env.cloudRun) {
+        ctx.addIssue({ code: 'custom', path: ['rollout', 'metricProviders', name, 'cloudMonitoring', 'project'], message: 'required when the environment has no cloudRun section (the default is cloudRun.project)' });
+      }
     }
   })
   .transform((env) => ({ ...env, production: env.production ?? false }));

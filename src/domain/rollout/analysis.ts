@@ -1,6 +1,8 @@
 import { durationMs } from './duration';
+import { isHttpMetric } from './metric-check-schema';
 import type { AnalysisPolicy } from './plan-schema';
 import type { CheckState, CheckVerdict, RolloutService } from './records';
+import { revisionMetricRequests, revisionMetricVerdict, type RevisionMetricReading, type RevisionMetricRequest } from './revision-metrics';
 
 /** One probe check of one service, as the analysis activity runs it. */
 export interface ProbeRequest {
@@ -29,10 +31,13 @@ export interface MetricRequest {
 }
 
 export interface AnalysisRequest {
-  /** Whose `rollout.endpoints` in the worker's config may lend a metric URL its credentials. */
+  /** Whose `rollout.endpoints` (credentials of metric URLs) and `rollout.metricProviders` the worker reads. */
   environment?: string;
   probes: ProbeRequest[];
+  /** The built-in http provider: each check's URL, once. */
   metrics: MetricRequest[];
+  /** Checks a declared provider reads per service and revision (absent in runs recorded before providers). */
+  revisionMetrics?: RevisionMetricRequest[];
 }
 
 export interface ProbeReading {
@@ -55,10 +60,13 @@ export interface MetricReading {
   error?: string;
 }
 
-export type AnalysisReading = ProbeReading | MetricReading;
+export type AnalysisReading = ProbeReading | MetricReading | RevisionMetricReading;
 
-/** Where the analysis of a step looks: probe URLs per service and tag, metric endpoints. */
-export function analysisRequest(policy: AnalysisPolicy, services: RolloutService[], tagUrls: Record<string, string>, tag: string | undefined): AnalysisRequest {
+/**
+ * Where the analysis of a step looks: probe URLs per service and tag, metric endpoints, and the
+ * candidate and stable revisions of each service for checks read from a metric provider.
+ */
+export function analysisRequest(policy: AnalysisPolicy, services: RolloutService[], tagUrls: Record<string, string>, tag: string | undefined, step = ''): AnalysisRequest {
   const probes: ProbeRequest[] = [];
   policy.probes.forEach((p) => {
     const chosen = services.filter((s) => !p.services || p.services.includes(s.role) || p.services.includes(s.service));
@@ -81,8 +89,9 @@ export function analysisRequest(policy: AnalysisPolicy, services: RolloutService
       });
     }
   });
-  const metrics: MetricRequest[] = policy.metrics.map((m) => ({ check: m.name, url: m.url, field: m.field, timeoutMs: durationMs(m.timeout), min: m.min, max: m.max }));
-  return { probes, metrics };
+  const metrics: MetricRequest[] = policy.metrics.filter(isHttpMetric).map((m) => ({ check: m.name, url: m.url!, field: m.field, timeoutMs: durationMs(m.timeout), min: m.min, max: m.max }));
+  const revisionMetrics = revisionMetricRequests(policy.metrics, services, step, policy.onNotEnoughData ?? 'hold');
+  return { probes, metrics, ...(revisionMetrics.length ? { revisionMetrics } : {}) };
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(x === 1 || x === 0 ? 0 : 1)}%`;
@@ -120,12 +129,16 @@ export function evaluateReadings(req: AnalysisRequest, readings: AnalysisReading
       const r = byCheck.get(m.check);
       return r?.kind === 'metric' ? metricVerdict(m, r) : { check: m.check, ok: false, detail: 'no reading' };
     }),
+    ...(req.revisionMetrics ?? []).map((m) => {
+      const r = byCheck.get(m.check);
+      return r?.kind === 'revision-metric' ? revisionMetricVerdict(m, r) : { check: m.check, ok: false, detail: 'no reading' };
+    }),
   ];
 }
 
 export interface CheckChange {
   check: string;
-  event: 'check-failing' | 'check-recovered';
+  event: 'check-failing' | 'check-not-enough-data' | 'check-recovered';
   detail: string;
 }
 
@@ -141,7 +154,8 @@ export interface StopRuleOutcome {
  * Folds one reading into the bake's check states and applies the stop rule: a check failing for
  * `stopAfterMs` or longer (measured from its first failing reading of the streak) stops the rollout;
  * 0 stops on the first failing reading. This is the runbook's "stop the ramp if a critical alert
- * fires for more than 5 minutes" as code.
+ * fires for more than 5 minutes" as code. A reading with not enough data follows the plan: `hold`
+ * starts no streak (the step still cannot advance), `fail` is a failing reading, `abort` stops now.
  */
 export function applyStopRule(previous: Record<string, CheckState>, verdicts: CheckVerdict[], nowMs: number, stopAfterMs: number): StopRuleOutcome {
   const at = new Date(nowMs).toISOString();
@@ -150,13 +164,19 @@ export function applyStopRule(previous: Record<string, CheckState>, verdicts: Ch
   let stop: StopRuleOutcome['stop'];
   for (const v of verdicts) {
     const before = previous[v.check];
-    const failingSince = v.ok ? undefined : (before?.failingSince ?? at);
-    checks[v.check] = { ...v, readings: (before?.readings ?? 0) + 1, failures: (before?.failures ?? 0) + (v.ok ? 0 : 1), failingSince, at };
-    if (!v.ok && !before?.failingSince) changes.push({ check: v.check, event: 'check-failing', detail: v.detail });
-    if (v.ok && before?.failingSince) changes.push({ check: v.check, event: 'check-recovered', detail: v.detail });
+    const held = v.notEnoughData === 'hold';
+    const failingSince = v.ok || held ? undefined : (before?.failingSince ?? at);
+    checks[v.check] = { ...v, readings: (before?.readings ?? 0) + 1, failures: (before?.failures ?? 0) + (v.ok || held ? 0 : 1), failingSince, at };
+    if (held && !before?.notEnoughData) changes.push({ check: v.check, event: 'check-not-enough-data', detail: v.detail });
+    if (!v.ok && !held && !before?.failingSince) changes.push({ check: v.check, event: 'check-failing', detail: v.detail });
+    if (v.ok && (before?.failingSince || before?.notEnoughData)) changes.push({ check: v.check, event: 'check-recovered', detail: v.detail });
+    if (v.notEnoughData === 'abort') {
+      stop = { check: v.check, failingForMs: 0, detail: v.detail };
+      continue;
+    }
     if (failingSince) {
       const failingForMs = nowMs - Date.parse(failingSince);
-      if (failingForMs >= stopAfterMs && (!stop || failingForMs > stop.failingForMs)) stop = { check: v.check, failingForMs, detail: v.detail };
+      if (failingForMs >= stopAfterMs && (!stop || (stop.failingForMs > 0 && failingForMs > stop.failingForMs))) stop = { check: v.check, failingForMs, detail: v.detail };
     }
   }
   return { checks, changes, stop };

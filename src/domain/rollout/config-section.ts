@@ -3,6 +3,7 @@ import { HttpUrlSchema } from '../http-url';
 import { SecretRefSchema } from '../secret-ref';
 import { strictObject } from '../strict-object';
 import { HOOK_NAME, HookDefinitionSchema } from './hook-schema';
+import { MetricProvidersSchema } from './metric-provider-schema';
 
 export const ENDPOINT_NAME = /^[a-z][a-z0-9-]*$/;
 
@@ -49,6 +50,8 @@ export const RolloutConfigSchema = strictObject(
     notifications: z.record(Name, NotificationTargetSchema).default({}),
     /** The target notified when a plan names none. */
     notify: Name.optional(),
+    /** Metrics systems plans read analysis from (`provider: NAME` on a metric check): Prometheus, Cloud Monitoring. */
+    metricProviders: MetricProvidersSchema,
   },
   { notifyWebhook: 'declare the webhook under rollout.notifications.NAME.webhook and set rollout.notify: NAME' },
 ).superRefine((r, ctx) => {

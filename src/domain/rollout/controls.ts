@@ -42,6 +42,14 @@ export interface SetBakeRequest extends DecisionProof {
   step?: string;
 }
 
+/** Start the current step's traffic changes although a change window is closed (or a freeze holds): always signed. */
+export interface WindowOverrideRequest extends DecisionProof {
+  by: string;
+  reason: string;
+  /** The step the person means; refused when the rollout has moved on. */
+  step?: string;
+}
+
 /** What the controls need to know about the rollout right now. */
 export interface ControlContext {
   phase: RolloutPhase;
@@ -56,6 +64,8 @@ export interface ControlContext {
    * verified the signature, so the identity checks wait for the verified principal.
    */
   identityPending?: boolean;
+  /** What a closed change window holds, while it does. */
+  windowWait?: string;
 }
 
 const ENDED: ReadonlySet<RolloutPhase> = new Set(['compensating', 'completed', 'aborted']);
@@ -149,5 +159,21 @@ export function setBakeRefusal(req: SetBakeRequest, ctx: ControlContext): string
     wrongStep(req.step, ctx) ??
     (BEFORE_BAKE_ENDS.has(ctx.phase) ? undefined : `step "${ctx.currentStep ?? ''}" has no bake left to change (it is ${ctx.phase})`) ??
     mayDecide(req.by, ctx, `change the bake of step "${ctx.currentStep}"`)
+  );
+}
+
+/**
+ * Only a signed decision overrides a change window, in every environment: a freeze is the
+ * organisation's word, and whoever sets it aside must be known by their key, not a typed name.
+ */
+export function windowOverrideRefusal(req: WindowOverrideRequest, ctx: ControlContext): string | undefined {
+  return (
+    ended(ctx) ??
+    identity(req.by, 'by') ??
+    (req.reason?.trim() ? undefined : 'a reason is required to override a change window (--reason "...")') ??
+    (req.signature ? undefined : 'an override of a change window must be signed: pass --key FILE (or set DRILLCTL_SIGNING_KEY); the Web UI cannot sign') ??
+    wrongStep(req.step, ctx) ??
+    (ctx.windowWait ? undefined : `step "${ctx.currentStep ?? ''}" is not waiting for a change window (it is ${ctx.phase})`) ??
+    mayDecide(req.by, ctx, `override the change window for step "${ctx.currentStep}"`)
   );
 }

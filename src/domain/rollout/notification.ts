@@ -1,5 +1,5 @@
 /** State changes that need a person; each sends one message. */
-export type RolloutNotice = 'awaiting-approval' | 'approval-timeout' | 'aborted' | 'compensated' | 'compensation-stuck' | 'restore-stuck' | 'finished';
+export type RolloutNotice = 'awaiting-approval' | 'approval-timeout' | 'change-window' | 'aborted' | 'compensated' | 'compensation-stuck' | 'restore-stuck' | 'finished';
 
 export interface RolloutNotification {
   /** Idempotency key: the same change never produces two messages. */
@@ -17,6 +17,7 @@ export interface RolloutNotification {
 const HEADLINE: Record<RolloutNotice, string> = {
   'awaiting-approval': ':raised_hand: Rollout waiting for approval',
   'approval-timeout': ':hourglass: Rollout approval timed out',
+  'change-window': ':no_entry: Rollout waiting for the change window',
   aborted: ':octagonal_sign: Rollout aborted',
   compensated: ':leftwards_arrow_with_hook: Rollout compensated: stable traffic restored',
   'compensation-stuck': ':rotating_light: Rollout compensation is FAILING',

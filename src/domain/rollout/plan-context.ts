@@ -3,6 +3,7 @@ import { checkDocumentSize, ConfigError, formatIssues } from '../config/parse';
 import { nearestName } from '../nearest-name';
 import type { Config, EnvironmentConfig, ServiceGroupConfig } from '../config/schema';
 import { hookUseIssues } from './hook-resolution';
+import { metricUseIssues } from './metric-use';
 import { RolloutPlanSchema, type PlanIssue, type RolloutGate, type RolloutPlan } from './plan-schema';
 
 /** The config section each gate's drill is built from. */
@@ -58,6 +59,12 @@ export function planContextIssues(plan: RolloutPlan, config: Config): PlanIssue[
     step.analysis?.probes.forEach((p, j) => {
       p.services?.forEach((key, k) => {
         if (!findRole(group.services, key)) issues.push({ path: ['steps', i, 'analysis', 'probes', j, 'services', k], message: `unknown service "${key}" in group ${plan.serviceGroup}; known: ${roles}` });
+      });
+    });
+    step.analysis?.metrics.forEach((m, j) => {
+      for (const issue of metricUseIssues(m, env.rollout.metricProviders, plan.environment)) issues.push({ path: ['steps', i, 'analysis', 'metrics', j, ...issue.path], message: issue.message });
+      m.services?.forEach((key, k) => {
+        if (!findRole(group.services, key)) issues.push({ path: ['steps', i, 'analysis', 'metrics', j, 'services', k], message: `unknown service "${key}" in group ${plan.serviceGroup}; known: ${roles}` });
       });
     });
   });

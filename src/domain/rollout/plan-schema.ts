@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { DURATION_CAPS_MS } from '../duration-limits';
-import { HttpUrlSchema } from '../http-url';
 import { strictObject } from '../strict-object';
 import { boundedDuration } from './duration-schema';
 import { HOOK_NAME, PARAM_NAME } from './hook-schema';
+import { MetricCheckSchema } from './metric-check-schema';
+
+export { MetricCheckSchema, type MetricCheck } from './metric-check-schema';
 
 export type { CommandCall, HookAction, HttpCall } from './hook-schema';
 
@@ -15,7 +17,6 @@ const Name = z.string().regex(/^[a-z0-9][-a-z0-9]{0,39}$/, { message: 'expected 
 /** Cloud Run's own rule for traffic tags (they become part of a host name). */
 const Tag = z.string().regex(/^[a-z]([-a-z0-9]{0,44}[a-z0-9])?$/, { message: 'expected a Cloud Run traffic tag: lowercase letters, digits and dashes, starting with a letter' });
 const WorkflowWait = boundedDuration(DURATION_CAPS_MS.workflowWait);
-const Url = HttpUrlSchema;
 
 const DECLARED_IN_CONFIG = "a plan names a hook declared in the worker's config (environments.ENV.rollout.hooks) and never carries its command, URL or headers";
 
@@ -60,21 +61,6 @@ export const ProbeCheckSchema = strictObject({
   services: z.array(z.string().min(1)).min(1).optional(),
 });
 
-export const MetricCheckSchema = strictObject({
-    name: Name,
-    /** Answers a number, or JSON holding one at `field`. */
-    url: Url,
-    /** Dot path into a JSON answer (`lag.p95`); absent means the whole body is the number. */
-    field: z.string().min(1).optional(),
-    max: z.number().optional(),
-    min: z.number().optional(),
-    timeout: boundedDuration(DURATION_CAPS_MS.httpRequest).default('10s'),
-  }, { secretHeaders: "a plan never carries credentials: declare them on an endpoint in the worker's config (rollout.endpoints.NAME: { url, secretHeaders }) and use ${endpoints.NAME} in the URL" })
-  .superRefine((m, ctx) => {
-    if (m.max === undefined && m.min === undefined) ctx.addIssue({ code: 'custom', path: ['max'], message: 'a metric check needs a threshold: max, min or both' });
-    if (m.max !== undefined && m.min !== undefined && m.min > m.max) ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${m.min} is above max ${m.max}` });
-  });
-
 export const AnalysisSchema = strictObject({
     /** Time between two readings during the bake. */
     interval: boundedDuration(DURATION_CAPS_MS.analysisInterval).default('1m'),
@@ -82,6 +68,12 @@ export const AnalysisSchema = strictObject({
     metrics: z.array(MetricCheckSchema).default([]),
     /** The stop rule: a check failing for this long (or longer) aborts; 0s aborts on the first failing reading. */
     stopAfter: WorkflowWait.default('5m'),
+    /**
+     * A reading with too few requests (below a check's minSamples, or none at all) is never a pass:
+     * `hold` keeps the step from advancing until one has enough, `fail` counts it as failing (the
+     * stop rule applies), `abort` stops the rollout at once. Default hold.
+     */
+    onNotEnoughData: z.enum(['hold', 'fail', 'abort']).optional(),
   })
   .superRefine((a, ctx) => {
     if (a.probes.length === 0 && a.metrics.length === 0) ctx.addIssue({ code: 'custom', path: ['probes'], message: 'analysis needs at least one probe or metric check' });
@@ -139,7 +131,6 @@ export type CohortHook = z.infer<typeof CohortHookSchema>;
 export type ApprovalPolicy = z.infer<typeof ApprovalSchema>;
 export type AnalysisPolicy = z.infer<typeof AnalysisSchema>;
 export type ProbeCheck = z.infer<typeof ProbeCheckSchema>;
-export type MetricCheck = z.infer<typeof MetricCheckSchema>;
 export type FinishPolicy = z.infer<typeof FinishSchema>;
 
 export interface PlanIssue {

@@ -1,6 +1,8 @@
 import { plural } from '../plural';
 import { durationMs, formatDuration } from './duration';
 import { effectiveTags, type RolloutPlan } from './plan-schema';
+import { openingText, stepOpenings, type StepOpening } from './plan-windows';
+import type { CompiledChangeWindows } from '../change-window';
 
 export interface PlannedStep {
   index: number;
@@ -17,6 +19,8 @@ export interface PlannedStep {
   /** Expected start and end after the rollout starts, counting bakes only (gates and people take their own time). */
   startsAfterMs: number;
   endsAfterMs: number;
+  /** Under the environment's change windows, when the rollout starts at the timeline's `from`. */
+  window?: StepOpening;
 }
 
 export interface PlanTimeline {
@@ -29,6 +33,8 @@ export interface PlanTimeline {
   approvals: number;
   /** Approvals without a timeout can wait for ever; then there is no upper bound. */
   longestWithApprovalsMs?: number;
+  /** With change windows: the start the step openings assume (ISO), and the windows' zone. */
+  windows?: { from: string; timeZone: string };
 }
 
 function approvalText(a: RolloutPlan['steps'][number]['approval']): string {
@@ -40,8 +46,9 @@ function approvalText(a: RolloutPlan['steps'][number]['approval']): string {
 }
 
 /** What `rollout plan` prints: every step with its expected start, bake and controls, and the total. */
-export function planTimeline(plan: RolloutPlan): PlanTimeline {
+export function planTimeline(plan: RolloutPlan, under?: { windows: CompiledChangeWindows; fromMs: number }): PlanTimeline {
   const tags = effectiveTags(plan.steps);
+  const openings = under ? stepOpenings(plan, under.windows, under.fromMs) : undefined;
   let at = 0;
   let worst = 0;
   let bounded = true;
@@ -65,6 +72,7 @@ export function planTimeline(plan: RolloutPlan): PlanTimeline {
       readings: intervalMs > 0 ? Math.max(1, Math.floor(bakeMs / intervalMs)) : 0,
       startsAfterMs: at,
       endsAfterMs: at + bakeMs,
+      ...(openings ? { window: openings[index]! } : {}),
     };
     at += bakeMs;
     return step;
@@ -77,6 +85,7 @@ export function planTimeline(plan: RolloutPlan): PlanTimeline {
     expectedTotalMs: at,
     approvals: plan.steps.filter((s) => s.approval.required).length,
     longestWithApprovalsMs: bounded ? worst : undefined,
+    ...(under ? { windows: { from: new Date(under.fromMs).toISOString(), timeZone: under.windows.timeZone } } : {}),
   };
 }
 
@@ -87,9 +96,11 @@ export function renderPlanTimeline(t: PlanTimeline): string {
     lines.push(`${s.index + 1}. ${s.name}: ${s.percent}% to the candidate${s.tag ? `, tag ${s.tag}` : ''}  [T+${formatDuration(s.startsAfterMs)} .. T+${formatDuration(s.endsAfterMs)}]`);
     lines.push(`   gates: ${s.gates.join(', ') || 'none'}; approval: ${s.approval}`);
     lines.push(`   bake: ${formatDuration(s.bakeMs)}${s.readings ? ` with ${plural(s.readings, 'analysis reading')}` : ''}${s.hooks.length ? `; cohort hooks: ${s.hooks.join(', ')}` : ''}`);
+    if (s.window) lines.push(`   ${openingText(s.window)}`);
   }
   lines.push('');
   lines.push(`Expected total: ${formatDuration(t.expectedTotalMs)} of bakes, plus gates${t.approvals === 0 ? '' : t.approvals === 1 ? ' and the time the approval takes' : ` and the time ${t.approvals} approvals take`}.`);
   lines.push(t.longestWithApprovalsMs !== undefined ? `Longest, if every approval waits until its timeout: ${formatDuration(t.longestWithApprovalsMs)}.` : 'No upper bound: at least one approval waits without a timeout or holds on timeout.');
+  if (t.windows) lines.push(`Change windows (${t.windows.timeZone}): the times above assume a start at ${t.windows.from} and instant gates and approvals; a step's shift waits for the next opening.`);
   return lines.join('\n');
 }

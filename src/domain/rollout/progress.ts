@@ -13,12 +13,21 @@ export function bakeRemainingMs(p: BakeProgress): number {
   return p.skipped ? 0 : Math.max(0, p.bakeMs - p.bakedMs);
 }
 
-/** Everything that decides whether the rollout may leave the current step. */
+/** The gates of a step (`required`, in the plan's order) that have not passed yet, given the step's gate records. */
+export function unmetGates(requiredGates: readonly RolloutGate[], gates: readonly GateRecord[]): RolloutGate[] {
+  return requiredGates.filter((g) => !gates.some((r) => r.gate === g && r.status === 'passed'));
+}
+
+/** Where a step's approval stands, given its approval records: a step that needs none goes on, one approved goes on, else it waits. */
+export type ApprovalStanding = 'not-required' | 'approved' | 'waiting';
+
+export function approvalStanding(required: boolean, approvals: readonly ApprovalRecord[]): ApprovalStanding {
+  if (!required) return 'not-required';
+  return approvals.some((a) => a.decision === 'approved') ? 'approved' : 'waiting';
+}
+
+/** What decides whether a baked step may end (its gates passed and its approval came before the bake began). */
 export interface StepStanding {
-  requiredGates: readonly RolloutGate[];
-  gates: readonly GateRecord[];
-  approvalRequired: boolean;
-  approval?: ApprovalRecord;
   bake: BakeProgress;
   failing: readonly CheckState[];
   paused: boolean;
@@ -26,23 +35,18 @@ export interface StepStanding {
 
 export type ProceedDecision = { proceed: true } | { proceed: false; waitingFor: string };
 
-/** The gate records of a step that failed, or are missing. */
-export function unmetGates(requiredGates: readonly RolloutGate[], gates: readonly GateRecord[]): string[] {
-  return requiredGates.filter((g) => !gates.some((r) => r.gate === g && r.status === 'passed'));
-}
-
 /**
- * Whether the rollout may go on to the next step: every gate passed, approved (when required), the
- * bake done or skipped, no analysis check failing right now (a step never promotes on a failing
- * check, even when the stop rule has not fired yet), and not paused.
+ * Whether the rollout may leave the current step for the next: not paused, the bake done or
+ * skipped, and no analysis check failing right now (a step never promotes on a failing check,
+ * even when the stop rule has not fired yet).
  */
 export function stepMayProceed(s: StepStanding): ProceedDecision {
-  const gates = unmetGates(s.requiredGates, s.gates);
-  if (gates.length > 0) return { proceed: false, waitingFor: `gate(s) not passed: ${gates.join(', ')}` };
-  if (s.approvalRequired && s.approval?.decision !== 'approved') return { proceed: false, waitingFor: 'an approval' };
   if (s.paused) return { proceed: false, waitingFor: 'resume (the rollout is paused)' };
   const remaining = bakeRemainingMs(s.bake);
   if (remaining > 0) return { proceed: false, waitingFor: `the bake (${Math.ceil(remaining / 1000)} s left)` };
-  if (s.failing.length > 0) return { proceed: false, waitingFor: `failing check(s) to recover: ${s.failing.map((c) => c.check).join(', ')}` };
+  const short = s.failing.filter((c) => c.notEnoughData === 'hold');
+  const failing = s.failing.filter((c) => c.notEnoughData !== 'hold');
+  if (failing.length > 0) return { proceed: false, waitingFor: `failing check(s) to recover: ${failing.map((c) => c.check).join(', ')}` };
+  if (short.length > 0) return { proceed: false, waitingFor: `enough data to judge (never a pass without it): ${short.map((c) => c.check).join(', ')}` };
   return { proceed: true };
 }

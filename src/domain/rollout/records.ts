@@ -69,7 +69,18 @@ export interface CheckVerdict {
   check: string;
   ok: boolean;
   detail: string;
+  /** The reading (the candidate's, for a check read per revision). */
   value?: number;
+  /** Requests behind the candidate's value in the window, where the provider counts them. */
+  samples?: number;
+  /** The stable revision's value and requests over the same window (a comparison). */
+  stable?: number;
+  stableSamples?: number;
+  /**
+   * Too few requests to judge: never a pass. Says how the plan treats it: `hold` (the step waits,
+   * no failing streak), `fail` (failing, the stop rule applies) or `abort` (stops at once).
+   */
+  notEnoughData?: 'hold' | 'fail' | 'abort';
 }
 
 /** The latest reading of a check during the current bake, and since when it has been failing. */
@@ -93,6 +104,7 @@ export type TimelineEvent =
   | 'hook'
   | 'bake-started'
   | 'check-failing'
+  | 'check-not-enough-data'
   | 'check-recovered'
   | 'paused'
   | 'resumed'
@@ -106,7 +118,10 @@ export type TimelineEvent =
   | 'finished'
   | 'refused'
   | 'notification'
-  | 'continued-as-new';
+  | 'continued-as-new'
+  | 'window-wait'
+  | 'window-open'
+  | 'window-overridden';
 
 export interface TimelineEntry {
   at: string;
@@ -120,4 +135,32 @@ export interface TimelineEntry {
 export interface AppliedHook {
   step: string;
   name: string;
+}
+
+/** What holds the next traffic change: a freeze or the hours outside the allowed windows. */
+export interface ChangeWindowWait {
+  step: string;
+  /** The change that waits: the step's shift, or its rollback gate (which moves traffic too). */
+  change: string;
+  /** ISO time the wait began. */
+  since: string;
+  cause: 'freeze' | 'outside-window';
+  /** Why, naming the freeze or the windows, and the next opening. */
+  detail: string;
+  freeze?: { reason: string; from: string; until: string };
+  nextOpeningAt?: string;
+  nextOpeningLocal?: string;
+}
+
+/** A signed decision to start a step's traffic changes outside the change windows. */
+export interface WindowOverrideRecord {
+  step: string;
+  /** The verified principal of the signature. */
+  by: string;
+  reason: string;
+  /** `SHA256:...` of the signing key. */
+  key?: string;
+  at: string;
+  /** What the override let through. */
+  overrode: string;
 }

@@ -40,6 +40,10 @@ function stepLine(r: RolloutResult, rec: StepRecord): string {
     const skipped = rec.bakeSkipped ? [`bake skipped by ${rec.bakeSkipped.by}: "${rec.bakeSkipped.reason}"`] : [];
     parts.push(`baked ${formatDuration(rec.bakedMs)} of ${formatDuration(rec.bakeMs)} (planned ${formatDuration(rec.plannedBakeMs)})`, ...changes, ...skipped);
     if (rec.readings) parts.push(`analysis: ${rec.readings} reading(s), ${rec.failedReadings} with a failing check`);
+    // Readings of per-revision checks name both sides, so a reader sees what the verdict compared.
+    // A bake the rollout stopped in never stored its checks on the step: the current ones are its last.
+    const checks = rec.checks.length || r.currentStep !== rec.name ? rec.checks : Object.values(r.checks);
+    for (const c of checks.filter((x) => x.samples !== undefined || x.stable !== undefined || x.notEnoughData)) parts.push(`${c.check}: ${c.detail} (${c.ok ? 'PASS' : c.notEnoughData === 'hold' ? 'NOT ENOUGH DATA' : 'FAIL'})`);
   }
   parts.push(rec.completedAt ? `completed at ${time(rec.completedAt)}` : 'not completed');
   return parts.join('; ');
@@ -117,6 +121,9 @@ export function renderRolloutMarkdown(r: RolloutResult): string {
     r.steps.length ? numbered(r.steps.map((s) => stepLine(r, s))) : 'None.',
     heading(2, 'Approvals'),
     r.approvals.length ? bullets(r.approvals.map(approvalLine)) : 'None.',
+    ...(r.windowOverrides?.length
+      ? [heading(2, 'Change Window Overrides'), bullets(r.windowOverrides.map((o) => `${o.step}: by ${o.by} (signed, key ${o.key}) at ${o.at}: "${o.reason}"; it let through: ${o.overrode}`))]
+      : []),
     heading(2, 'Timeline'),
     bullets(r.timeline.map((t) => `${time(t.at)} ${t.event}${t.step ? ` [${t.step}]` : ''}${t.by ? ` by ${t.by}` : ''}: ${t.detail}`)),
     heading(2, 'Acceptance Criteria Status'),

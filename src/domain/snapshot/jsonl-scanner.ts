@@ -15,7 +15,20 @@ export interface JsonlScanResult {
   problems: string[];
 }
 
-const MAX_PROBLEMS = 5;
+export const LAST_LINE_CUT = 'the last document has no trailing newline: the entry was cut mid-document';
+export const MAX_PROBLEMS = 5;
+
+/**
+ * What is wrong with one document line's shape, given its length, first and last byte (without
+ * the `\n`), in the order they are reported: the importer needs one JSON object per line, `\n` only.
+ */
+export function lineShapeProblems(length: number, firstByte: number, lastByte: number, terminated: boolean): string[] {
+  const out: string[] = [];
+  if (terminated && lastByte === CR) out.push('line ends with \\r\\n; Convex writes \\n only');
+  if (length === 0) out.push('empty line');
+  else if (firstByte !== OPEN_BRACE || lastByte !== CLOSE_BRACE) out.push('not a JSON object (a document line starts with { and ends with })');
+  return out;
+}
 
 /**
  * Splits a streamed `documents.jsonl` into document lines without holding more than one chunk:
@@ -40,13 +53,9 @@ export class JsonlScanner {
     if (this.problems.length < MAX_PROBLEMS) this.problems.push(`${this.where} line ${this.lineNumber}: ${text}`);
   }
 
-  private endLine(): void {
-    if (this.lineLength === 0) {
-      this.problem('empty line');
-    } else {
-      if (this.firstByte !== OPEN_BRACE || this.lastByte !== CLOSE_BRACE) this.problem('not a JSON object (a document line starts with { and ends with })');
-      this.documents++;
-    }
+  private endLine(terminated: boolean): void {
+    for (const p of lineShapeProblems(this.lineLength, this.firstByte, this.lastByte, terminated)) this.problem(p);
+    if (this.lineLength > 0) this.documents++;
     this.sink?.lineEnd();
     this.lineNumber++;
     this.lineLength = 0;
@@ -67,16 +76,15 @@ export class JsonlScanner {
         this.sink?.lineData(part);
       }
       if (nl === -1) return;
-      if (this.lastByte === CR) this.problem('line ends with \\r\\n; Convex writes \\n only');
-      this.endLine();
+      this.endLine(true);
       start = nl + 1;
     }
   }
 
   finish(): JsonlScanResult {
     if (this.lineLength > 0) {
-      this.problem('the last document has no trailing newline: the entry was cut mid-document');
-      this.endLine();
+      this.problem(LAST_LINE_CUT);
+      this.endLine(false);
     }
     return { documents: this.documents, problems: [...this.problems] };
   }

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { MANIFEST_VERSION } from './manifest-version';
+
+export { MANIFEST_VERSION };
 
 const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -41,8 +44,6 @@ export const SnapshotStorageSchema = z.object({
   digest: Sha256Hex,
 });
 export type SnapshotStorage = z.infer<typeof SnapshotStorageSchema>;
-
-export const MANIFEST_VERSION = 1;
 
 /** Written next to each snapshot as `<snapshot>.manifest.json`. */
 export const SnapshotManifestSchema = z.object({

@@ -2,6 +2,7 @@
 export { startCloudRunSandbox, type CloudRunSandbox, type CloudRunSandboxSpec, type ServiceGroupSpec, type ServiceSpec, type SandboxGroup, type SandboxService, type ServiceView } from './sandbox';
 export { seedServiceGroup, seedServiceGroups } from './seed';
 export { TAG_HOST_SEPARATOR, type SwitchRecord } from './router';
+export { RequestLog, type ServedRequest } from './request-log';
 export type { RoutingTable } from './traffic-rules';
 export type { AuditedCall } from './admin-api';
 export type { ApiTrafficTarget, ApiTrafficStatus } from './api-types';

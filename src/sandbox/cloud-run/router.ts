@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RequestLog } from './request-log';
 import type { RoutingTable } from './traffic-rules';
 
 /** A new allocation taking over the data plane. */
@@ -20,6 +21,8 @@ export interface ServiceRouterOptions {
   propagationDelayMs: number;
   /** How long a new allocation takes to take over every request once it starts (0: at once). */
   migrationWindowMs: number;
+  /** Where every answered request is recorded, per revision (the source of the sandbox's request metrics). */
+  log?: RequestLog;
 }
 
 /** A migration in progress: requests go to `from` or to the new table at random, the new one ever more often. */
@@ -185,6 +188,11 @@ export class ServiceRouter {
       const why = tag !== undefined ? `tag "${tag}" is not assigned` : 'no revision receives traffic';
       res.writeHead(tag !== undefined ? 404 : 503, { 'content-type': 'text/plain' }).end(`${this.opts.service}: ${why}\n`);
       return;
+    }
+    const startedAt = performance.now();
+    const log = this.opts.log;
+    if (log) {
+      res.once('finish', () => log.record({ atMs: Date.now(), service: this.opts.service, revision, status: res.statusCode, latencyMs: performance.now() - startedAt }));
     }
     const upstream = http.request(
       new URL(req.url ?? '/', target),

@@ -3,6 +3,7 @@ import type { RevisionFault, RevisionKind } from '../revision-server';
 import { adminApiHandlers, serveAdminApi, type AuditedCall } from './admin-api';
 import type { ApiTrafficStatus, ApiTrafficTarget } from './api-types';
 import { FaultInjector } from './faults';
+import type { RequestLog } from './request-log';
 import type { SwitchRecord } from './router';
 import type { RoutingTable } from './traffic-rules';
 import { CloudRunWorld, type NewRevision } from './world';
@@ -83,6 +84,8 @@ export interface CloudRunSandbox {
   /** Resolves with the first switch after `afterMs` that `match`es; rejects after `timeoutMs`. */
   waitForSwitch(service: string, match: (r: SwitchRecord) => boolean, opts?: { afterMs?: number; timeoutMs?: number }): Promise<SwitchRecord>;
   calls(filter?: { method?: string; service?: string }): AuditedCall[];
+  /** Every request the routers served, per revision: what Cloud Run's request metrics would count. */
+  requests: RequestLog;
 
   // Fault injection
   unavailableBurst(count: number, methods?: string[]): void;
@@ -170,6 +173,7 @@ export async function startCloudRunSandbox(spec: CloudRunSandboxSpec): Promise<C
         await new Promise((r) => setTimeout(r, 25));
       }
     },
+    requests: world.requests,
     calls(filter = {}) {
       return audit.filter((c) => (!filter.method || c.method === filter.method) && (!filter.service || c.resource.includes(`/services/${filter.service}`)));
     },

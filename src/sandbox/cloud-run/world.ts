@@ -3,6 +3,7 @@ import { grpc } from 'google-gax';
 import { startRevisionServer, type RevisionKind, type RevisionServer } from '../revision-server';
 import type { ApiTrafficStatus, ApiTrafficTarget, ConditionState } from './api-types';
 import type { FaultInjector, InjectedError } from './faults';
+import { RequestLog } from './request-log';
 import { ServiceRouter } from './router';
 import { effectiveTraffic, routingFor } from './traffic-rules';
 
@@ -90,6 +91,8 @@ const newEtag = (): string => `"${randomBytes(9).toString('base64url')}"`;
 export class CloudRunWorld {
   readonly services = new Map<string, ServiceState>();
   readonly operations = new Map<string, OperationState>();
+  /** Every request every router served, per revision. */
+  readonly requests = new RequestLog();
   private readonly pending = new Set<NodeJS.Timeout>();
 
   constructor(readonly opts: WorldOptions) {}
@@ -131,6 +134,7 @@ export class CloudRunWorld {
       revisionUrl: (rev) => revisions.find((r) => r.id === rev)?.server.url,
       propagationDelayMs: this.opts.propagationDelayMs,
       migrationWindowMs: this.opts.migrationWindowMs,
+      log: this.requests,
     });
     await router.start();
     const created = revisions[0]?.createTimeMs ?? Date.now();

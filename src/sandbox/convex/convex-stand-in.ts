@@ -64,6 +64,7 @@ export interface ConvexStandIn {
   stallExports(): void;
   releaseExports(): void;
   truncateNextExport(): void;
+  hugeLineNextExport(bytes: number): void;
   failNextImport(message?: string): void;
   stallImports(): void;
   releaseImports(): void;
@@ -268,6 +269,7 @@ export async function startConvexStandIn(opts: ConvexStandInOptions): Promise<Co
     stallExports: () => void (faults.stallExports = true),
     releaseExports: () => jobs.releaseExports(),
     truncateNextExport: () => void (faults.truncateNextExport = true),
+    hugeLineNextExport: (bytes) => void (faults.hugeLineNextExport = bytes),
     failNextImport: (message = 'Hit an error while importing: injected failure') => void (faults.failNextImport = message),
     stallImports: () => void (faults.stallImports = true),
     releaseImports: () => jobs.releaseImports(),

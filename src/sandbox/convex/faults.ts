@@ -6,6 +6,8 @@ export interface ConvexFaults {
   stallExports: boolean;
   /** The next export download is cut to half its bytes (a truncated snapshot). */
   truncateNextExport: boolean;
+  /** The next export's first table gets one document line of this many bytes (it compresses to almost nothing). */
+  hugeLineNextExport?: number;
   /** The next import ends in state `failed` with this message after it was confirmed. */
   failNextImport?: string;
   /** Confirmed imports stay `in_progress` until released. */

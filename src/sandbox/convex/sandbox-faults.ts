@@ -13,11 +13,13 @@ export function registerConvexFaults(faults: FaultRegistry, deployments: { sourc
   };
   const all = Object.values(deployments);
   faults.register('convex-export', {
-    description: 'the next export fails (default), stalls until cleared (mode: stall) or is served cut in half (mode: truncate); params: deployment (source)',
+    description:
+      'the next export fails (default), stalls until cleared (mode: stall), is served cut in half (mode: truncate) or holds one document line of `bytes` bytes, default 256 MiB (mode: huge-line); params: deployment (source)',
     inject(p) {
       const d = pick(p, 'source');
       if (p.mode === 'stall') d.stallExports();
       else if (p.mode === 'truncate') d.truncateNextExport();
+      else if (p.mode === 'huge-line') d.hugeLineNextExport(Number(p.bytes ?? 256 << 20));
       else d.failNextExport();
     },
     clear: () => all.forEach((d) => d.clearFaults()),

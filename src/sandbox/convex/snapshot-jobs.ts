@@ -144,17 +144,19 @@ export class SnapshotJobs extends EventEmitter {
     const storage = includeStorage ? { files: this.files.list(), store: this.files } : undefined;
     const fail = this.faults.failNextExport;
     this.faults.failNextExport = false;
-    setImmediate(() => void this.runExport(record, tables, fail, storage));
+    const hugeLine = this.faults.hugeLineNextExport;
+    this.faults.hugeLineNextExport = undefined;
+    setImmediate(() => void this.runExport(record, tables, fail, storage, hugeLine));
     return record;
   }
 
-  private async runExport(record: ExportRecord, tables: ReturnType<DocumentStore['capture']>, fail: boolean, storage?: Parameters<typeof writeSnapshotZip>[2]): Promise<void> {
+  private async runExport(record: ExportRecord, tables: ReturnType<DocumentStore['capture']>, fail: boolean, storage?: Parameters<typeof writeSnapshotZip>[2], hugeLine?: number): Promise<void> {
     record.state = 'in_progress';
     this.changed();
     while (this.faults.stallExports) await new Promise<void>((r) => this.releaseExportWaiters.push(r));
     try {
       if (fail) throw new Error('injected export failure');
-      await writeSnapshotZip(tables, record.zipPath, storage);
+      await writeSnapshotZip(tables, record.zipPath, storage, hugeLine);
       record.completeTs = nextConvexTs();
       record.state = 'completed';
     } catch {

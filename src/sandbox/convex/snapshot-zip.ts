@@ -27,19 +27,39 @@ function* lineChunks(lines: string[]): Generator<Buffer> {
   if (batch.length) yield Buffer.from(batch.join(''));
 }
 
+/** A document line of `bytes` bytes, produced a MiB at a time (never held whole). */
+function* hugeLineChunks(bytes: number): Generator<Buffer> {
+  const head = '{"_id":"huge","pad":"';
+  const tail = '"}\n';
+  let left = Math.max(0, bytes - head.length - tail.length + 1);
+  yield Buffer.from(head);
+  const mib = Buffer.alloc(1 << 20, 'a');
+  while (left > 0) {
+    const n = Math.min(left, mib.length);
+    yield mib.subarray(0, n);
+    left -= n;
+  }
+  yield Buffer.from(tail);
+}
+
 /**
  * Writes a snapshot ZIP in the real backend's entry order (reference section 6), deflated, 0644;
  * with `storage` (an export with --include-file-storage), the `_storage` index and every file last.
+ * `hugeLineBytes` (a fault) appends one document line that long to the first table.
  */
-export async function writeSnapshotZip(tables: TableLines[], outPath: string, storage?: { files: StoredFile[]; store: FileStore }): Promise<void> {
+export async function writeSnapshotZip(tables: TableLines[], outPath: string, storage?: { files: StoredFile[]; store: FileStore }, hugeLineBytes?: number): Promise<void> {
   const zip = new yazl.ZipFile();
   const opts = { mode: 0o100644, compress: true };
   zip.addBuffer(Buffer.from(README), 'README.md', opts);
   const mapping = tables.map((t) => `{"name":${JSON.stringify(t.name)},"id":${t.number}}\n`).join('');
   zip.addBuffer(Buffer.from(mapping), '_tables/documents.jsonl', opts);
-  for (const t of [...tables].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  for (const [i, t] of [...tables].sort((a, b) => (a.name < b.name ? -1 : 1)).entries()) {
+    const chunks = function* () {
+      yield* lineChunks(t.lines);
+      if (i === 0 && hugeLineBytes) yield* hugeLineChunks(hugeLineBytes);
+    };
     // A real export streams, so local headers carry data descriptors: readers must use the central directory.
-    zip.addReadStream(Readable.from(lineChunks(t.lines)), `${t.name}/documents.jsonl`, opts);
+    zip.addReadStream(Readable.from(chunks()), `${t.name}/documents.jsonl`, opts);
     zip.addBuffer(Buffer.from('"uniform"\n'), `${t.name}/generated_schema.jsonl`, opts);
   }
   if (storage) {

@@ -73,6 +73,9 @@ export async function startRolloutStandIns(cloudRun: CloudRunSandbox, faults: Fa
             },
           },
         },
+        // Checked before every shift like anywhere else, but open at every hour so the demo runs
+        // whenever it is started; narrow it (or add a freeze) to watch a rollout wait.
+        changeWindows: { timeZone: 'UTC', allowed: [{ days: ['mon-sun'], hours: '00:00-24:00' }], freezes: [] },
       };
     },
     async stop() {

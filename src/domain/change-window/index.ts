@@ -1,0 +1,3 @@
+export * from './schema';
+export * from './windows';
+export { formatLocal, isTimeZone } from './zoned-time';
