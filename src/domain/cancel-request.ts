@@ -12,9 +12,15 @@ export interface CancelRequest {
   byWorkflowId?: string;
 }
 
-/** One line for the timeline, the audit record and notifications: who cancelled, and why. */
-export function describeCancelRequest(req: CancelRequest | undefined): string {
+/** Who cancelled, as a person reads it in the timeline and the audit record. */
+export function cancelRequester(req: CancelRequest | undefined): string {
   if (!req) return 'an unknown requester (no cancel request found in the run\'s history)';
-  const who = req.byWorkflowId ? `workflow ${req.byWorkflowId}${req.identity ? ` (worker ${req.identity})` : ''}` : (req.identity?.trim() || 'a client that gave no identity');
-  return req.reason?.trim() ? `${who}: "${req.reason.trim()}"` : who;
+  if (req.byWorkflowId) return `workflow ${req.byWorkflowId}${req.identity ? ` (worker ${req.identity})` : ''}`;
+  return req.identity?.trim() || 'a client that gave no identity';
+}
+
+/** One line for details and notifications: who cancelled, and why. */
+export function describeCancelRequest(req: CancelRequest | undefined): string {
+  const who = cancelRequester(req);
+  return req?.reason?.trim() ? `${who}: "${req.reason.trim()}"` : who;
 }

@@ -6,6 +6,7 @@ import type { AbortRequest, ApprovalRequest, PauseRequest, SetBakeRequest, SkipB
 import type { RolloutGate, RolloutPlan } from '../domain/rollout/plan-schema';
 import type { AppliedHook, ApprovalRecord, ChangeWindowWait, CheckState, GateRecord, RolloutPhase, RolloutService, TimelineEntry, WindowOverrideRecord } from '../domain/rollout/records';
 import type { TrafficAllocation } from '../domain/traffic/allocation';
+import type { StuckAlarm } from '../domain/traffic/stuck-alarm';
 import type { CloudRunTarget } from '../domain/traffic/cloud-run-target';
 import type { ChangeConfirmation } from '../domain/traffic/production-guard';
 import type { ProbeConfig } from '../domain/traffic/rollback-plan';
@@ -160,6 +161,15 @@ export interface RolloutState {
   changeWindow?: ChangeWindowWait;
   /** Signed overrides of change windows (absent on runs from before change windows). */
   windowOverrides?: WindowOverrideRecord[];
+  /**
+   * Compensation carried across continue-as-new while an action keeps failing: failed attempts per
+   * action (the backoff goes on), the stuck alarm, and the cohort hooks already undone.
+   */
+  compensationAttempts?: Record<string, number>;
+  stuckAlarm?: StuckAlarm;
+  hooksUndone?: string[];
+  /** The workflow itself was cancelled (Temporal's cancel request, the Web UI's "Request Cancellation"). */
+  cancelled?: boolean;
 }
 
 export type RolloutStatus = RolloutState & {

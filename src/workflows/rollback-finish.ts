@@ -125,7 +125,7 @@ export async function compensateAndFail(d: AppliedDrill, err: unknown, carried?:
   const who = cancelled && !carried ? whoCancelled(d.acts) : undefined;
   let cancelledBy = carried?.cancelledBy;
   if (who) {
-    cancelledBy = await who;
+    cancelledBy = (await who).description;
     d.progress.cancelledBy = cancelledBy;
     log.info(`rollback drill cancelled by ${cancelledBy}`);
   }
@@ -136,6 +136,7 @@ export async function compensateAndFail(d: AppliedDrill, err: unknown, carried?:
     throw e;
   }
   const failures = d.restore.restoreFailures;
+  d.progress.phase = 'done';
   upsertSearchAttributes([{ key: DrillOutcome, value: cancelled ? 'CANCELLED' : 'FAIL' }, { key: DrillStep, value: 'done' }]);
   setCurrentDetails(
     `**${cancelled ? `Cancelled${cancelledBy ? ` by ${cancelledBy}` : ''}` : 'Failed'}**; original traffic restored on every service${failures ? ` after ${failures} failed restore attempt(s)` : ''}.\n\nCause: ${message}\n\n${d.restore.table()}`,

@@ -50,6 +50,8 @@ export class RollbackRestore {
   private readonly state: Map<string, string>;
   private readonly continueAsNewAfterEvents: number;
   private failingListener?: () => void;
+  /** This run took over restores that were failing: its search attributes say so from the start. */
+  private stuckWhenTakenOver: boolean;
 
   constructor(
     private readonly input: RollbackDrillInput,
@@ -61,6 +63,7 @@ export class RollbackRestore {
     carried: RollbackCarried | undefined,
     continueAsNewAfterEvents: number | undefined,
   ) {
+    this.stuckWhenTakenOver = !!carried && carried.pending.length > 0;
     this.restoreFailures = carried?.restoreFailures ?? 0;
     this.runs = carried?.runs ?? 1;
     this.attempts = { ...(carried?.attempts ?? {}) };
@@ -97,6 +100,13 @@ export class RollbackRestore {
 
   /** Every owed restore, until each succeeds; throws RestoresHandedOver when the run should continue as new. */
   restoreAll(): Promise<TrafficChangeOutcome[]> {
+    if (this.stuckWhenTakenOver) {
+      this.stuckWhenTakenOver = false;
+      upsertSearchAttributes([
+        { key: DrillStep, value: 'restore-failing' },
+        { key: DrillOutcome, value: 'COMPENSATION_STUCK' },
+      ]);
+    }
     return CancellationScope.nonCancellable(async () => {
       const settled = await Promise.allSettled(this.owed.map((p) => this.restoreService(p)));
       const handedOver = this.owed.filter((_, i) => {

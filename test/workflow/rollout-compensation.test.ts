@@ -161,7 +161,6 @@ describe('rollout compensation cannot be abandoned (time-skipping test server, r
     let runs = 1;
     for (let day = 1; day <= 10; day++) {
       await env.sleep('1d');
-      if (process.env.DEBUG_DAYS) console.log(`day ${day} at ${new Date().toISOString()}`);
       const s = await h.query(rolloutStatusQuery);
       assert.equal(s.phase, 'compensating', `day ${day}`);
       assert.equal(s.compensation, 'stuck', `day ${day}`);
