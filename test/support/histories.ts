@@ -16,12 +16,3 @@ export async function saveHistory(client: Client, workflowId: string, name: stri
   fs.writeFileSync(file, historyToJSON(history));
   return file;
 }
-
-/** Saves one run of a workflow (a continue-as-new chain has several) for the replay test. */
-export async function saveRunHistory(client: Client, workflowId: string, runId: string, name: string): Promise<string> {
-  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-  const file = path.join(historiesDir, `${name}.json`);
-  fs.mkdirSync(historiesDir, { recursive: true });
-  fs.writeFileSync(file, historyToJSON(history));
-  return file;
-}
