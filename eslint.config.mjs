@@ -40,6 +40,24 @@ export default tseslint.config(
     },
   },
   {
+    // The domain is the ground floor: pure types and logic that every layer above imports. It
+    // imports nothing above it (result types live in src/domain/results, not src/shared).
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/shared', '**/shared/**', '**/workflows', '**/workflows/**', '**/activities', '**/activities/**', '**/temporal/**', '**/settings/**', '**/sandbox/**', '**/signing/**', '**/cli', '**/cli/**', '**/client', '**/worker'],
+              message: 'src/domain imports only src/domain: move the type or logic down into it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

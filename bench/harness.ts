@@ -28,6 +28,8 @@ export interface BenchResult {
   description: string;
   figures: Figure[];
   notes?: string[];
+  /** The machine's 1-minute load average when the benchmark started and ended (the machine may be shared). */
+  loadAverage?: { start: number; end: number };
 }
 
 export interface Benchmark {

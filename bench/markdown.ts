@@ -22,11 +22,13 @@ export function resultsMarkdown(r: Results): string {
   const lines = [
     `Measured ${r.date.slice(0, 10)} on ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; ${r.quick ? 'quick mode, ' : ''}${Math.round(r.durationSeconds)} s in all.`,
     '',
-    '| benchmark | figure | value | target | met |',
-    '|---|---|---|---|---|',
+    '| benchmark | figure | value | target | met | load average |',
+    '|---|---|---|---|---|---|',
   ];
   for (const b of r.results) {
-    for (const f of b.figures) lines.push(`| ${b.benchmark} | ${f.name.replaceAll('|', '\\|')} | ${formatValue(f.value, f.unit)} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'yes' : '**no**'} |`);
+    // The 1-minute load average at the benchmark's start and end: on a shared machine, read wall times with it.
+    const load = b.loadAverage ? `${b.loadAverage.start.toFixed(1)} -> ${b.loadAverage.end.toFixed(1)}` : '';
+    for (const f of b.figures) lines.push(`| ${b.benchmark} | ${f.name.replaceAll('|', '\\|')} | ${formatValue(f.value, f.unit)} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'yes' : '**no**'} | ${load} |`);
   }
   return lines.join('\n');
 }

@@ -20,10 +20,11 @@ function parseArgs(argv: string[]): { quick: boolean; only?: string } {
 }
 
 function printTable(results: BenchResult[]): void {
-  const rows: string[][] = [['benchmark', 'figure', 'value', 'target', 'met']];
+  const rows: string[][] = [['benchmark', 'figure', 'value', 'target', 'met', 'load']];
   for (const r of results) {
+    const load = r.loadAverage ? `${r.loadAverage.start.toFixed(1)}-${r.loadAverage.end.toFixed(1)}` : '';
     for (const f of r.figures) {
-      rows.push([r.benchmark, f.name, formatValue(f.value, f.unit), f.target ?? '(context)', f.met === undefined ? '' : f.met ? 'yes' : 'NO']);
+      rows.push([r.benchmark, f.name, formatValue(f.value, f.unit), f.target ?? '(context)', f.met === undefined ? '' : f.met ? 'yes' : 'NO', load]);
     }
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -55,8 +56,10 @@ async function main(): Promise<void> {
       const log = (msg: string): void => void process.stderr.write(`[${b.name}] ${msg}\n`);
       log(`running${quick ? ' (quick)' : ''}...`);
       const t0 = Date.now();
-      results.push(await b.run({ quick, reps: quick ? 1 : 5, temporalAddress: server.address, temporalPid: server.process.pid!, tmpDir, log }));
-      log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      const load = os.loadavg()[0]!;
+      const result = await b.run({ quick, reps: quick ? 1 : 5, temporalAddress: server.address, temporalPid: server.process.pid!, tmpDir, log });
+      results.push({ ...result, loadAverage: { start: load, end: os.loadavg()[0]! } });
+      log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s (load average ${load.toFixed(1)} -> ${os.loadavg()[0]!.toFixed(1)})`);
     }
   } finally {
     await stopBenchWorker();

@@ -1,6 +1,6 @@
-import type { AcceptanceCriterion, AttestationRecord, GateStep } from '../shared/readiness-gate';
+import type { AcceptanceCriterion, AttestationRecord, GateStep } from './results/readiness-gate';
 
-/** The figures of a rollback drill result that acceptance needs (see src/shared/rollback.ts). */
+/** The figures of a rollback drill result that acceptance needs (see src/domain/results/rollback.ts). */
 interface RollbackFigures {
   rtoSeconds?: number;
   trafficRestored?: boolean;

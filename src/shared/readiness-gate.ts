@@ -1,16 +1,15 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AttestationPolicy, AttestationRequest, AttestationState } from '../domain/attestation';
+import type { AttestationPolicy, AttestationRequest } from '../domain/attestation';
 import type { DecisionChallenge } from '../domain/decision-signature';
 import type { BackupRestoreRequest } from './backup-restore';
-import type { HealthDrillRequest, HealthDrillResult, Verdict } from './health';
+import type { HealthDrillRequest, HealthDrillResult } from './health';
 import type { ReplayDrillRequest } from './replay';
 import type { RollbackDrillRequest } from './rollback';
+import type { AttestationRecord, GateDrill, GateStep } from '../domain/results/readiness-gate';
+export { GATE_DRILLS } from '../domain/results/readiness-gate';
+export type { GateDrill, GateStepStatus, GateStep, AttestationRecord, AcceptanceCriterion, ReadinessGateResult } from '../domain/results/readiness-gate';
 
 export const READINESS_GATE_WORKFLOW = 'readinessGate';
-
-/** The drills of the gate, in the order they run. */
-export const GATE_DRILLS = ['health', 'backupRestore', 'replay', 'rollback'] as const;
-export type GateDrill = (typeof GATE_DRILLS)[number];
 
 export const GATE_DRILL_WORKFLOWS: Record<GateDrill, string> = {
   health: 'healthDrill',
@@ -50,58 +49,6 @@ export interface ReadinessGateInput {
   attestation: AttestationPolicy;
   /** Items the report lists under "Remaining work" in addition to every failed criterion. */
   remainingWork: string[];
-}
-
-export type GateStepStatus = 'passed' | 'failed' | 'skipped' | 'not-configured';
-
-export interface GateStep {
-  drill: GateDrill;
-  workflowType: string;
-  status: GateStepStatus;
-  workflowId?: string;
-  seconds: number;
-  /** The child's own result (its verdict and figures); absent when it did not finish. */
-  result?: unknown;
-  error?: string;
-}
-
-export interface AttestationRecord {
-  state: AttestationState;
-  attester?: string;
-  reason?: string;
-  docs?: string[];
-  /** ISO time on workflow time. */
-  at?: string;
-  /** `verified`: the attester is the principal whose key signed it; `unsigned`: only what was typed. */
-  signature?: 'verified' | 'unsigned';
-  /** `SHA256:...` of the signing key. */
-  key?: string;
-  timeoutSeconds: number;
-  onTimeout: 'fail';
-}
-
-export interface AcceptanceCriterion {
-  id: 'drills-succeeded' | 'rto-within-target' | 'docs-attested';
-  text: string;
-  status: Verdict;
-  detail: string;
-}
-
-export interface ReadinessGateResult {
-  workflowId: string;
-  environment: string;
-  group: string;
-  scope: string;
-  initiator: string;
-  startedAt: string;
-  finishedAt: string;
-  totalSeconds: number;
-  rtoTargetSeconds: number;
-  steps: GateStep[];
-  attestation: AttestationRecord;
-  criteria: AcceptanceCriterion[];
-  remainingWork: string[];
-  verdict: Verdict;
 }
 
 export interface ReadinessGateStatus {

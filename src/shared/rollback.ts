@@ -1,17 +1,14 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { RollbackConfig } from '../domain/config/schema';
-import type { TrafficAllocation } from '../domain/traffic/allocation';
 import type { CloudRunTarget } from '../domain/traffic/cloud-run-target';
 import type { ChangeConfirmation } from '../domain/traffic/production-guard';
 import type { ProbeConfig, ServiceRollbackPlan } from '../domain/traffic/rollback-plan';
-import type { RtoMeasurement } from '../domain/traffic/rto-measurement';
 import type { StuckAlarm } from '../domain/traffic/stuck-alarm';
 import { trafficLockWorkflowId } from './traffic-lock';
+import type { RollbackDrillResult, RollbackMode, RollbackServiceResult } from '../domain/results/rollback';
+export type { RollbackMode, RollbackServiceResult, RollbackVerdict, ProductionGuardRecord, RollbackDrillResult } from '../domain/results/rollback';
 
 export const ROLLBACK_WORKFLOW = 'rollbackDrill';
-
-/** dry-run (the default) plans and changes nothing; apply shifts traffic, measures and restores. */
-export type RollbackMode = 'dry-run' | 'apply';
 
 export interface RollbackServiceInput {
   role: string;
@@ -54,67 +51,6 @@ export interface RollbackDrillInput {
   approvers: string[];
   /** The environment's notification target (rollout.notify): told when a restore keeps failing. */
   notify?: { target: string };
-}
-
-export interface RollbackServiceResult extends Partial<RtoMeasurement> {
-  role: string;
-  service: string;
-  /** What served before the drill: one revision, or the split. */
-  current: string;
-  target: string;
-  targetReason: string;
-  /** The exact allocation found (and restored). */
-  originalTraffic: TrafficAllocation;
-  originalSummary: string;
-  rollbackTraffic: TrafficAllocation;
-  rollbackSummary: string;
-  /** Apply only: when probes first saw the target serve (ISO), and the seconds from drill start. */
-  servingTargetAt?: string;
-  rtoSeconds?: number;
-  restoreSeconds?: number;
-  /** The allocation read back after the restore. */
-  restoredTraffic?: TrafficAllocation;
-  trafficRestored?: boolean;
-}
-
-export type RollbackVerdict = 'PASS' | 'FAIL' | 'PLANNED';
-
-export interface ProductionGuardRecord {
-  production: boolean;
-  requestedBy: string;
-  confirmed: boolean;
-  ticket?: string;
-  reason?: string;
-}
-
-export interface RollbackDrillResult {
-  workflowId: string;
-  environment: string;
-  group: string;
-  project: string;
-  region: string;
-  mode: RollbackMode;
-  /** PLANNED for a dry run; PASS when RTO <= target and traffic is back exactly as it was. */
-  verdict: RollbackVerdict;
-  /** Why the verdict is FAIL. */
-  reasons: string[];
-  services: RollbackServiceResult[];
-  rtoSeconds?: number;
-  /** The revision identity strategy that measured the RTO (`none`, `header`, `versionEndpoint`, or several joined by +). */
-  rtoStrategy?: string;
-  /** What the RTO figure means under that strategy. */
-  rtoMeaning?: string;
-  restoreSeconds?: number;
-  totalSeconds?: number;
-  rtoTargetSeconds: number;
-  trafficRestored?: boolean;
-  /** Restore attempts that failed before one succeeded (each is in history and the logs). */
-  restoreFailures: number;
-  guard: ProductionGuardRecord;
-  startedAt: string;
-  /** Apply only: the workflow time at which the first traffic change was scheduled (RTO starts here). */
-  shiftStartedAt?: string;
-  finishedAt: string;
 }
 
 /** What every result of one drill shares, from its first run to its last. */

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { ServicesClient } from '@google-cloud/run';
+import { cloudRunClientOptions } from '../../src/activities/traffic/cloud-run-clients';
 import { DrillClient } from '../../src/client';
 import { resolveTemporalTarget } from '../../src/temporal/connection';
 import type { Stack } from '../support/stack';
@@ -47,3 +49,26 @@ export function rssSampler(intervalMs = 20): { stop(): number } {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The real @google-cloud/run client against the stack's Admin API emulator. */
+export function cloudRunClient(stack: Stack): ServicesClient {
+  const { project, region, grpcAddress } = stack.sandbox.cloudRun;
+  return new ServicesClient(cloudRunClientOptions({ project, region, apiEndpoint: grpcAddress, sandbox: true }));
+}
+
+/** Sets a service's traffic as an operator would between tests (etag-guarded, waits for the operation). */
+export async function setTraffic(client: ServicesClient, stack: Stack, service: string, traffic: { type: string; revision?: string; percent: number; tag?: string }[]): Promise<void> {
+  const { project, region } = stack.sandbox.cloudRun;
+  const [svc] = await client.getService({ name: `projects/${project}/locations/${region}/services/${service}` });
+  const [operation] = await client.updateService({ service: { name: svc.name, etag: svc.etag, traffic: traffic as never }, updateMask: { paths: ['traffic'] } });
+  await operation.promise();
+}
+
+/** Polls `check` every 50 ms until it holds, failing with `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}

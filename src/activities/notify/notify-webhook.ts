@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../../domain/config/schema';
+import { DEFAULT_NOTIFY_TIMEOUT_SECONDS } from '../../domain/rollout/config-section';
 import { webhookPayload, type RolloutNotification } from '../../domain/rollout/notification';
 import { knownSecrets, redactedExcerpt } from '../redaction';
 import { resolveSecret } from '../secrets';
@@ -30,13 +31,13 @@ export interface NotifyActivityDeps {
  * The webhook (URL or secret reference) of a target the worker's config declares; a request that
  * brings its own webhook, or names a target the config lacks, fails before anything is sent.
  */
-function declaredWebhook(req: NotifyRequest, config: Config | undefined): string {
+function declaredTarget(req: NotifyRequest, config: Config | undefined): { webhook: string; timeoutSeconds?: number } {
   const environment = req.notification.environment;
   if ('webhook' in req) throw ApplicationFailure.nonRetryable(`notification: the request carries its own webhook; this worker notifies only targets its config declares (environments.${environment}.rollout.notifications)`, 'NotificationTargetUnknown');
   const targets = config?.environments[environment]?.rollout.notifications ?? {};
   const target = targets[req.target];
   if (!target) throw ApplicationFailure.nonRetryable(`notification target "${req.target}" is not declared in environments.${environment}.rollout.notifications of this worker's config (known: ${Object.keys(targets).join(', ') || 'none'})`, 'NotificationTargetUnknown');
-  return target.webhook;
+  return target;
 }
 
 export function sentMarkersDir(dataDir: string): string {
@@ -67,24 +68,32 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
       const { key } = req.notification;
       const marker = markerFile(deps.dataDir, key);
       if (await exists(marker)) return { key, sent: false };
-      const webhook = declaredWebhook(req, deps.config);
+      const target = declaredTarget(req, deps.config);
+      const webhook = target.webhook;
+      const timeoutSeconds = target.timeoutSeconds ?? DEFAULT_NOTIFY_TIMEOUT_SECONDS;
       const url = /^https?:\/\//.test(webhook) ? webhook : await resolve(webhook);
       // A secret reference may hold anything; only an http(s) URL is ever fetched.
       if (!/^https?:\/\//.test(url)) throw ApplicationFailure.nonRetryable(`notification target "${req.target}": ${webhook} does not hold an http(s) URL`, 'NotificationTargetUnknown');
       let res: Response;
+      let body: string;
       try {
         res = await fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'idempotency-key': key },
           body: JSON.stringify(webhookPayload(req.notification)),
-          signal: AbortSignal.timeout(10_000),
+          signal: AbortSignal.timeout(timeoutSeconds * 1000),
         });
+        body = await res.text();
       } catch (err) {
         // The URL may be a secret: name the reference, never the resolved value.
         const shown = `"${req.target}" (${url === webhook ? new URL(url).origin : webhook})`;
-        throw ApplicationFailure.retryable(`webhook ${shown} unreachable: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`, 'NotificationFailed');
+        const e = err as Error & { cause?: Error };
+        const why =
+          e.name === 'TimeoutError'
+            ? `did not answer within ${timeoutSeconds} s (environments.${req.notification.environment}.rollout.notifications.${req.target}.timeoutSeconds)`
+            : `unreachable: ${e.cause?.message ?? e.message}`;
+        throw ApplicationFailure.retryable(`webhook ${shown} ${why}`, 'NotificationFailed');
       }
-      const body = await res.text();
       if (!res.ok) {
         const shown = `"${req.target}" (${url === webhook ? new URL(url).origin : webhook})`;
         const permanent = res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429;

@@ -1,8 +1,8 @@
-import type { GateStep } from '../../shared/readiness-gate';
-import type { HealthDrillResult } from '../../shared/health';
-import type { BackupRestoreResult } from '../../shared/backup-restore';
-import type { ReplayDrillResult } from '../../shared/replay';
-import type { RollbackDrillResult } from '../../shared/rollback';
+import type { GateStep } from '../results/readiness-gate';
+import type { HealthDrillResult } from '../results/health';
+import type { BackupRestoreResult } from '../results/backup-restore';
+import type { ReplayDrillResult } from '../results/replay';
+import type { RollbackDrillResult } from '../results/rollback';
 import { code, secondsText } from './markdown';
 
 /** Figures of one drill for the report's Outcomes section. */

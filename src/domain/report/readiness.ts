@@ -1,5 +1,5 @@
 import { drillName } from '../acceptance';
-import type { AttestationRecord, GateStep, ReadinessGateResult } from '../../shared/readiness-gate';
+import type { AttestationRecord, GateStep, ReadinessGateResult } from '../results/readiness-gate';
 import { bullets, code, document, heading, numbered, secondsText } from './markdown';
 import { outcomeLines } from './outcomes';
 

@@ -10,7 +10,14 @@ export const ENDPOINT_NAME = /^[a-z][a-z0-9-]*$/;
 /** A Slack-compatible incoming webhook: a URL, or better (Slack webhook URLs are credentials) a secret reference. */
 export const WebhookSchema = z.union([HttpUrlSchema, SecretRefSchema], { message: 'expected an http(s) URL or a secret reference (env:NAME, file:PATH, gcp:projects/...)' });
 
-export const NotificationTargetSchema = strictObject({ webhook: WebhookSchema });
+/** How long one delivery waits for the webhook's answer when the target sets none. */
+export const DEFAULT_NOTIFY_TIMEOUT_SECONDS = 5;
+
+export const NotificationTargetSchema = strictObject({
+  webhook: WebhookSchema,
+  /** One delivery gives up after this long without an answer (default 5): a silent webhook never holds a rollout for long. */
+  timeoutSeconds: z.number().int().min(1).max(60).optional(),
+});
 
 const Name = z.string().regex(HOOK_NAME, { message: 'expected a lowercase name (letters, digits, dashes; at most 40)' });
 

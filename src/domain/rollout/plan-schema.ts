@@ -4,7 +4,9 @@ import { strictObject } from '../strict-object';
 import { boundedDuration } from './duration-schema';
 import { HOOK_NAME, PARAM_NAME } from './hook-schema';
 import { MetricCheckSchema } from './metric-check-schema';
+import { effectiveTags } from './step-tags';
 
+export { effectiveTags };
 export { MetricCheckSchema, type MetricCheck } from './metric-check-schema';
 
 export type { CommandCall, HookAction, HttpCall } from './hook-schema';
@@ -139,12 +141,6 @@ export interface PlanIssue {
 }
 
 type StepShape = Pick<RolloutStep, 'name' | 'percent' | 'tag' | 'gates'> & { hooks: { name: string }[]; analysis?: { probes: { target: 'service' | 'tag' }[] } };
-
-/** The tag each step's candidate carries: its own, else the one an earlier step set. */
-export function effectiveTags(steps: readonly Pick<RolloutStep, 'tag'>[]): (string | undefined)[] {
-  let tag: string | undefined;
-  return steps.map((s) => (tag = s.tag ?? tag));
-}
 
 /** Rules across steps that a field-by-field schema cannot express; each names the field. */
 export function planIssues(plan: { steps: StepShape[] }): PlanIssue[] {

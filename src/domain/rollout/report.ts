@@ -1,4 +1,4 @@
-import type { RolloutResult, StepRecord } from '../../shared/rollout';
+import type { RolloutResult, StepRecord } from '../results/rollout';
 import { bullets, code, document, heading, numbered, passFail, secondsText } from '../report/markdown';
 import { allocationsEqual, describeAllocation } from '../traffic/allocation';
 import { formatDuration } from './duration';

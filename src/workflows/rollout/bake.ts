@@ -21,7 +21,7 @@ export async function bake(run: RolloutRun, step: RolloutStep, tag: string | und
     run.note('bake-started', `${formatDuration(rec.bakeMs)}${step.analysis ? `, analysis every ${step.analysis.interval}, stop after ${step.analysis.stopAfter} failing` : ''}`);
   }
   run.bakeClockMs = Date.now();
-  const analysis = step.analysis ? { ...analysisRequest(step.analysis, state.services, rec.tagUrls, tag), environment: input.environment } : undefined;
+  const analysis = step.analysis ? { ...analysisRequest(step.analysis, state.services, rec.tagUrls, tag, step.name), environment: input.environment } : undefined;
   const intervalMs = step.analysis ? durationMs(step.analysis.interval) : Infinity;
   const stopAfterMs = step.analysis ? durationMs(step.analysis.stopAfter) : Infinity;
   // Carried across continue-as-new, so a new run does not take a reading the interval has not reached.

@@ -1,0 +1,60 @@
+// What a drill returns: plain data, shared by the workflows, the report renderers and the CLI.
+import type { AttestationState } from '../attestation';
+import type { Verdict } from './health';
+
+/** The drills of the gate, in the order they run. */
+export const GATE_DRILLS = ['health', 'backupRestore', 'replay', 'rollback'] as const;
+
+export type GateDrill = (typeof GATE_DRILLS)[number];
+
+export type GateStepStatus = 'passed' | 'failed' | 'skipped' | 'not-configured';
+
+export interface GateStep {
+  drill: GateDrill;
+  workflowType: string;
+  status: GateStepStatus;
+  workflowId?: string;
+  seconds: number;
+  /** The child's own result (its verdict and figures); absent when it did not finish. */
+  result?: unknown;
+  error?: string;
+}
+
+export interface AttestationRecord {
+  state: AttestationState;
+  attester?: string;
+  reason?: string;
+  docs?: string[];
+  /** ISO time on workflow time. */
+  at?: string;
+  /** `verified`: the attester is the principal whose key signed it; `unsigned`: only what was typed. */
+  signature?: 'verified' | 'unsigned';
+  /** `SHA256:...` of the signing key. */
+  key?: string;
+  timeoutSeconds: number;
+  onTimeout: 'fail';
+}
+
+export interface AcceptanceCriterion {
+  id: 'drills-succeeded' | 'rto-within-target' | 'docs-attested';
+  text: string;
+  status: Verdict;
+  detail: string;
+}
+
+export interface ReadinessGateResult {
+  workflowId: string;
+  environment: string;
+  group: string;
+  scope: string;
+  initiator: string;
+  startedAt: string;
+  finishedAt: string;
+  totalSeconds: number;
+  rtoTargetSeconds: number;
+  steps: GateStep[];
+  attestation: AttestationRecord;
+  criteria: AcceptanceCriterion[];
+  remainingWork: string[];
+  verdict: Verdict;
+}
