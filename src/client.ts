@@ -28,6 +28,7 @@ import {
   type SkipBakeRequest,
 } from './shared/rollout';
 import { finishedRollout } from './shared/rollout';
+import { finishedRun } from './shared/run-conclusion';
 
 export { finishedRollout };
 import type { ApprovalRecord, TimelineEntry, WindowOverrideRecord } from './domain/rollout/records';
@@ -145,7 +146,8 @@ export class DrillClient {
       runId: handle.firstExecutionRunId,
       webUiUrl: this.webUiUrl(handle.workflowId, handle.firstExecutionRunId),
       handle,
-      result: () => handle.result() as Promise<R>,
+      // A FAIL fails the workflow with its whole result in the failure's details: the caller gets that result.
+      result: () => finishedRun<R>(handle),
     };
   }
 

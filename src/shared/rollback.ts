@@ -82,7 +82,7 @@ export interface RollbackCarried {
   rtoSeconds?: number;
   restoreStartedAtMs?: number;
   /** compensate: why the drill failed, and, when it was cancelled, who asked. */
-  failure?: { message: string; cancelled: boolean; cancelledBy?: string };
+  failure?: { message: string; cancelled: boolean; failedAt?: string; cancelledBy?: string };
 }
 
 export type RollbackPhase = 'resolving' | 'planned' | 'shifting' | 'verifying' | 'holding' | 'restoring' | 'compensating' | 'done';

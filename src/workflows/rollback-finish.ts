@@ -8,6 +8,8 @@ import { rollbackVerdict, secondsBetween, verdictReasons } from '../domain/traff
 import type { RollbackCarried, RollbackDrillRequest, RollbackDrillResult, RollbackPhase, RollbackProgress, RollbackResultBase, RollbackServiceResult } from '../shared/rollback';
 import { DrillOutcome, DrillStep } from '../temporal/search-attributes';
 import { whoCancelled } from './plumbing/cancel-request';
+import { causeChain, failRun } from './plumbing/failure-result';
+import { everythingRestored, failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/run-conclusion';
 import { causeMessage } from './plumbing/cause-message';
 import { RESTORE_CONTINUE_AS_NEW_PATCH, RestoresHandedOver, type RollbackRestore } from './rollback-restore';
 
@@ -93,7 +95,13 @@ export async function restoreAndMeasure(d: AppliedDrill, rtoSeconds: number, alo
   reasons.push(...verdictReasons(figures));
   upsertSearchAttributes([{ key: DrillOutcome, value: verdict }]);
   d.step('done', `Rollback drill **${verdict}**: RTO ${rtoSeconds} s (target ${d.rtoTargetSeconds} s), restore ${restoreSeconds} s, total ${totalSeconds} s, traffic restored: ${trafficRestored ? 'yes' : 'NO'}.\n\n${d.restore.table()}`);
-  return {
+  const changes: RunChange[] = d.plans.map((p, i) => ({
+    what: `traffic of ${p.service}: ${p.originalSummary} -> ${p.rollbackSummary}`,
+    undone: d.results[i]?.trafficRestored === true,
+    ...(d.results[i]?.trafficRestored ? {} : { detail: reasons.join('; ') || 'not back on its original traffic' }),
+  }));
+  const causes = reasons.map((message) => ({ type: 'RollbackDrillVerdict', message }));
+  const result: RollbackDrillResult = {
     ...d.base,
     verdict,
     reasons,
@@ -106,7 +114,19 @@ export async function restoreAndMeasure(d: AppliedDrill, rtoSeconds: number, alo
     restoreFailures: d.restore.restoreFailures,
     shiftStartedAt: new Date(d.shiftStartedAtMs).toISOString(),
     finishedAt: new Date().toISOString(),
+    conclusion: {
+      summary:
+        verdict === 'PASS'
+          ? `Rollback drill passed: RTO ${rtoSeconds} s (target ${d.rtoTargetSeconds} s). Traffic restored on every service, verified.`
+          : failureSummary('Rollback drill', causes, trafficRestored ? 'Traffic restored on every service, verified.' : restorationSentence(changes)),
+      ...(verdict === 'FAIL' ? { failedAt: 'done' } : {}),
+      causes,
+      changes,
+      restored: trafficRestored,
+    },
   };
+  if (verdict === 'FAIL' && patched(FAILURES_ARE_RESULTS_PATCH)) return failRun(RUN_FAILED.rollback, result);
+  return result;
 }
 
 /**
@@ -118,8 +138,10 @@ export async function restoreAndMeasure(d: AppliedDrill, rtoSeconds: number, alo
 export async function compensateAndFail(d: AppliedDrill, err: unknown, carried?: RollbackCarried['failure']): Promise<never> {
   const message = carried?.message ?? causeMessage(err);
   const cancelled = carried?.cancelled ?? isCancellation(err);
+  const failedPhase = carried?.failedAt ?? d.progress.phase;
   d.step('compensating', `**Drill ${cancelled ? 'cancelled' : 'failed'}**: ${message}\n\nRestoring the original traffic on every service.\n\n${d.restore.table()}`);
   if (!carried) log.warn(`rollback drill ${cancelled ? 'cancelled' : 'failed'}; restoring the original traffic`, { error: message });
+  const compensationStartedAtMs = Date.now();
   const restoring = d.restore.restoreAll();
   restoring.catch(() => undefined);
   const who = cancelled && !carried ? whoCancelled(d.acts) : undefined;
@@ -132,7 +154,7 @@ export async function compensateAndFail(d: AppliedDrill, err: unknown, carried?:
   try {
     await restoring;
   } catch (e) {
-    if (e instanceof RestoresHandedOver) return carryOn(d, e, { purpose: 'compensate', failure: { message, cancelled, ...(cancelledBy ? { cancelledBy } : {}) } });
+    if (e instanceof RestoresHandedOver) return carryOn(d, e, { purpose: 'compensate', failure: { message, cancelled, failedAt: failedPhase, ...(cancelledBy ? { cancelledBy } : {}) } });
     throw e;
   }
   const failures = d.restore.restoreFailures;
@@ -142,8 +164,39 @@ export async function compensateAndFail(d: AppliedDrill, err: unknown, carried?:
     `**${cancelled ? `Cancelled${cancelledBy ? ` by ${cancelledBy}` : ''}` : 'Failed'}**; original traffic restored on every service${failures ? ` after ${failures} failed restore attempt(s)` : ''}.\n\nCause: ${message}\n\n${d.restore.table()}`,
   );
   if (cancelled && !carried) throw err;
+  if (!cancelled) {
+    // What the compensation read back from Cloud Run: every shifted service on its exact original traffic, settled.
+    const owed = d.plans.filter((p) => d.restore.owed.includes(p) || carried);
+    const changes: RunChange[] = owed.map((p) => {
+      const res = d.results.find((r) => r.service === p.service);
+      return { what: `traffic of ${p.service}: ${p.originalSummary} -> ${p.rollbackSummary}`, undone: res?.trafficRestored === true, ...(res?.trafficRestored ? {} : { detail: `found ${res?.restoredTraffic ? describeAllocation(res.restoredTraffic) : 'nothing read back'}` }) };
+    });
+    const trafficBack = everythingRestored(changes);
+    const causes = err === undefined ? [{ type: RUN_FAILED.rollback, message }] : causeChain(err);
+    const finishedAtMs = Date.now();
+    const failed: RollbackDrillResult = {
+      ...d.base,
+      verdict: 'FAIL',
+      reasons: [`the drill failed while ${failedPhase}: ${message}`],
+      services: d.results,
+      restoreSeconds: secondsBetween(compensationStartedAtMs, finishedAtMs),
+      totalSeconds: secondsBetween(d.shiftStartedAtMs, finishedAtMs),
+      trafficRestored: trafficBack,
+      restoreFailures: failures,
+      shiftStartedAt: new Date(d.shiftStartedAtMs).toISOString(),
+      finishedAt: new Date(finishedAtMs).toISOString(),
+      conclusion: {
+        summary: failureSummary('Rollback drill', causes, trafficBack ? 'Traffic restored on every service, verified.' : restorationSentence(changes)),
+        failedAt: failedPhase,
+        causes,
+        changes,
+        restored: trafficBack,
+      },
+    };
+    return failRun(RUN_FAILED.rollback, failed, err);
+  }
   throw ApplicationFailure.create({
-    type: cancelled ? 'RollbackDrillCancelled' : 'RollbackDrillFailed',
+    type: 'RollbackDrillCancelled',
     message: `rollback drill on ${d.base.group} ${cancelled ? `cancelled${cancelledBy ? ` by ${cancelledBy}` : ''}` : `failed: ${message}`}; the original traffic was restored on every service`,
     nonRetryable: true,
     cause: err instanceof Error ? err : undefined,

@@ -183,7 +183,15 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
   if (!apply) {
     upsertSearchAttributes([{ key: DrillOutcome, value: 'PLANNED' }]);
     step('planned', `**Dry run**: nothing changed.\n\n${serviceTable(plans, (p) => p.rollbackSummary)}`);
-    return { ...base, verdict: 'PLANNED', reasons: [], services: serviceResults, restoreFailures: 0, finishedAt: new Date().toISOString() };
+    return {
+      ...base,
+      verdict: 'PLANNED',
+      reasons: [],
+      services: serviceResults,
+      restoreFailures: 0,
+      finishedAt: new Date().toISOString(),
+      conclusion: { summary: 'Rollback drill planned (dry run). Nothing was changed.', causes: [], changes: [], restored: true },
+    };
   }
 
   const unsettled = described.find((d) => !trafficSettled(d.snapshot));

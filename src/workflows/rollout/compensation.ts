@@ -82,7 +82,7 @@ async function restoreTraffic(run: RolloutRun, notices: Promise<void>[], resumin
  * where the last one stopped. The "aborted" notice, and for a cancelled workflow the look-up of who
  * cancelled it, start once the restore has, and never hold it up.
  */
-export async function compensate(run: RolloutRun): Promise<void> {
+export async function compensate(run: RolloutRun): Promise<{ unconfirmed: string[] }> {
   const { state, input, plan, acts, options, workflowId, settleTimeoutMs } = run;
   const resuming = state.compensation === 'running' || state.compensation === 'stuck';
   const reason = state.abortReason ?? 'aborted';
@@ -97,7 +97,7 @@ export async function compensate(run: RolloutRun): Promise<void> {
   }
   if (!touched) {
     run.setPhase('aborted', `Rollout **aborted** before any change: ${reason}`);
-    return;
+    return { unconfirmed: [] };
   }
   if (!resuming) state.compensation = 'running';
   else if (state.compensation === 'stuck') upsertSearchAttributes([{ key: DrillOutcome, value: 'COMPENSATION_STUCK' }]);
@@ -157,4 +157,5 @@ export async function compensate(run: RolloutRun): Promise<void> {
   // The notices sent beside the restore go first, so people read them in order.
   await Promise.all(notices);
   await run.notify('compensated', `Stable traffic restored on every service (${state.services.map((s) => `${s.service} on ${s.stable}`).join(', ')}); ${state.hooksApplied.length} cohort hook(s) undone. Cause: ${state.abortReason ?? reason}`);
+  return { unconfirmed: seen.flatMap((r, i) => (r.status === 'rejected' ? [state.services[i]!.service] : [])) };
 }
