@@ -6,6 +6,7 @@ import type { ReplayDrillResult } from '../shared/replay';
 import type { RollbackDrillResult } from '../shared/rollback';
 import type { RolloutResult } from '../shared/rollout';
 import type { RunKind } from './run-kinds';
+import { resultOfFailure } from '../shared/run-conclusion';
 
 /** The result of a finished run, by its kind. */
 export type RunResult =
@@ -16,25 +17,17 @@ export type RunResult =
   | { kind: 'readiness-gate'; result: ReadinessGateResult }
   | { kind: 'rollout'; result: RolloutResult };
 
-/** An object a run ended with, whether it completed or failed carrying its result (an aborted rollout does). */
-function carriedResult(err: unknown): object | undefined {
-  if ((err as Error)?.name !== 'WorkflowFailedError') return undefined;
-  const details = (err as { cause?: { details?: unknown[] } }).cause?.details;
-  const first = details?.[0];
-  return first && typeof first === 'object' && ('verdict' in first || 'outcome' in first) ? first : undefined;
-}
-
 /**
- * The recorded result of a finished run. A run that failed with its result in the failure's
- * details (an aborted rollout: verdict, what was restored, the figures so far) gives that result;
- * any other failure is thrown as Temporal reports it.
+ * The recorded result of a finished run. A FAIL fails its workflow with the whole result in the
+ * failure's details (verdict, conclusion, what was restored, the figures so far): that result is
+ * given; any other failure is thrown as Temporal reports it.
  */
 export async function finishedRunResult(handle: WorkflowHandle, kind: RunKind): Promise<RunResult> {
   let result: unknown;
   try {
     result = await handle.result();
   } catch (err) {
-    result = carriedResult(err);
+    result = resultOfFailure<object>(err);
     if (result === undefined) throw err;
   }
   return { kind, result } as RunResult;

@@ -3,6 +3,7 @@ import {
   condition,
   executeChild,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -11,6 +12,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
+import { childResult, failRun } from './plumbing/failure-result';
+import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange, type WithConclusion } from '../shared/run-conclusion';
 import { attestationRefusal, type AttestationRequest } from '../domain/attestation';
 import { describeIdentity, type DecisionIdentity, type DecisionPayload } from '../domain/decision-signature';
 import { drillName, evaluateCriteria } from '../domain/acceptance';
@@ -175,10 +178,21 @@ export async function readinessGate(request: ReadinessGateRequest): Promise<Read
     remainingWork: [...failed, ...input.remainingWork],
     verdict,
   };
+  // What the drills changed, each as its drill reported it (a failed drill reports it in its failure).
+  const changes: RunChange[] = steps.flatMap((st) => ((st.result as WithConclusion | undefined)?.conclusion?.changes ?? []).map((c) => ({ ...c, what: `${drillName(st.drill)}: ${c.what}` })));
+  const causes = criteria.filter((c) => c.status === 'FAIL').map((c) => ({ type: `Criterion:${c.id}`, message: `${c.text}: ${c.detail}` }));
+  result.conclusion = {
+    summary: verdict === 'PASS' ? `Readiness gate passed: every criterion met. ${restorationSentence(changes)}` : failureSummary('Readiness gate', causes.slice(0, 1), `${causes.length} of ${criteria.length} criteria not met. ${restorationSentence(changes)}`),
+    ...(verdict === 'FAIL' ? { failedAt: criteria.find((c) => c.status === 'FAIL')!.id } : {}),
+    causes,
+    changes,
+    restored: changes.every((c) => c.undone !== false),
+  };
   status.phase = 'done';
   upsertSearchAttributes([{ key: DrillOutcome, value: verdict }, { key: DrillStep, value: 'done' }]);
   setCurrentDetails(`Readiness gate **${verdict}**: ${criteria.map((c) => `${c.id} ${c.status}`).join(', ')}`);
   await writeGateReport(result);
+  if (verdict === 'FAIL' && patched(FAILURES_ARE_RESULTS_PATCH)) return failRun(RUN_FAILED.gate, result);
   return result;
 }
 
@@ -197,6 +211,8 @@ async function runDrill(drill: GateDrill, childInput: unknown, gateId: string, i
     return { drill, workflowType, workflowId: childId, status: result.verdict === 'PASS' ? 'passed' : 'failed', seconds: (Date.now() - t0) / 1000, result, error: result.verdict === 'PASS' ? undefined : `${drillName(drill)} verdict FAIL` };
   } catch (err) {
     if (!(err instanceof ChildWorkflowFailure) && !(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
-    return { drill, workflowType, workflowId: childId, status: 'failed', seconds: (Date.now() - t0) / 1000, error: causeMessage(err) };
+    // A drill whose verdict is FAIL fails with its whole result in the failure's details.
+    const result = childResult<WithConclusion>(err);
+    return { drill, workflowType, workflowId: childId, status: 'failed', seconds: (Date.now() - t0) / 1000, ...(result ? { result } : {}), error: result?.conclusion?.summary ?? causeMessage(err) };
   }
 }

@@ -3,6 +3,7 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -16,6 +17,8 @@ import { trafficActivityOptions } from './plumbing/activity-options';
 import { causeMessage } from './plumbing/cause-message';
 import { TRAFFIC_CHANGE_NON_RETRYABLE } from './plumbing/failure-lists';
 import { restoreUntilDone } from './plumbing/restore-until-done';
+import { causeChain, failRun } from './plumbing/failure-result';
+import { everythingRestored, failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/run-conclusion';
 import type { ServingProbeResult } from '../activities/traffic/probe-serving-revision';
 import type { TrafficChangeOutcome } from '../activities/traffic/traffic-activities';
 import { allocationsEqual, describeAllocation } from '../domain/traffic/allocation';
@@ -155,7 +158,15 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
   if (!apply) {
     upsertSearchAttributes([{ key: DrillOutcome, value: 'PLANNED' }]);
     step('planned', `**Dry run**: nothing changed.\n\n${serviceTable(plans, (p) => p.rollbackSummary)}`);
-    return { ...base, verdict: 'PLANNED', reasons: [], services: serviceResults, restoreFailures: 0, finishedAt: new Date().toISOString() };
+    return {
+      ...base,
+      verdict: 'PLANNED',
+      reasons: [],
+      services: serviceResults,
+      restoreFailures: 0,
+      finishedAt: new Date().toISOString(),
+      conclusion: { summary: 'Rollback drill planned (dry run). Nothing was changed.', causes: [], changes: [], restored: true },
+    };
   }
 
   const unsettled = described.find((d) => !trafficSettled(d.snapshot));
@@ -252,19 +263,50 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
       await sleep(cfg.holdSeconds * 1000, { summary: `hold the rollback targets for ${cfg.holdSeconds} s` });
     }
   } catch (err) {
+    const failedPhase = progress.phase;
     step('compensating', `**Drill failed**: ${causeMessage(err)}\n\nRestoring the original traffic on every service.\n\n${table()}`);
     log.warn('rollback drill failed; restoring the original traffic', { error: causeMessage(err) });
-    await restoreAll();
+    const compensationStartedAtMs = Date.now();
+    const restoredOut = await restoreAll();
     const cancelled = isCancellation(err);
     upsertSearchAttributes([{ key: DrillOutcome, value: cancelled ? 'CANCELLED' : 'FAIL' }, { key: DrillStep, value: 'done' }]);
     setCurrentDetails(`**${cancelled ? 'Cancelled' : 'Failed'}**; original traffic restored on every service${restoreFailures ? ` after ${restoreFailures} failed restore attempt(s)` : ''}.\n\nCause: ${causeMessage(err)}\n\n${table()}`);
     if (cancelled) throw err;
-    throw ApplicationFailure.create({
-      type: 'RollbackDrillFailed',
-      message: `rollback drill on ${input.group} failed: ${causeMessage(err)}; the original traffic was restored on every service`,
-      nonRetryable: true,
-      cause: err instanceof Error ? err : undefined,
+    // What the compensation read back from Cloud Run: every shifted service on its exact original traffic, settled.
+    toRestore.forEach((p, i) => {
+      const res = serviceResults.find((r) => r.service === p.service);
+      const snapshot = restoredOut[i]?.snapshot;
+      if (!res || !snapshot) return;
+      res.restoredTraffic = snapshot.traffic;
+      res.trafficRestored = allocationsEqual(snapshot.traffic, p.original) && trafficSettled(snapshot);
     });
+    const changes: RunChange[] = toRestore.map((p) => {
+      const res = serviceResults.find((r) => r.service === p.service);
+      return { what: `traffic of ${p.service}: ${p.originalSummary} -> ${p.rollbackSummary}`, undone: res?.trafficRestored === true, ...(res?.trafficRestored ? {} : { detail: `found ${res?.restoredTraffic ? describeAllocation(res.restoredTraffic) : 'nothing read back'}` }) };
+    });
+    const trafficBack = everythingRestored(changes);
+    const causes = causeChain(err);
+    const finishedAtMs = Date.now();
+    const failed: RollbackDrillResult = {
+      ...base,
+      verdict: 'FAIL',
+      reasons: [`the drill failed while ${failedPhase}: ${causeMessage(err)}`],
+      services: serviceResults,
+      restoreSeconds: secondsBetween(compensationStartedAtMs, finishedAtMs),
+      totalSeconds: secondsBetween(shiftStartedAtMs, finishedAtMs),
+      trafficRestored: trafficBack,
+      restoreFailures,
+      shiftStartedAt: new Date(shiftStartedAtMs).toISOString(),
+      finishedAt: new Date(finishedAtMs).toISOString(),
+      conclusion: {
+        summary: failureSummary('Rollback drill', causes, trafficBack ? 'Traffic restored on every service, verified.' : restorationSentence(changes)),
+        failedAt: failedPhase,
+        causes,
+        changes,
+        restored: trafficBack,
+      },
+    };
+    return failRun(RUN_FAILED.rollback, failed, err);
   }
   const servingSinceMs = Math.max(...rolledBack.map((r) => r.servingSinceMs));
   const rtoSeconds = secondsBetween(shiftStartedAtMs, servingSinceMs);
@@ -311,7 +353,13 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
   reasons.push(...verdictReasons(figures));
   upsertSearchAttributes([{ key: DrillOutcome, value: verdict }]);
   step('done', `Rollback drill **${verdict}**: RTO ${rtoSeconds} s (target ${cfg.rtoTargetSeconds} s), restore ${restoreSeconds} s, total ${totalSeconds} s, traffic restored: ${trafficRestored ? 'yes' : 'NO'}.\n\n${table()}`);
-  return {
+  const changes: RunChange[] = plans.map((p, i) => ({
+    what: `traffic of ${p.service}: ${p.originalSummary} -> ${p.rollbackSummary}`,
+    undone: serviceResults[i]?.trafficRestored === true,
+    ...(serviceResults[i]?.trafficRestored ? {} : { detail: reasons.join('; ') || 'not back on its original traffic' }),
+  }));
+  const causes = reasons.map((message) => ({ type: 'RollbackDrillVerdict', message }));
+  const result: RollbackDrillResult = {
     ...base,
     verdict,
     reasons,
@@ -324,5 +372,17 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
     restoreFailures,
     shiftStartedAt: new Date(shiftStartedAtMs).toISOString(),
     finishedAt: new Date().toISOString(),
+    conclusion: {
+      summary:
+        verdict === 'PASS'
+          ? `Rollback drill passed: RTO ${rtoSeconds} s (target ${cfg.rtoTargetSeconds} s). Traffic restored on every service, verified.`
+          : failureSummary('Rollback drill', causes, trafficRestored ? 'Traffic restored on every service, verified.' : restorationSentence(changes)),
+      ...(verdict === 'FAIL' ? { failedAt: 'done' } : {}),
+      causes,
+      changes,
+      restored: trafficRestored,
+    },
   };
+  if (verdict === 'FAIL' && patched(FAILURES_ARE_RESULTS_PATCH)) return failRun(RUN_FAILED.rollback, result);
+  return result;
 }

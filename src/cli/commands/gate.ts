@@ -8,7 +8,7 @@ import { refuseOnPreflightFailure } from './doctor';
 import { ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
 import { proveDecision } from '../../signing/sign-decision';
-import { emit, table } from '../output';
+import { conclusionLine, emit, table } from '../output';
 import { progressView, type ProgressView } from '../progress/live-view';
 import { followRun } from '../progress/follow-run';
 import { DETACH_HELP, printDetached } from '../run-drill';
@@ -44,7 +44,7 @@ export async function runGate(g: GlobalOptions, initiator: string, whileRunning?
 }
 
 export function printGate(run: GateRun, json: boolean): number {
-  emit(run, { json }, (r) => `${renderReadinessMarkdown(r.result)}\nHistory: ${r.webUiUrl}`);
+  emit(run, { json }, (r) => [conclusionLine(r.result), renderReadinessMarkdown(r.result), `History: ${r.webUiUrl}`].filter(Boolean).join('\n'));
   return run.result.verdict === 'PASS' ? ExitCode.ok : ExitCode.failed;
 }
 

@@ -1,6 +1,7 @@
 // What a drill returns: plain data, shared by the workflows, the report renderers and the CLI.
 import type { AttestationState } from '../attestation';
 import type { Verdict } from './health';
+import type { RunConclusion } from './conclusion';
 
 /** The drills of the gate, in the order they run. */
 export const GATE_DRILLS = ['health', 'backupRestore', 'replay', 'rollback'] as const;
@@ -57,4 +58,6 @@ export interface ReadinessGateResult {
   criteria: AcceptanceCriterion[];
   remainingWork: string[];
   verdict: Verdict;
+  /** How it ended: on a FAIL every unmet criterion as a cause, what the drills changed and whether it is back. */
+  conclusion?: RunConclusion;
 }

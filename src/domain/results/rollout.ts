@@ -3,6 +3,7 @@ import type { DecisionChallenge } from '../decision-signature';
 import type { RolloutPlan } from '../rollout/plan-schema';
 import type { AppliedHook, ApprovalRecord, ChangeWindowWait, CheckState, GateRecord, RolloutPhase, RolloutService, TimelineEntry, WindowOverrideRecord } from '../rollout/records';
 import type { TrafficAllocation } from '../traffic/allocation';
+import type { RunConclusion } from './conclusion';
 
 /** not-needed: nothing changed yet; armed: a shift happened, abort would undo it; released: finished, nothing to undo. */
 export type CompensationState = 'not-needed' | 'armed' | 'running' | 'stuck' | 'done' | 'released';
@@ -94,4 +95,8 @@ export interface RolloutResult extends RolloutStatus {
   totalSeconds: number;
   /** The plan the rollout ran, for the report. */
   plan: RolloutPlan;
+  /** Aborted: every service back on its exact pre-rollout traffic, read back from Cloud Run (absent on results from before it was reported). */
+  trafficRestored?: boolean;
+  /** How it ended: on a FAIL the cause chain, the traffic and cohort hooks changed, and whether each is back, verified. */
+  conclusion?: RunConclusion;
 }

@@ -33,7 +33,7 @@ function untilDone<T>(run: RolloutRun, what: string, action: () => Promise<T>): 
  * undone, newest first. Runs non-cancellable (the caller's scope) and retries each action until it
  * succeeds.
  */
-export async function compensate(run: RolloutRun): Promise<void> {
+export async function compensate(run: RolloutRun): Promise<{ unconfirmed: string[] }> {
   const { state, input, plan, acts, options, workflowId, settleTimeoutMs } = run;
   const reason = state.abortReason ?? 'aborted';
   run.setPhase('compensating', `**Aborting**: ${reason}. Restoring stable traffic on every service and undoing cohort hooks.`);
@@ -42,7 +42,7 @@ export async function compensate(run: RolloutRun): Promise<void> {
   await run.notify('aborted', `${reason}. ${touched ? 'Restoring stable traffic on every service and undoing the cohort hooks.' : 'Nothing had changed yet.'}`);
   if (!touched) {
     run.setPhase('aborted', `Rollout **aborted** before any change: ${reason}`);
-    return;
+    return { unconfirmed: [] };
   }
   state.compensation = 'running';
   // Traffic first: users back on the stable revisions is what protects them; then the cohort
@@ -79,4 +79,5 @@ export async function compensate(run: RolloutRun): Promise<void> {
   run.setPhase('aborted', `Rollout **aborted**: ${reason}. Stable traffic restored on every service; cohort hooks undone.`);
   run.note('compensated', state.services.map((s) => `${s.service}: ${describeAllocation(state.traffic[s.role]!)}`).join('; '));
   await run.notify('compensated', `Stable traffic restored on every service (${state.services.map((s) => `${s.service} on ${s.stable}`).join(', ')}); ${state.hooksApplied.length} cohort hook(s) undone. Cause: ${reason}`);
+  return { unconfirmed: seen.flatMap((r, i) => (r.status === 'rejected' ? [state.services[i]!.service] : [])) };
 }

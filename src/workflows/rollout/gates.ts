@@ -7,6 +7,8 @@ import { trafficLockChildId } from '../../shared/traffic-lock';
 import { backupRestoreDrill } from '../backup-restore';
 import { healthDrill } from '../health';
 import { causeMessage } from '../plumbing/cause-message';
+import { childResult } from '../plumbing/failure-result';
+import type { WithConclusion } from '../../shared/run-conclusion';
 import { replayDrill } from '../replay';
 import { rollbackDrill } from '../rollback';
 import { awaitChangeWindow } from './change-window';
@@ -89,7 +91,7 @@ export async function runGate(run: RolloutRun, step: string, gate: Gate): Promis
     const result = await untilStopped(run, () =>
       runChild(gate, {
         workflowId: childId,
-        staticSummary: `${gate.kind} gate before step **${step}** of rollout ${workflowId}`,
+        staticSummary: `${gate.kind} gate before step ${step} of rollout ${workflowId}`,
         // A drill that changes traffic must finish its own restore before the rollout restores.
         cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
         parentClosePolicy: 'REQUEST_CANCEL',
@@ -100,7 +102,11 @@ export async function runGate(run: RolloutRun, step: string, gate: Gate): Promis
   } catch (err) {
     if (err instanceof RolloutStop) throw err;
     if (!(err instanceof ChildWorkflowFailure) && !(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
-    record = { step, gate: gate.kind, workflowType, workflowId: childId, status: 'failed', seconds: (Date.now() - t0) / 1000, detail: causeMessage(err) };
+    // A drill whose verdict is FAIL fails with its whole result in the failure's details.
+    const failed = childResult<WithConclusion & { rtoSeconds?: number }>(err);
+    const seconds = (Date.now() - t0) / 1000;
+    const detail = failed ? `${gateDetail({ verdict: failed.verdict, why: failed.conclusion ? [failed.conclusion.summary] : [], ...(failed.rtoSeconds !== undefined ? { rtoSeconds: failed.rtoSeconds } : {}) }, seconds)}` : causeMessage(err);
+    record = { step, gate: gate.kind, workflowType, workflowId: childId, status: 'failed', seconds, detail };
   }
   run.state.gates.push(record);
   run.note('gate', `${gate.kind}: ${record.status.toUpperCase()} (${record.detail})`);

@@ -8,6 +8,7 @@ import { bake } from './bake';
 import { compensate } from './compensation';
 import { carryOn, historyTooLong } from './continue-as-new';
 import { finish } from './finish';
+import { abortedConclusion, promotedConclusion, type TrafficBefore } from './conclusion';
 import { runGates } from './gates';
 import { applyHooks } from './hooks';
 import { preflight } from './preflight';
@@ -82,15 +83,18 @@ export async function runRollout(run: RolloutRun): Promise<RolloutResult> {
       run.requestStop(cancelled ? 'the rollout workflow was cancelled' : `step ${state.currentStep ?? 'pre-flight'} failed: ${causeMessage(err)}`, 'rollout');
       if (!cancelled) log.error('rollout failed; compensating', { error: causeMessage(err) });
     }
-    await CancellationScope.nonCancellable(() => compensate(run));
+    const before: TrafficBefore = { ...state.traffic };
+    const { unconfirmed } = await CancellationScope.nonCancellable(() => compensate(run));
     upsertSearchAttributes([{ key: DrillOutcome, value: 'FAIL' }]);
     if (cancelled) throw err;
+    // Failures are results: the whole result, with what changed and whether it is back, rides on the failure.
+    const ended = abortedConclusion(run, err, before, unconfirmed);
     throw ApplicationFailure.create({
       type: ROLLOUT_ABORTED,
-      message: `rollout of ${input.group} in ${input.environment} aborted: ${state.abortReason}; ${state.compensation === 'done' ? 'stable traffic restored on every service' : 'nothing had changed'}`,
+      message: `rollout of ${input.group} in ${input.environment} aborted: ${ended.conclusion.summary}`,
       nonRetryable: true,
-      details: [run.result('aborted')],
+      details: [{ ...run.result('aborted'), ...ended }],
     });
   }
-  return run.result('promoted');
+  return { ...run.result('promoted'), conclusion: promotedConclusion(run) };
 }
