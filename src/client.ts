@@ -1,4 +1,4 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, ScheduleHandle, WorkflowHandle } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { Config } from './domain/config/schema';
 import { BACKUP_RESTORE_WORKFLOW, backupRestoreWorkflowId, type BackupRestoreRequest, type BackupRestoreResult } from './shared/backup-restore';
@@ -326,6 +326,18 @@ export class DrillClient {
   /** A gate's drills and attestation state, running or ended. */
   gateStatus(workflowId: string): Promise<ReadinessGateStatus> {
     return new GateControls(this.handle(workflowId)).status();
+  }
+
+  /** Runs matching a visibility query, newest first, with drillctl's search attributes read out. */
+  listRuns(query: string, limit: number): Promise<ListedRun[]> {
+    return listRuns(this.temporal, this.target, query, limit);
+  }
+
+  /** A schedule by id, described first so a wrong id is a clear "not found" before anything is done to it. */
+  async schedule(scheduleId: string): Promise<ScheduleHandle> {
+    const handle = this.temporal.schedule.getHandle(scheduleId);
+    await handle.describe();
+    return handle;
   }
 
   /** Every schedule, with its next and recent runs. */

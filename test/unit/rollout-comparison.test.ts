@@ -127,7 +127,7 @@ describe('candidate against stable: the stop rule and not enough data', () => {
   });
 
   it('abort: stops at the first reading', () => {
-    assert.equal(applyStopRule({}, [short('abort')], t0, 900_000).stop?.check, 'errors backend');
+    assert.deepEqual(applyStopRule({}, [short('abort')], t0, 900_000).stop, { check: 'errors backend', failingForMs: 0, detail: short('abort').detail, onNotEnoughData: 'abort' });
   });
 });
 

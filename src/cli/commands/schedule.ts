@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ScheduleHandle } from '@temporalio/client';
 import { SCHEDULE_KIND_NAMES, type ScheduleKind } from '../../shared/schedule-kinds';
-import { withClient, withDrillClient, withRunClient, type GlobalOptions } from '../context';
+import { withDrillClient, withRunClient, type GlobalOptions } from '../context';
 import { actingIdentity } from '../identity';
 import { CliError } from '../errors';
 import { emit, table } from '../output';
@@ -59,11 +59,7 @@ export function registerSchedule(program: Command, global: () => GlobalOptions):
       .option('--note <text>', 'why (recorded on the schedule)', `drillctl schedule ${name}`)
       .action(async (scheduleId: string, o: { note: string }) => {
         const g = global();
-        await withClient(g, async (client) => {
-          const handle = client.schedule.getHandle(scheduleId);
-          await handle.describe(); // a clear "not found" before acting
-          await run(handle, o.note);
-        });
+        await withRunClient(g, async (client) => run(await client.schedule(scheduleId), o.note));
         emit({ scheduleId, done: name }, { json: !!g.json }, () => `Schedule ${scheduleId}: ${name} done.`);
       });
   act('pause', 'pause a schedule', (h, note) => h.pause(note));

@@ -38,7 +38,8 @@ export async function bake(run: RolloutRun, step: RolloutStep, tag: string | und
       if (verdicts.some((v) => !v.ok)) rec.failedReadings++;
       for (const c of outcome.changes) run.note(c.event, `${c.check}: ${c.detail}`);
       if (outcome.stop) {
-        run.requestStop(`analysis of step ${step.name}: ${outcome.stop.check} failing for ${formatDuration(outcome.stop.failingForMs)} (stop rule: ${step.analysis!.stopAfter}): ${outcome.stop.detail}`, 'rollout');
+        const why = outcome.stop.onNotEnoughData ? 'onNotEnoughData: abort' : `failing for ${formatDuration(outcome.stop.failingForMs)} (stop rule: ${step.analysis!.stopAfter})`;
+        run.requestStop(`analysis of step ${step.name}: ${outcome.stop.check} ${why}: ${outcome.stop.detail}`, 'rollout');
       }
       nextReadingAtMs = Date.now() + intervalMs;
       rec.nextReadingAtMs = nextReadingAtMs;
