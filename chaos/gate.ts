@@ -1,6 +1,7 @@
 import { SANDBOX_ENVIRONMENT } from '../src/sandbox/sandbox';
 import { attestDocsUpdate, GATE_DRILLS, gateStatusQuery, type ReadinessGateResult } from '../src/shared/readiness-gate';
 import { currentTraffic, exactlyOnce, sleep, type ChaosWorkflow } from './chaos-workflow';
+import { finishedRun } from '../src/shared/run-conclusion';
 
 /**
  * `drillctl gate run` on the sandbox: baseline health, backup/restore (the real convex CLI), replay
@@ -21,7 +22,7 @@ export function readinessGate(name: string): ChaosWorkflow {
       const startedMs = Date.now();
       const run = await ctx.drill.startGate({ environment: this.environment, group: this.group, initiator: 'carol' });
       const handle = run.handle;
-      const result = () => handle.result() as Promise<ReadinessGateResult>;
+      const result = () => finishedRun<ReadinessGateResult>(handle);
       return {
         handle,
         startedMs,

@@ -8,6 +8,7 @@ import { approveUpdate, rejectUpdate, rolloutStatusQuery, type RolloutResult } f
 import { currentTraffic, exactlyOnce, sleep, type ChaosWorkflow, type Expectation } from './chaos-workflow';
 import { setTraffic } from './context';
 import { readinessGate } from './gate';
+import { finishedRun } from '../src/shared/run-conclusion';
 
 export type { ChaosWorkflow, StartedTrial } from './chaos-workflow';
 
@@ -44,7 +45,7 @@ function rollbackDrill(name: string, cancel: boolean): ChaosWorkflow {
         async checkOutcome() {
           const status = (await run.handle.describe()).status.name;
           if (status === 'CANCELLED') return [];
-          const result = (await run.handle.result()) as RollbackDrillResult;
+          const result = await finishedRun<RollbackDrillResult>(run.handle);
           const out: string[] = [];
           if (result.verdict !== 'PASS') out.push(`verdict ${result.verdict}: ${result.reasons.join('; ')}`);
           if (result.trafficRestored !== true) out.push('the result does not say traffic was restored');
@@ -54,7 +55,7 @@ function rollbackDrill(name: string, cancel: boolean): ChaosWorkflow {
           // A cancelled drill returns no result; its record is the history's cancel request.
           const status = (await run.handle.describe()).status.name;
           if (status === 'CANCELLED') return [];
-          const result = (await run.handle.result()) as RollbackDrillResult;
+          const result = await finishedRun<RollbackDrillResult>(run.handle);
           return exactlyOnce('service record', result.services.map((s) => s.service), services);
         },
       };

@@ -1,4 +1,4 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, ScheduleHandle, WorkflowHandle } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { Config } from './domain/config/schema';
 import { BACKUP_RESTORE_WORKFLOW, backupRestoreWorkflowId, type BackupRestoreRequest, type BackupRestoreResult } from './shared/backup-restore';
@@ -28,6 +28,7 @@ import {
   type SkipBakeRequest,
 } from './shared/rollout';
 import { finishedRollout } from './shared/rollout';
+import { finishedRun } from './shared/run-conclusion';
 
 export { finishedRollout };
 import type { ApprovalRecord, TimelineEntry, WindowOverrideRecord } from './domain/rollout/records';
@@ -40,6 +41,9 @@ import { rolloutSettings } from './settings/rollout';
 import { DrillEnvironment, DrillKind, DrillServiceGroup } from './temporal/search-attributes';
 import { TASK_QUEUE } from './temporal/task-queue';
 import { connectClient, type TemporalTarget } from './temporal/connection';
+import { runKindOf, type RunKind } from './runs/run-kinds';
+import { readRunProgress, type RunProgress } from './runs/run-progress';
+import { finishedRunResult, type RunResult } from './runs/run-result';
 import { workflowHistoryUrl } from './temporal/web-ui';
 
 /** A workflow this client started: its ids, its Web UI link, and its result when it ends. */
@@ -142,7 +146,8 @@ export class DrillClient {
       runId: handle.firstExecutionRunId,
       webUiUrl: this.webUiUrl(handle.workflowId, handle.firstExecutionRunId),
       handle,
-      result: () => handle.result() as Promise<R>,
+      // A FAIL fails the workflow with its whole result in the failure's details: the caller gets that result.
+      result: () => finishedRun<R>(handle),
     };
   }
 
@@ -280,9 +285,112 @@ export class DrillClient {
     return new GateControls(handle);
   }
 
-  /** A run by id (the latest run of that id). */
-  handle(workflowId: string): WorkflowHandle {
-    return this.temporal.workflow.getHandle(workflowId);
+  /** A run by id (the latest run of that id, unless a run id is given). */
+  handle(workflowId: string, runId?: string): WorkflowHandle {
+    return this.temporal.workflow.getHandle(workflowId, runId);
+  }
+
+  /** Which run an id names (the latest run of it): its kind, whether it runs, its Web UI link. Refuses workflows drillctl does not run. */
+  async describeRun(workflowId: string): Promise<RunRef> {
+    const d = await this.handle(workflowId).describe();
+    const kind = runKindOf(d.type);
+    if (!kind) throw new WrongRunError(`${workflowId} is a ${d.type} workflow, which drillctl does not run`, 'name a drill, gate or rollout; `drillctl list` shows them');
+    return { workflowId, runId: d.runId, kind, status: d.status.name, running: d.status.name === 'RUNNING', webUiUrl: this.webUiUrl(workflowId, d.runId) };
+  }
+
+  /** Where any run is: status, elapsed time, current details, activities with their last heartbeat, running child drills, its own status query. */
+  progress(workflowId: string, runId?: string): Promise<RunProgress> {
+    return readRunProgress(this.temporal, workflowId, runId);
+  }
+
+  /** The recorded result of a finished run of any kind; refuses a run that is still going. */
+  async result(workflowId: string): Promise<RunResult & { run: RunRef }> {
+    const run = await this.describeRun(workflowId);
+    if (run.running) throw new RunStillRunningError(`${workflowId} is still running`, `watch it with \`drillctl status ${workflowId} --watch\`, or in the Web UI: ${run.webUiUrl}`);
+    return { ...(await finishedRunResult(this.handle(workflowId, run.runId), run.kind)), run };
+  }
+
+  /** Waits for a run of any kind to end and gives its result (a failure that carries no result is thrown). */
+  async waitForResult(run: RunRef): Promise<RunResult> {
+    return finishedRunResult(this.handle(run.workflowId, run.runId), run.kind);
+  }
+
+  /** A rollout by id, running or ended; refuses ids that name something else (a rollback drill holds the same lock id). */
+  async rollout(workflowId: string): Promise<RolloutRun> {
+    const run = await this.describeRun(workflowId);
+    if (run.kind !== 'rollout') throw new WrongRunError(`${workflowId} is a ${run.kind} run, not a rollout`, 'name a rollout; `drillctl rollout list` shows them');
+    const handle = this.handle(workflowId, run.runId);
+    return { ...run, controls: new RolloutControls(handle), result: () => finishedRollout(handle) };
+  }
+
+  /** A gate's drills and attestation state, running or ended. */
+  gateStatus(workflowId: string): Promise<ReadinessGateStatus> {
+    return new GateControls(this.handle(workflowId)).status();
+  }
+
+  /** Runs matching a visibility query, newest first, with drillctl's search attributes read out. */
+  listRuns(query: string, limit: number): Promise<ListedRun[]> {
+    return listRuns(this.temporal, this.target, query, limit);
+  }
+
+  /** A schedule by id, described first so a wrong id is a clear "not found" before anything is done to it. */
+  async schedule(scheduleId: string): Promise<ScheduleHandle> {
+    const handle = this.temporal.schedule.getHandle(scheduleId);
+    await handle.describe();
+    return handle;
+  }
+
+  /** Every schedule, with its next and recent runs. */
+  async listSchedules(): Promise<ScheduleSummary[]> {
+    const out: ScheduleSummary[] = [];
+    for await (const s of this.temporal.schedule.list()) {
+      out.push({
+        scheduleId: s.scheduleId,
+        workflowType: s.action?.type === 'startWorkflow' ? s.action.workflowType : undefined,
+        paused: s.state.paused,
+        note: s.state.note,
+        nextRuns: s.info.nextActionTimes.slice(0, 3).map((d) => d.toISOString()),
+        recentRuns: s.info.recentActions.map((a) => a.action.workflow.workflowId),
+      });
+    }
+    return out;
+  }
+}
+
+/** A run named by id: what kind it is, and whether it still runs. */
+export interface RunRef {
+  workflowId: string;
+  runId: string;
+  kind: RunKind;
+  status: string;
+  running: boolean;
+  webUiUrl: string;
+}
+
+export interface RolloutRun extends RunRef {
+  controls: RolloutControls;
+  result(): Promise<RolloutResult>;
+}
+
+export interface ScheduleSummary {
+  scheduleId: string;
+  workflowType?: string;
+  paused: boolean;
+  note?: string;
+  nextRuns: string[];
+  recentRuns: string[];
+}
+
+export type { RunKind, RunProgress, RunResult };
+
+/** The run has not ended, so it has no result yet. */
+export class RunStillRunningError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'RunStillRunningError';
   }
 }
 

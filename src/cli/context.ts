@@ -75,6 +75,18 @@ export async function withDrillClient<T>(opts: GlobalOptions, fn: (client: Clien
   }
 }
 
+/** A DrillClient for commands that name a run by id: they need no config file (one is read for the Web UI link when present). */
+export async function withRunClient<T>(opts: GlobalOptions, fn: (client: ClientModule.DrillClient) => Promise<T>): Promise<T> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { DrillClient } = require('../client') as typeof ClientModule;
+  const client = await DrillClient.connect(temporalTarget(opts));
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
 /**
  * `temporal.uiUrl` from the config file, when there is one. A config that does not parse is
  * reported by the commands that use it; a Web UI link then falls back to its default.

@@ -59,6 +59,7 @@ export function toCliError(err: unknown): CliError {
   if (isNamed(err, 'ConfigError')) return new CliError(err.message, ExitCode.usage, configHint(err));
   if (isNamed(err, 'WrongRunError')) return new CliError(err.message, ExitCode.usage, String(err.hint));
   if (isNamed(err, 'RunEndedError')) return new CliError(err.message, ExitCode.failed, String(err.hint));
+  if (isNamed(err, 'RunStillRunningError')) return new CliError(err.message, ExitCode.usage, String(err.hint));
   if (isNamed(err, 'SigningError')) return new CliError(err.message, ExitCode.usage, String(err.hint));
   if (isNamed(err, 'SettingsError')) return new CliError(err.message, ExitCode.usage, typeof err.hint === 'string' ? err.hint : 'nothing was started');
   if (isNamed(err, 'WorkflowFailedError') && settingsFailure(err)) {

@@ -14,6 +14,7 @@ import { registerRollout } from './commands/rollout';
 import { registerSandbox } from './commands/sandbox';
 import { registerSchedule } from './commands/schedule';
 import { registerServer } from './commands/server';
+import { registerStatus } from './commands/status';
 import { registerUpDown } from './commands/up-down';
 import { registerWorker } from './commands/worker';
 
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerDoctor(program, global);
   registerGate(program, global);
   registerRollout(program, global);
+  registerStatus(program, global);
   registerReport(program, global);
   registerList(program, global);
   registerSchedule(program, global);

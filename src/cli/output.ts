@@ -44,3 +44,9 @@ export function paint(style: Style, text: string, stream: NodeJS.WriteStream = p
 export function verdictText(verdict: string, stream: NodeJS.WriteStream = process.stdout): string {
   return paint(verdict === 'PASS' ? 'green' : verdict === 'FAIL' ? 'red' : 'yellow', verdict, stream);
 }
+
+/** The line that leads a run's human output: `FAIL: <what failed>. <whether everything is back>.` (PASS: what passed). */
+export function conclusionLine(r: { verdict: string; conclusion?: { summary: string } }, stream: NodeJS.WriteStream = process.stdout): string | undefined {
+  if (!r.conclusion) return undefined;
+  return r.verdict === 'PLANNED' ? undefined : `${verdictText(r.verdict, stream)}: ${r.conclusion.summary}`;
+}

@@ -3,6 +3,7 @@ import type { EnvironmentConfig } from '../domain/config/schema';
 import { cloudRunChecks } from './cloud-run';
 import { convexAndRuntimeChecks } from './convex-runtime';
 import { identityChecks } from './identity';
+import { metricProviderChecks } from './metric-providers';
 import type { DoctorRow } from './row';
 import { secretChecks } from './secrets';
 import { temporalChecks } from './temporal';
@@ -24,14 +25,15 @@ export interface DoctorTarget {
  * workflow). One row per check; nothing FAILs means an environment is ready for drills and rollouts.
  */
 export async function runDoctor(t: DoctorTarget): Promise<DoctorRow[]> {
-  const [temporal, cloudRun, identity, secrets, convex] = await Promise.all([
+  const [temporal, cloudRun, identity, secrets, convex, metrics] = await Promise.all([
     t.temporal ? temporalChecks(t.temporal.client, t.temporal.address, t.temporal.namespace) : Promise.resolve([]),
     cloudRunChecks(t.environment, t.env, t.group),
     identityChecks(t.env, t.group),
     secretChecks(t.env),
     convexAndRuntimeChecks(t.env),
+    metricProviderChecks(t.env),
   ]);
-  return [...temporal, ...cloudRun, ...identity, ...secrets, ...convex];
+  return [...temporal, ...cloudRun, ...identity, ...secrets, ...convex, ...metrics];
 }
 
 /**

@@ -82,7 +82,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const [backend, dashboard] = cloudRun.group(group.name).services;
   if (!backend || !dashboard) throw new Error('the seed service group lacks its backend or dashboard');
   registerCloudRunFaults(faults, cloudRun, { backend: backend.service, dashboard: dashboard.service });
-  const rollout = await startRolloutStandIns(cloudRun, faults, releaseGroup);
+  const rollout = await startRolloutStandIns(cloudRun, faults, releaseGroup, { dataDir: dir });
   stops.push(() => rollout.stop());
 
   // Convex, and the runtime that projects its history into it. The admin key lives in a file
@@ -112,7 +112,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   registerConvexFaults(faults, { source: convex, scratch: convexScratch });
   const runtime = await startRuntimeStandIn({ dataDir: path.join(dir, 'runtime'), convexUrl: convex.url, adminKey: convexAdminKey, historySource: opts.runtimeHistory ?? false });
   faults.register('runtime-sink', {
-    description: "the runtime's projection sink fails (default), writes nothing (mode: noop), writes a drifted status (mode: drift) or is slow (delayMs); optional commands: [seed, reproject, cleanup, history]",
+    description: "the runtime's projection sink fails (default), writes nothing (mode: noop), writes a drifted status (mode: drift), never returns so the command hangs (mode: hang) or is slow (delayMs); optional commands: [seed, reproject, cleanup, history]",
     inject: (params) => runtime.setSinkFault(SinkFaultSchema.parse(params.mode || params.delayMs ? params : { ...params, mode: 'fail' })),
     clear: () => runtime.setSinkFault(null),
   });
@@ -163,7 +163,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     dataDir: dir,
     config,
     configPath,
-    endpoints: { secretManager: secretManager.address, backend: backend.url, dashboard: dashboard.url, cloudRunApi: cloudRun.grpcAddress, convex: convex.url, convexScratch: convexScratch.url, runtime: runtime.home, flags: rollout.endpoints.flags, metrics: rollout.endpoints.metrics, control: control.url },
+    endpoints: { secretManager: secretManager.address, backend: backend.url, dashboard: dashboard.url, cloudRunApi: cloudRun.grpcAddress, convex: convex.url, convexScratch: convexScratch.url, runtime: runtime.home, flags: rollout.endpoints.flags, metrics: rollout.endpoints.metrics, cloudMonitoring: rollout.endpoints.cloudMonitoring, prometheus: rollout.endpoints.prometheus, control: control.url },
     controlUrl: control.url,
     faults,
     cloudRun,

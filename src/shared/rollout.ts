@@ -12,6 +12,7 @@ import { HEALTH_WORKFLOW, type HealthDrillRequest } from './health';
 import { REPLAY_WORKFLOW, type ReplayDrillRequest } from './replay';
 import { ROLLBACK_WORKFLOW, type RollbackDrillRequest } from './rollback';
 import type { RolloutState, RolloutStatus, RolloutResult } from '../domain/results/rollout';
+import { finishedRun, RUN_FAILED } from './run-conclusion';
 export type { StepRecord, CompensationState, RolloutState, RolloutStatus, RolloutOutcome, RolloutResult } from '../domain/results/rollout';
 
 export type { AbortRequest, ApprovalRequest, PauseRequest, SetBakeRequest, SkipBakeRequest, WindowOverrideRequest };
@@ -90,7 +91,7 @@ export interface RolloutInput {
 }
 
 /** Failure type of a rollout that ended without promoting; its details carry the RolloutResult. */
-export const ROLLOUT_ABORTED = 'RolloutAborted';
+export const ROLLOUT_ABORTED = RUN_FAILED.rollout;
 
 export const approveUpdate = defineUpdate<ApprovalRecord, [ApprovalRequest]>('approve');
 export const rejectUpdate = defineUpdate<ApprovalRecord, [ApprovalRequest]>('reject');
@@ -115,12 +116,6 @@ export const overrideWindowSignal = defineSignal<[WindowOverrideRequest]>('overr
 export const rolloutStatusQuery = defineQuery<RolloutStatus>('rolloutStatus');
 
 /** A finished rollout's result: returned when it promoted, carried in the failure's details when it aborted. */
-export async function finishedRollout(handle: WorkflowHandle): Promise<RolloutResult> {
-  try {
-    return (await handle.result()) as RolloutResult;
-  } catch (err) {
-    const cause = (err as { cause?: { type?: string; details?: unknown[] } }).cause;
-    if ((err as Error).name === 'WorkflowFailedError' && cause?.type === ROLLOUT_ABORTED && cause.details?.[0]) return cause.details[0] as RolloutResult;
-    throw err;
-  }
+export function finishedRollout(handle: WorkflowHandle): Promise<RolloutResult> {
+  return finishedRun<RolloutResult>(handle);
 }

@@ -1,6 +1,8 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
+import { failRun } from './plumbing/failure-result';
+import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/run-conclusion';
 import type { DeploymentRef, ImportSnapshotResult } from '../activities/backup/types';
 import { compareManifests, type ManifestComparison } from '../domain/snapshot/compare-manifests';
 import type { SnapshotSummary } from '../domain/snapshot/manifest';
@@ -212,6 +214,23 @@ export async function backupRestoreDrill(request: BackupRestoreRequest): Promise
     prunedSnapshots,
     startedAt: new Date(startedAt).toISOString(),
   };
+  const changes: RunChange[] = [];
+  if (phases.some((p) => p.phase === 'export' && p.ok)) changes.push({ what: `snapshot ${snapshotZipName(base)} in the worker's snapshot folder`, undone: 'kept', ...(prunedSnapshots.length ? { detail: `${prunedSnapshots.length} older pruned` } : {}) });
+  if (phases.some((p) => p.phase === 'restore')) {
+    const what = `convex import (${restoreMode}) into ${target.url}`;
+    changes.push(imported ? { what, undone: 'kept', detail: `${imported.addedDocuments} documents added` } : { what, undone: 'kept', detail: 'the import failed; what it wrote before failing is not verified' });
+  }
+  const causes = failure ? [{ type: failure.type, message: `${failure.phase}: ${failure.message}` }] : [];
+  result.conclusion = {
+    summary:
+      finalVerdict === 'PASS'
+        ? `Backup/restore drill passed: ${total} documents restored (${restoreMode}). ${restorationSentence(changes)}`
+        : failureSummary('Backup/restore drill', causes, restorationSentence(changes)),
+    ...(failure ? { failedAt: failure.phase } : {}),
+    causes,
+    changes,
+    restored: true,
+  };
   upsertSearchAttributes([
     { key: DrillOutcome, value: finalVerdict },
     { key: DrillStep, value: 'done' },
@@ -221,5 +240,6 @@ export async function backupRestoreDrill(request: BackupRestoreRequest): Promise
       ? `Backup/restore drill **PASS**: ${total} documents in ${tables.length} tables, restored (${restoreMode}) into ${target.url}${result.dataProven ? ' and proved equal' : ''} in ${result.totalSeconds.toFixed(1)} s`
       : `Backup/restore drill **FAIL** in ${failure!.phase}: ${failure!.message}`,
   );
+  if (finalVerdict === 'FAIL' && patched(FAILURES_ARE_RESULTS_PATCH)) return failRun(RUN_FAILED.backupRestore, result);
   return result;
 }

@@ -1,6 +1,8 @@
 import { type ActivityOptions, ActivityFailure, ApplicationFailure, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
+import { failRun } from './plumbing/failure-result';
+import { failureSummary, FAILURES_ARE_RESULTS_PATCH, RUN_FAILED } from '../shared/run-conclusion';
 import type { HttpCheckRequest } from '../activities/probes/http-check';
 import { DrillKind, DrillOutcome } from '../temporal/search-attributes';
 import type { HealthCheckName, HealthCheckResult, HealthDrillRequest, HealthDrillInput, HealthDrillResult } from '../shared/health';
@@ -67,12 +69,25 @@ export async function healthDrill(request: HealthDrillRequest): Promise<HealthDr
   const verdict = checks.every((c) => c.ok) ? 'PASS' : 'FAIL';
   upsertSearchAttributes([{ key: DrillOutcome, value: verdict }]);
   setCurrentDetails(`Health drill **${verdict}**: ${checks.filter((c) => c.ok).length}/${checks.length} checks passed`);
-  return {
+  const causes = checks.filter((c) => !c.ok).map((c) => ({ type: 'HealthCheckFailed', message: `${c.name} (${c.target}): ${c.detail}` }));
+  const result: HealthDrillResult = {
     workflowId: workflowInfo().workflowId,
     environment: input.environment,
     verdict,
     checks,
     startedAt: new Date(startedAt).toISOString(),
     durationMs: Date.now() - startedAt,
+    conclusion: {
+      summary:
+        verdict === 'PASS'
+          ? `Health drill passed: ${checks.length} checks. Nothing was changed.`
+          : failureSummary('Health drill', causes.slice(0, 1), `${causes.length} of ${checks.length} checks failed. Nothing was changed.`),
+      ...(verdict === 'FAIL' ? { failedAt: checks.find((c) => !c.ok)!.name } : {}),
+      causes,
+      changes: [],
+      restored: true,
+    },
   };
+  if (verdict === 'FAIL' && patched(FAILURES_ARE_RESULTS_PATCH)) return failRun(RUN_FAILED.health, result);
+  return result;
 }

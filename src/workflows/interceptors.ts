@@ -1,6 +1,7 @@
 import { isCancellation, workflowInfo, type Next, type WorkflowExecuteInput, type WorkflowInboundCallsInterceptor, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
 import { DrillEnvironment, DrillKind, DrillServiceGroup } from '../temporal/search-attributes';
 import { recordDrillOutcome } from './metrics';
+import { resultOfFailure } from '../shared/run-conclusion';
 
 // Workflow interceptors the worker registers (interceptors.workflowModules in src/worker.ts).
 
@@ -12,7 +13,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v 
 /**
  * Counts every drill, gate and rollout by kind, environment and verdict when it ends, with the
  * figures its result carries (RTO, restore time, snapshot size). It reads the result the workflow
- * returns, so the workflows themselves stay free of metric code, and it issues no command.
+ * returns (or the one its FAIL carries), so the workflows themselves stay free of metric code, and it
+ * issues no command.
  */
 class DrillOutcomeMetrics implements WorkflowInboundCallsInterceptor {
   async execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
@@ -21,7 +23,10 @@ class DrillOutcomeMetrics implements WorkflowInboundCallsInterceptor {
       this.record(input, result, undefined);
       return result;
     } catch (err) {
-      this.record(input, undefined, isCancellation(err) ? 'CANCELLED' : 'ERROR');
+      // A FAIL verdict fails the workflow with its result as the failure's details: count it with its figures.
+      const failed = resultOfFailure(err);
+      if (failed !== undefined) this.record(input, failed, undefined);
+      else this.record(input, undefined, isCancellation(err) ? 'CANCELLED' : 'ERROR');
       throw err;
     }
   }

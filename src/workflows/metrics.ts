@@ -9,7 +9,7 @@ import { DRILL_OUTCOMES, RESTORE_SECONDS, ROLLOUT_COMPENSATION_STUCK, ROLLOUT_PH
 export interface DrillOutcome {
   kind: string;
   environment: string;
-  /** PASS, FAIL, PLANNED (a dry run), ERROR (failed without a result) or CANCELLED. */
+  /** PASS, FAIL (also a failed workflow whose failure carries its result), PLANNED (a dry run), ERROR (failed without a result) or CANCELLED. */
   verdict: string;
   group?: string;
   rtoSeconds?: number;

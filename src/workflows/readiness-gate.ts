@@ -1,8 +1,8 @@
 import {
   ChildWorkflowFailure,
   condition,
-  executeChild,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -11,6 +11,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
+import { childResult, failRun } from './plumbing/failure-result';
+import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/run-conclusion';
 import { attestationRefusal, type AttestationRequest } from '../domain/attestation';
 import { describeIdentity, type DecisionIdentity, type DecisionPayload } from '../domain/decision-signature';
 import { drillName, evaluateCriteria } from '../domain/acceptance';
@@ -23,6 +25,8 @@ import {
   gateStatusQuery,
   type AttestationRecord,
   type GateDrill,
+  type GateDrillRequests,
+  type GateDrillResults,
   type GateStep,
   type ReadinessGateRequest,
   type ReadinessGateInput,
@@ -31,6 +35,7 @@ import {
 } from '../shared/readiness-gate';
 import { challengeFor, DecisionRefusal, establishIdentity, newNonce, signedDecisions } from './decisions';
 import { causeMessage } from './plumbing/cause-message';
+import { executeDrill } from './plumbing/drill-child';
 
 const { writeGateReport } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
 
@@ -127,9 +132,9 @@ export async function readinessGate(request: ReadinessGateRequest): Promise<Read
 
   for (const drill of GATE_DRILLS) {
     status.current = drill;
-    const childInput = input.drills[drill];
+    const drillRequest = input.drills[drill];
     const workflowType = GATE_DRILL_WORKFLOWS[drill];
-    if (childInput === undefined) {
+    if (drillRequest === undefined) {
       steps.push({ drill, workflowType, status: 'not-configured', seconds: 0, error: `no ${drillName(drill)} section in the environment's config` });
       continue;
     }
@@ -139,7 +144,7 @@ export async function readinessGate(request: ReadinessGateRequest): Promise<Read
     }
     upsertSearchAttributes([{ key: DrillStep, value: drill }]);
     setCurrentDetails(`Running the **${drillName(drill)}** drill (${steps.length + 1} of ${GATE_DRILLS.length})`);
-    steps.push(await runDrill(drill, childInput, workflowId, input));
+    steps.push(await runDrill(drill, drillRequest, workflowId, input));
   }
 
   status.phase = 'attestation';
@@ -175,21 +180,31 @@ export async function readinessGate(request: ReadinessGateRequest): Promise<Read
     remainingWork: [...failed, ...input.remainingWork],
     verdict,
   };
+  // What the drills changed, each as its drill reported it (a failed drill reports it in its failure).
+  const changes: RunChange[] = steps.flatMap((st) => (st.result?.conclusion?.changes ?? []).map((c) => ({ ...c, what: `${drillName(st.drill)}: ${c.what}` })));
+  const causes = criteria.filter((c) => c.status === 'FAIL').map((c) => ({ type: `Criterion:${c.id}`, message: `${c.text}: ${c.detail}` }));
+  result.conclusion = {
+    summary: verdict === 'PASS' ? `Readiness gate passed: every criterion met. ${restorationSentence(changes)}` : failureSummary('Readiness gate', causes.slice(0, 1), `${causes.length} of ${criteria.length} criteria not met. ${restorationSentence(changes)}`),
+    ...(verdict === 'FAIL' ? { failedAt: criteria.find((c) => c.status === 'FAIL')!.id } : {}),
+    causes,
+    changes,
+    restored: changes.every((c) => c.undone !== false),
+  };
   status.phase = 'done';
   upsertSearchAttributes([{ key: DrillOutcome, value: verdict }, { key: DrillStep, value: 'done' }]);
   setCurrentDetails(`Readiness gate **${verdict}**: ${criteria.map((c) => `${c.id} ${c.status}`).join(', ')}`);
   await writeGateReport(result);
+  if (verdict === 'FAIL' && patched(FAILURES_ARE_RESULTS_PATCH)) return failRun(RUN_FAILED.gate, result);
   return result;
 }
 
-async function runDrill(drill: GateDrill, childInput: unknown, gateId: string, input: ReadinessGateInput): Promise<GateStep> {
+async function runDrill<D extends GateDrill>(drill: D, request: GateDrillRequests[D], gateId: string, input: ReadinessGateInput): Promise<GateStep<D>> {
   const workflowType = GATE_DRILL_WORKFLOWS[drill];
   const childId = drill === 'rollback' ? input.rollbackWorkflowId : `${gateId}-${drill}`;
   const t0 = Date.now();
   try {
-    const result = await executeChild<(i: unknown) => Promise<{ verdict: 'PASS' | 'FAIL' }>>(workflowType, {
+    const result = await executeDrill(drill, request, {
       workflowId: childId,
-      args: [childInput],
       staticSummary: `${drillName(drill)} drill for readiness gate ${gateId}`,
       // A drill that changes traffic must finish its own compensation even if the gate is cancelled.
       parentClosePolicy: 'REQUEST_CANCEL',
@@ -197,6 +212,8 @@ async function runDrill(drill: GateDrill, childInput: unknown, gateId: string, i
     return { drill, workflowType, workflowId: childId, status: result.verdict === 'PASS' ? 'passed' : 'failed', seconds: (Date.now() - t0) / 1000, result, error: result.verdict === 'PASS' ? undefined : `${drillName(drill)} verdict FAIL` };
   } catch (err) {
     if (!(err instanceof ChildWorkflowFailure) && !(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
-    return { drill, workflowType, workflowId: childId, status: 'failed', seconds: (Date.now() - t0) / 1000, error: causeMessage(err) };
+    // A drill whose verdict is FAIL fails with its whole result in the failure's details.
+    const result = childResult<GateDrillResults[D]>(err);
+    return { drill, workflowType, workflowId: childId, status: 'failed', seconds: (Date.now() - t0) / 1000, ...(result ? { result } : {}), error: result?.conclusion?.summary ?? causeMessage(err) };
   }
 }

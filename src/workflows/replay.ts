@@ -1,6 +1,8 @@
 import { type ActivityOptions, ActivityFailure, ApplicationFailure, CancellationScope, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
+import { failRun } from './plumbing/failure-result';
+import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/run-conclusion';
 import { replayFixtureIds } from '../domain/reproject/fixture-ids';
 import { decideLanding, type ProjectionSighting } from '../domain/reproject/landing';
 import { nextReplayLevelNeeds, REPLAY_LEVEL_MEANING, replayLevelAllowed, type ReplayLevel } from '../domain/reproject/levels';
@@ -214,7 +216,15 @@ export async function replayDrill(request: ReplayDrillRequest): Promise<ReplayDr
   if (levels) {
     setCurrentDetails(`Replay drill **${verdict}** at level **${proven}** of ${allowed} allowed by the config; fixtures ${cleanup.cleanedUp ? 'removed' : '**left behind**'}${next ? `\n\nNext: ${next}` : ''}`);
   }
-  return {
+  const changes: RunChange[] = [
+    {
+      what: `fixtures ${ids.runId} and ${ids.workerId} (history, checkpoints, projections)`,
+      undone: cleanup.cleanedUp,
+      ...(cleanup.detail ? { detail: cleanup.detail } : {}),
+    },
+  ];
+  const causes = failures.map((message) => ({ type: 'ReplayDrillCheck', message }));
+  const result: ReplayDrillResult = {
     workflowId: workflowInfo().workflowId,
     environment: input.environment,
     verdict,
@@ -224,5 +234,16 @@ export async function replayDrill(request: ReplayDrillRequest): Promise<ReplayDr
     failures,
     startedAt: new Date(startedAt).toISOString(),
     durationMs: Date.now() - startedAt,
+    conclusion: {
+      summary:
+        verdict === 'PASS'
+          ? `Replay drill passed${levels ? ` at level ${proven}` : ''}. Fixtures removed.`
+          : failureSummary('Replay drill', causes.slice(0, 1), `${causes.length > 1 ? `${causes.length} checks failed. ` : ''}${cleanup.cleanedUp ? 'Fixtures removed.' : restorationSentence(changes)}`),
+      causes,
+      changes,
+      restored: cleanup.cleanedUp,
+    },
   };
+  if (verdict === 'FAIL' && patched(FAILURES_ARE_RESULTS_PATCH)) return failRun(RUN_FAILED.replay, result);
+  return result;
 }

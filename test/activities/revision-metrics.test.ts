@@ -5,6 +5,7 @@ import { MetricServiceClient } from '@google-cloud/monitoring';
 import { closeMonitoringClients } from '../../src/activities/analysis/cloud-monitoring';
 import { readRevisionMetric } from '../../src/activities/analysis/read-revision-metric';
 import { cloudRunClientOptions } from '../../src/activities/traffic';
+import { metricProviderChecks } from '../../src/doctor/metric-providers';
 import { EnvironmentSchema, type EnvironmentConfig } from '../../src/domain/config/schema';
 import type { RevisionMetricRequest } from '../../src/domain/rollout/revision-metrics';
 import type { CloudRunSandbox } from '../../src/sandbox/cloud-run';
@@ -124,6 +125,14 @@ describe('per-revision metrics through the real clients (Cloud Monitoring emulat
     const latency = await readRevisionMetric(request({ query: 'latency-p95', compare: undefined, stable: undefined }), 'sandbox', env, resolveSecret, Date.now());
     assert.equal(latency.candidate?.samples, 20);
     assert.ok((latency.candidate?.value ?? -1) >= 0);
+  });
+
+  it('doctor: each provider readable with its credentials; Prometheus without its token FAILs with the fix', async () => {
+    const rows = await metricProviderChecks(env);
+    assert.deepEqual(rows.map((r) => [r.check, r.status]), [['metrics cloud-run', 'PASS'], ['metrics prom', 'PASS'], ['metrics prom-no-auth', 'FAIL']]);
+    assert.match(rows[0]!.detail, /request_count readable \(\d+ revision series in the last 5 minutes\)/);
+    assert.match(rows[2]!.detail, /HTTP 401/);
+    assert.match(rows[2]!.fix ?? '', /rollout\.metricProviders\.prom-no-auth\.prometheus\.url and its auth/);
   });
 
   it('without its bearer token Prometheus refuses, and the reading says so instead of passing', async () => {

@@ -7,6 +7,7 @@ import { replayDrill } from '../../src/workflows/replay';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { startStack, type Stack } from '../support/stack';
 import { testEnv } from '../support/temporal';
+import { finishedRun } from '../../src/shared/run-conclusion';
 
 type ReplayJson = ReplayDrillResult & { webUiUrl: string };
 
@@ -211,7 +212,7 @@ describe('drillctl drill replay at level 3 (sandbox runtime with its history sou
     });
     await fetch(`${replay.stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ mode: 'noop' }) });
     const env = await testEnv();
-    const result = await env.client.workflow.execute(replayDrill, { args: [{ environment: 'sandbox' }], workflowId, taskQueue: TASK_QUEUE });
+    const result = await finishedRun<ReplayDrillResult>(await env.client.workflow.start(replayDrill, { args: [{ environment: 'sandbox' }], workflowId, taskQueue: TASK_QUEUE }));
     assert.equal(result.verdict, 'FAIL');
     assert.equal(result.level?.allowed, 3);
     const runScope = result.scopes.find((s) => s.scope === 'run')!;

@@ -10,6 +10,7 @@ import { replayDrill } from '../../src/workflows/replay';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig, tempDir } from '../support/worker';
 import { registerReplay } from '../support/worker-config';
+import { finishedRun } from '../../src/shared/run-conclusion';
 
 // The admin key the worker holds, which the runtime (holding its own copy) may print in a log line.
 const WORKER_KEY = `worker-held|${'ab'.repeat(20)}`;
@@ -74,7 +75,7 @@ describe('replay drill: strict reproject result lines (real worker, exit-0 comma
     const config = emptyWorkerConfig();
     const request = registerReplay(config, { environment: 'test', replay: replayFor(kind) });
     const worker = await createTestWorker(env, { activities: createActivities({ dataDir: dir, config }), taskQueue, config });
-    return worker.runUntil(env.client.workflow.execute(replayDrill, { args: [request], workflowId: taskQueue, taskQueue }));
+    return worker.runUntil(env.client.workflow.start(replayDrill, { args: [request], workflowId: taskQueue, taskQueue }).then((h) => finishedRun<ReplayDrillResult>(h)));
   }
 
   const cases: [string, RegExp][] = [

@@ -84,7 +84,8 @@ describe('drillctl drill rollback (subprocess, real server, worker and sandbox)'
     // The worker's config holds the rollback target long enough for the second drill to find it running.
     const rollback = stack.workerConfig.environments.sandbox!.rollback;
     const holdSeconds = rollback.holdSeconds;
-    rollback.holdSeconds = 6;
+    // Long enough for the second CLI (its own start and Cloud Run preflight) on a busy machine.
+    rollback.holdSeconds = 20;
     try {
       const first = run(['drill', 'rollback', '--apply']);
       const client = (await testEnv()).client;
@@ -135,9 +136,46 @@ describe('drillctl drill rollback (subprocess, real server, worker and sandbox)'
     await fetch(`${stack.sandbox.controlUrl}/faults/cloud-run-fail-updates`, { method: 'POST', body: JSON.stringify({ service: DASHBOARD, message: 'quota exceeded for dashboard' }) });
     const r = await run(['drill', 'rollback', '--apply']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /quota exceeded for dashboard/);
+    assert.match(r.stdout, /^FAIL: .*quota exceeded for dashboard.*Traffic restored on every service, verified\./);
     assert.deepEqual(cloudRun().view(BACKEND).traffic, LATEST_100);
     assert.deepEqual(cloudRun().view(DASHBOARD).traffic, LATEST_100);
+  });
+
+  it('a failing Cloud Run operation (`sandbox fault cloud-run-fail-operations`): FAIL is a result with the cause and traffic restored, verified; exit 1', async () => {
+    // `drillctl sandbox fault` finds the sandbox by its state file in DRILLCTL_HOME, as after `drillctl up`.
+    fs.mkdirSync(path.join(stack.home, 'sandbox'), { recursive: true });
+    const state = { pid: process.pid, configPath: stack.sandbox.configPath, controlUrl: stack.sandbox.controlUrl, endpoints: {} };
+    fs.writeFileSync(path.join(stack.home, 'sandbox', 'state.json'), JSON.stringify(state));
+    const inject = async () => {
+      const fault = await run(['sandbox', 'fault', 'cloud-run-fail-operations', JSON.stringify({ service: DASHBOARD, message: 'dashboard rollout blocked by an org policy' })]);
+      assert.equal(fault.code, 0, fault.stderr);
+    };
+
+    await inject();
+    const json = await run(['--json', 'drill', 'rollback', '--apply']);
+    assert.equal(json.code, 1, json.stderr);
+    const out = JSON.parse(json.stdout) as RollbackDrillResult & { webUiUrl: string };
+    assert.equal(out.verdict, 'FAIL');
+    assert.equal(out.trafficRestored, true);
+    assert.ok(out.conclusion, 'the result carries its outcome');
+    assert.match(out.conclusion.summary, /dashboard rollout blocked by an org policy.*Traffic restored on every service, verified\./);
+    const root = out.conclusion.causes[out.conclusion.causes.length - 1];
+    assert.equal(root?.type, 'CloudRunOperationFailed');
+    assert.match(root?.message ?? '', /dashboard rollout blocked by an org policy/);
+    assert.deepEqual(out.conclusion.changes.map((c) => c.undone), [true, true]);
+    assert.deepEqual(out.services.map((s) => s.trafficRestored), [true, true]);
+    assert.equal(typeof out.totalSeconds, 'number');
+    assert.match(out.webUiUrl, /traffic-sandbox-convex/);
+    assert.deepEqual([cloudRun().view(BACKEND).traffic, cloudRun().view(DASHBOARD).traffic], [LATEST_100, LATEST_100]);
+
+    await inject();
+    const human = await run(['drill', 'rollback', '--apply']);
+    assert.equal(human.code, 1, human.stderr);
+    const lines = human.stdout.split('\n');
+    assert.match(lines[0] ?? '', /^FAIL: Rollback drill failed: .*dashboard rollout blocked by an org policy.*\. Traffic restored on every service, verified\.$/);
+    assert.match(human.stdout, /Traffic restored: yes/);
+    assert.match(human.stdout, /History: http/);
+    assert.deepEqual([cloudRun().view(BACKEND).traffic, cloudRun().view(DASHBOARD).traffic], [LATEST_100, LATEST_100]);
   });
 
   it('production guard: --apply without --confirm, --ticket and --reason is refused with exit 2', async () => {

@@ -150,7 +150,10 @@ describe('drillctl rollout (subprocess, real server, worker and sandbox)', () =>
     });
   });
 
-  describe('the runbook end to end', () => {
+  describe('the runbook end to end', function () {
+    // Five steps of real time (gates, drills, bakes, the canary holding for enough requests): two
+    // minutes on an idle machine, more on a busy one; the status waits allow four.
+    this.timeout(300_000);
     let stack: Stack;
     before(async () => {
       stack = await startStack('rollout-full');
@@ -172,6 +175,8 @@ describe('drillctl rollout (subprocess, real server, worker and sandbox)', () =>
       assert.match(watch.stdout, /Outcome: \*\*PROMOTED\*\* \(PASS\)/);
       assert.match(watch.stdout, /`limited`: 5 % to the candidate.*gates: health PASS .*backup-restore PASS .*replay PASS .*rollback PASS/);
       assert.match(watch.stdout, /Every expansion passed its gates first: PASS/);
+      // The canary was judged against stable on Cloud Run's request metrics, read from the Cloud Monitoring emulator.
+      assert.match(watch.stdout, /`limited`: .*candidate-5xx backend: candidate 0 \(\d+ requests\) vs stable 0 \(\d+ requests\): within 2× stable or stable \+ 0\.02 \(PASS\)/);
       for (const service of Object.values(RELEASE_SERVICES)) {
         const candidate = `${service}-${service.includes('backend') ? '00012-c7n' : '00003-q2d'}`;
         assert.deepEqual(traffic(stack, service), [{ type: 'REVISION', revision: candidate, percent: 100, tag: 'staff' }]);

@@ -12,6 +12,7 @@ import { backupRestoreDrill } from '../../src/workflows/backup-restore';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig, tempDir } from '../support/worker';
 import { registerBackupRestore } from '../support/worker-config';
+import { finishedRun } from '../../src/shared/run-conclusion';
 
 // Shaped like a self-hosted admin key (`instance|hex`).
 const KEY = `drill-split|${'5e'.repeat(24)}${process.pid}`;
@@ -82,7 +83,7 @@ describe('secrets stay inside: a key split across two stderr chunks of the conve
     const worker = await createTestWorker(env, { activities, taskQueue, config });
     const workflowId = `split-key-${Date.now()}`;
     const handle = await env.client.workflow.start(backupRestoreDrill, { args: [request], workflowId, taskQueue });
-    const result: BackupRestoreResult = await worker.runUntil(handle.result());
+    const result = await worker.runUntil(finishedRun<BackupRestoreResult>(handle));
 
     // The CLI really did print the key: the failure is the 401, with the key's place marked.
     assert.equal(result.verdict, 'FAIL');

@@ -1,9 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { Worker } from '@temporalio/worker';
 import { readConfigFile } from '../../src/config-file';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
@@ -11,27 +7,12 @@ import type { RollbackDrillResult } from '../../src/shared/rollback';
 import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
 import { createWorker } from '../../src/worker';
 import { runDrillctl } from '../support/drillctl';
-import { freePort } from '../support/ports';
-import { repoRoot, tempDir } from '../support/worker';
+import { tempDir } from '../support/worker';
+import { openBrowser, openTab, portPair, screenshot, waitForText as waitForPageText } from './browser';
 
 // The Temporal Web UI of a finished drill, in a real browser (Debian's chromium through
 // playwright-core): what an operator relies on when they follow the link drillctl prints.
 // Run with `npm run test:ui`; screenshots go to test/ui/screenshots/ (not committed).
-
-const screenshots = path.join(repoRoot, 'test', 'ui', 'screenshots');
-
-async function portPair(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (port + 1000 > 65535) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port + 1000, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
 
 describe('the Temporal Web UI of a finished rollback drill (chromium)', function () {
   this.timeout(600_000);
@@ -56,10 +37,7 @@ describe('the Temporal Web UI of a finished rollback drill (chromium)', function
     assert.equal(run.code, 0, run.stderr);
     result = JSON.parse(run.stdout) as RollbackDrillResult & { webUiUrl: string };
 
-    const executablePath = process.env.CHROMIUM_PATH ?? execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'ensure-chromium.js')], { encoding: 'utf8' }).trim();
-    browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-    page = await browser.newPage({ viewport: { width: 1600, height: 1100 } });
-    fs.mkdirSync(screenshots, { recursive: true });
+    ({ browser, page } = await openBrowser());
   });
 
   after(async () => {
@@ -78,7 +56,7 @@ describe('the Temporal Web UI of a finished rollback drill (chromium)', function
     const query = `DrillKind="rollback" AND DrillEnvironment="${result.environment}" AND DrillServiceGroup="${result.group}" AND DrillOutcome="PASS"`;
     await page.goto(`${uiBase}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
     await page.getByText(result.workflowId).first().waitFor({ timeout: 60_000 });
-    await page.screenshot({ path: path.join(screenshots, 'workflow-list.png'), fullPage: true });
+    await screenshot(page, 'drill-workflow-list');
     // A filter on another outcome does not list it: the attributes are what filters the list.
     await page.goto(`${uiBase}/namespaces/default/workflows?query=${encodeURIComponent('DrillKind="rollback" AND DrillOutcome="FAIL"')}`);
     await page.getByText(/No Workflows|No results/i).first().waitFor({ timeout: 60_000 });
@@ -89,7 +67,7 @@ describe('the Temporal Web UI of a finished rollback drill (chromium)', function
     await tab('Search Attributes');
     const text = await waitForText((t) => t.includes('DrillOutcome') && t.includes('DrillServiceGroup'));
     for (const value of ['rollback', result.environment, result.group, 'PASS']) assert.ok(text.includes(value), `${value} not shown`);
-    await page.screenshot({ path: path.join(screenshots, 'search-attributes.png'), fullPage: true });
+    await screenshot(page, 'drill-search-attributes');
   });
 
   it('User Metadata: the summary and the current details, rendered (no raw ** markup)', async () => {
@@ -97,7 +75,7 @@ describe('the Temporal Web UI of a finished rollback drill (chromium)', function
     const text = await waitForText((t) => t.includes(`Rollback drill (apply) on ${result.environment} / ${result.group}`) && /Rollback drill PASS: RTO [\d.]+ s/.test(t));
     assert.match(text, /traffic restored: yes/);
     assert.doesNotMatch(text, /\*\*/, 'markdown is rendered, not shown raw');
-    await page.screenshot({ path: path.join(screenshots, 'user-metadata.png'), fullPage: true });
+    await screenshot(page, 'drill-user-metadata');
   });
 
   it('Timeline: every activity with its summary (shift, probe, restore per service)', async () => {
@@ -108,23 +86,9 @@ describe('the Temporal Web UI of a finished rollback drill (chromium)', function
       assert.ok(text.includes(`restoreTraffic • restore ${s.service} to`), `no restore summary for ${s.service}`);
       assert.ok(text.includes(`probeServingRevision • rollback of ${s.service}: wait for`), `no probe summary for ${s.service}`);
     }
-    await page.screenshot({ path: path.join(screenshots, 'timeline.png'), fullPage: true });
+    await screenshot(page, 'drill-timeline');
   });
 
-  async function tab(name: string): Promise<void> {
-    await page.getByText(name, { exact: true }).first().click();
-  }
-
-  /** The text of the page and of its frames (the UI renders markdown in sandboxed frames), once it satisfies `ready`. */
-  async function waitForText(ready: (text: string) => boolean, timeoutMs = 60_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    let text = '';
-    while (Date.now() < deadline) {
-      const parts = await Promise.all(page.frames().map((f) => f.locator('body').innerText({ timeout: 2000 }).catch(() => '')));
-      text = parts.join('\n');
-      if (ready(text)) return text;
-      await page.waitForTimeout(500);
-    }
-    throw new Error(`the Web UI did not show what was expected within ${timeoutMs} ms; it showed:\n${text.slice(0, 4000)}`);
-  }
+  const tab = (name: string): Promise<void> => openTab(page, name);
+  const waitForText = (ready: (text: string) => boolean): Promise<string> => waitForPageText(page, ready);
 });

@@ -3,6 +3,7 @@ import { ConfigError, parseConfig } from '../../src/domain/config/parse';
 import { ChangeWindowsSchema, changeWindowVerdict, compileChangeWindows, insideWindow, nextOpening, type ChangeWindowsInput } from '../../src/domain/change-window';
 import { freezeInstant } from '../../src/domain/change-window/freeze-time';
 import { formatLocal, zonedInstant } from '../../src/domain/change-window/zoned-time';
+import { windowOverrideRefusal, type ControlContext } from '../../src/domain/rollout/controls';
 import { parseRolloutPlan } from '../../src/domain/rollout/plan-context';
 import { planTimeline, renderPlanTimeline } from '../../src/domain/rollout/plan-timeline';
 
@@ -212,5 +213,25 @@ steps:
     assert.equal(t.windows, undefined);
     assert.ok(t.steps.every((s) => s.window === undefined));
     assert.doesNotMatch(renderPlanTimeline(t), /could start/);
+  });
+});
+
+describe('change windows: who may override', () => {
+  const waiting: ControlContext = { phase: 'shifting', currentStep: 'canary', policy: { required: true, approvers: ['alice', 'bob'], allowInitiator: false, onTimeout: 'abort' }, initiator: 'carol', paused: false, windowWait: 'the shift to 10 %: change freeze "Year-end"' };
+  const req = { by: 'alice', reason: 'CVE fix', step: 'canary', signature: '-----BEGIN SSH SIGNATURE-----' };
+
+  it('accepts a signed override with a reason from an approver of the waiting step', () => {
+    assert.equal(windowOverrideRefusal(req, waiting), undefined);
+    assert.equal(windowOverrideRefusal({ ...req, by: 'mallory' }, { ...waiting, identityPending: true }), undefined, 'who signed is checked once the worker has verified the signature');
+  });
+
+  it('refuses an unsigned one in every environment, one without a reason, for another step, when nothing waits, from the initiator or a stranger, and after the end', () => {
+    assert.match(windowOverrideRefusal({ ...req, signature: undefined }, waiting) ?? '', /must be signed: pass --key FILE/);
+    assert.match(windowOverrideRefusal({ ...req, reason: ' ' }, waiting) ?? '', /a reason is required to override a change window/);
+    assert.match(windowOverrideRefusal({ ...req, step: 'full' }, waiting) ?? '', /step "full" is not the current step/);
+    assert.match(windowOverrideRefusal(req, { ...waiting, windowWait: undefined }) ?? '', /step "canary" is not waiting for a change window \(it is shifting\)/);
+    assert.match(windowOverrideRefusal({ ...req, by: 'carol' }, waiting) ?? '', /carol started this rollout and may not override the change window for step "canary"/);
+    assert.match(windowOverrideRefusal({ ...req, by: 'mallory' }, waiting) ?? '', /mallory may not override the change window for step "canary"; allowed: alice, bob/);
+    assert.match(windowOverrideRefusal(req, { ...waiting, phase: 'compensating', endReason: 'aborted by dave' }) ?? '', /the rollout was aborted \(aborted by dave\)/);
   });
 });

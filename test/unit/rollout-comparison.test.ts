@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { ConfigSchema } from '../../src/domain/config/schema';
 import { analysisRequest, applyStopRule, evaluateReadings } from '../../src/domain/rollout/analysis';
 import { bucketBounds, distributionPercentile } from '../../src/domain/rollout/distribution';
+import { fillQuery } from '../../src/domain/rollout/metric-check-schema';
 import { planContextIssues } from '../../src/domain/rollout/plan-context';
 import { AnalysisSchema, RolloutPlanSchema } from '../../src/domain/rollout/plan-schema';
 import { stepMayProceed } from '../../src/domain/rollout/progress';
@@ -72,6 +73,10 @@ describe('candidate against stable: verdicts', () => {
     assert.deepEqual([unreadable.ok, unreadable.notEnoughData], [false, undefined]);
   });
 
+  it('fills a query\'s placeholders per revision, leaving unknown text alone', () => {
+    assert.equal(fillQuery('x{revision_name="{{revision}}",service_name="{{ service }}",step="{{step}}"}[{{window}}]', { revision: 'r-1', service: 's', step: 'canary', window: '600s' }), 'x{revision_name="r-1",service_name="s",step="canary"}[600s]');
+  });
+
   it('builds one request per service and check, with both revisions only when it compares', () => {
     const policy = AnalysisSchema.parse({
       metrics: [
@@ -122,7 +127,7 @@ describe('candidate against stable: the stop rule and not enough data', () => {
   });
 
   it('abort: stops at the first reading', () => {
-    assert.equal(applyStopRule({}, [short('abort')], t0, 900_000).stop?.check, 'errors backend');
+    assert.deepEqual(applyStopRule({}, [short('abort')], t0, 900_000).stop, { check: 'errors backend', failingForMs: 0, detail: short('abort').detail, onNotEnoughData: 'abort' });
   });
 });
 

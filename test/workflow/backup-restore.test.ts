@@ -5,11 +5,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ExportSnapshotRequest, ImportSnapshotRequest, ImportSnapshotResult, PruneSnapshotsRequest, VerifySnapshotRequest } from '../../src/activities/backup/types';
 import type { SnapshotSummary, SnapshotTable } from '../../src/domain/snapshot/manifest';
 import { backupRestoreDrill } from '../../src/workflows/backup-restore';
-import type { BackupRestoreInput, RestoreMode } from '../../src/shared/backup-restore';
+import type { BackupRestoreInput, BackupRestoreResult, RestoreMode } from '../../src/shared/backup-restore';
 import { DrillOutcome } from '../../src/temporal/search-attributes';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig } from '../support/worker';
 import { registerBackupRestore } from '../support/worker-config';
+import { finishedRun } from '../../src/shared/run-conclusion';
 
 const hex = (c: string): string => c.repeat(64);
 const tables: SnapshotTable[] = [
@@ -82,7 +83,7 @@ describe('backupRestoreDrill workflow (fake backup activities, real dev server)'
     const config = emptyWorkerConfig();
     const worker = await createTestWorker(env, { activities: fake.activities, taskQueue: `backup-wf-${Date.now()}`, config });
     const handle = await env.client.workflow.start(backupRestoreDrill, { args: [registerBackupRestore(config, i)], workflowId: `backup-wf-${Date.now()}-${Math.random()}`, taskQueue: worker.options.taskQueue });
-    const result = await worker.runUntil(handle.result());
+    const result = await worker.runUntil(finishedRun<BackupRestoreResult>(handle));
     return { result, handle };
   }
 

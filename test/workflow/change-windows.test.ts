@@ -13,7 +13,7 @@ import { renderRolloutMarkdown } from '../../src/domain/rollout/report';
 import { describeAllocation } from '../../src/domain/traffic/allocation';
 import type { CloudRunSandbox } from '../../src/sandbox/cloud-run';
 import { signDecision } from '../../src/signing/sign-decision';
-import { abortUpdate, finishedRollout, overrideWindowUpdate, ROLLOUT_WORKFLOW, rolloutStatusQuery, type RolloutStatus, type WindowOverrideRequest } from '../../src/shared/rollout';
+import { abortUpdate, finishedRollout, overrideWindowSignal, overrideWindowUpdate, ROLLOUT_WORKFLOW, rolloutStatusQuery, type RolloutStatus, type WindowOverrideRequest } from '../../src/shared/rollout';
 import { startUnderTrafficLock } from '../../src/shared/traffic-lock';
 import { uniqueEnvironment } from '../support/rollback-sandbox';
 import { BACKEND, CANDIDATE, DASHBOARD, rolloutInputFor, startRolloutCloudRun, startTestEndpoint, STABLE, timeSkippingEnv, trafficOf, type TestEndpoint } from '../support/rollout-sandbox';
@@ -161,6 +161,11 @@ describe('change windows and freezes (time-skipping test server, real activities
       });
     await refused(words, /an override of a change window must be signed: pass --key FILE/);
     await refused({ ...words, reason: ' ' }, /a reason is required to override a change window/);
+    // The Web UI sends signals, which cannot be signed: refused and recorded, nothing changes.
+    await h.signal(overrideWindowSignal, words);
+    const webUi = await until(h, 'the signal is refused', (x) => x.timeline.some((t) => t.event === 'refused'));
+    assert.match(webUi.timeline.find((t) => t.event === 'refused')!.detail, /overrideWindowSignal from alice refused: an override of a change window must be signed/);
+    assert.equal(webUi.windowOverrides, undefined);
     const challenge = (await status(h)).decision!;
     const payload: DecisionPayload = { ...challenge, decision: 'override-window', reason: words.reason };
     const record = await h.executeUpdate(overrideWindowUpdate, { args: [{ ...words, by: 'mallory', signature: await signDecision(key, payload) }] });

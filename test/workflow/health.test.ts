@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { healthDrill } from '../../src/workflows/health';
-import type { HealthDrillInput } from '../../src/shared/health';
+import type { HealthDrillInput, HealthDrillResult } from '../../src/shared/health';
 import { SERVING_REVISION_HEADER } from '../../src/domain/revision-header';
 import { startRevisionServer, type RevisionServer } from '../../src/sandbox/revision-server';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig } from '../support/worker';
 import { registerHealth } from '../support/worker-config';
+import { finishedRun } from '../../src/shared/run-conclusion';
 
 describe('healthDrill workflow (real dev server)', () => {
   let env: TestWorkflowEnvironment;
@@ -29,7 +30,9 @@ describe('healthDrill workflow (real dev server)', () => {
   const run = async (id: string) => {
     const config = emptyWorkerConfig();
     const worker = await createTestWorker(env, { config });
-    return worker.runUntil(env.client.workflow.execute(healthDrill, { args: [registerHealth(config, input())], workflowId: `${id}-${Date.now()}`, taskQueue: TASK_QUEUE }));
+    const handle = await env.client.workflow.start(healthDrill, { args: [registerHealth(config, input())], workflowId: `${id}-${Date.now()}`, taskQueue: TASK_QUEUE });
+    const result = await worker.runUntil(finishedRun<HealthDrillResult>(handle));
+    return Object.assign(result, { status: (await handle.describe()).status.name });
   };
 
   it('passes when every check passes, recording attempts, time and serving revision', async () => {
@@ -49,5 +52,9 @@ describe('healthDrill workflow (real dev server)', () => {
     assert.equal(version.attempts, 2);
     assert.match(version.detail, /HTTP 503/);
     assert.equal(result.checks.find((c) => c.name === 'dashboard')?.ok, true);
+    // A FAIL fails the workflow (the Web UI shows it failed) and carries the whole result.
+    assert.equal(result.status, 'FAILED');
+    assert.match(result.conclusion!.summary, /^Health drill failed: backend-version .*HTTP 503.*Nothing was changed\.$/);
+    assert.deepEqual(result.conclusion!.changes, []);
   });
 });

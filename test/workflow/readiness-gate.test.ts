@@ -3,13 +3,14 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { readinessGate } from '../../src/workflows/readiness-gate';
-import { attestDocsUpdate, gateStatusQuery, type ReadinessGateInput } from '../../src/shared/readiness-gate';
+import { attestDocsUpdate, gateStatusQuery, type ReadinessGateInput, type ReadinessGateResult } from '../../src/shared/readiness-gate';
 import { startRevisionServer, type RevisionServer } from '../../src/sandbox/revision-server';
-import type { HealthDrillInput } from '../../src/shared/health';
+import type { HealthDrillInput, HealthDrillResult } from '../../src/shared/health';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig } from '../support/worker';
 import { registerReadinessGate } from '../support/worker-config';
+import { finishedRun } from '../../src/shared/run-conclusion';
 
 describe('readinessGate workflow: attestation (real dev server)', () => {
   let env: TestWorkflowEnvironment;
@@ -73,7 +74,7 @@ describe('readinessGate workflow: attestation (real dev server)', () => {
     assert.equal(record.state, 'attested');
     await refused(handle, 'alice', 'again', /already attested/);
 
-    const result = await handle.result();
+    const result = await finishedRun<ReadinessGateResult>(handle);
     const docs = result.criteria.find((c) => c.id === 'docs-attested')!;
     assert.equal(docs.status, 'PASS');
     assert.equal(docs.detail, 'attested by alice: runbook and escalation paths reviewed');
@@ -87,7 +88,7 @@ describe('readinessGate workflow: attestation (real dev server)', () => {
 
   it('fails the docs criterion when nobody attests within the window (the declared outcome)', async () => {
     const handle = await env.client.workflow.start(readinessGate, { args: [registerReadinessGate(config, input(2))], workflowId: `gate-timeout-${Date.now()}`, taskQueue: TASK_QUEUE });
-    const result = await handle.result();
+    const result = await finishedRun<ReadinessGateResult>(handle);
     assert.equal(result.attestation.state, 'timed-out');
     const docs = result.criteria.find((c) => c.id === 'docs-attested')!;
     assert.deepEqual([docs.status, docs.detail], ['FAIL', 'not attested within 2 s']);
@@ -100,8 +101,12 @@ describe('readinessGate workflow: attestation (real dev server)', () => {
       // A backup section the drill never reaches: the gate skips it once health fails.
       const request = registerReadinessGate(config, { ...input(1), environment: 'unhealthy', drills: { health: { ...health(), environment: 'unhealthy' } } });
       config.environments.unhealthy!.backup = { source: { url: 'http://127.0.0.1:9', adminKey: 'env:UNUSED_KEY' }, restoreMode: 'append', snapshotDir: 'snapshots', keepSnapshots: 1, includeFileStorage: false, heartbeatTimeoutSeconds: 30 };
-      const result = await env.client.workflow.execute(readinessGate, { args: [request], workflowId: `gate-unhealthy-${Date.now()}`, taskQueue: TASK_QUEUE });
+      const result = await finishedRun<ReadinessGateResult>(await env.client.workflow.start(readinessGate, { args: [request], workflowId: `gate-unhealthy-${Date.now()}`, taskQueue: TASK_QUEUE }));
       assert.equal(result.steps[0]?.status, 'failed');
+      // The failed health drill's own result travels with its failure into the gate's step.
+      assert.equal((result.steps[0]?.result as HealthDrillResult | undefined)?.verdict, 'FAIL');
+      assert.equal(result.verdict, 'FAIL');
+      assert.equal(result.conclusion?.causes[0]?.type, 'Criterion:drills-succeeded');
       assert.deepEqual(result.steps[1], { drill: 'backupRestore', workflowType: 'backupRestoreDrill', status: 'skipped', seconds: 0, error: 'baseline health did not pass' });
     } finally {
       backend.setFault(null);

@@ -7,11 +7,12 @@ import { ReplayConfigSchema } from '../../src/domain/config/schema';
 import { replayFixtureIds } from '../../src/domain/reproject/fixture-ids';
 import type { ReprojectActivities } from '../../src/activities/reproject';
 import type { ProjectionSighting } from '../../src/domain/reproject/landing';
-import type { ParityOutcome, ProjectionSightingRequest, ReplayDrillInput, ReplayFixtureRequest, ReprojectOutcome, ReprojectRequest } from '../../src/shared/replay';
+import type { ParityOutcome, ProjectionSightingRequest, ReplayDrillInput, ReplayFixtureRequest, ReprojectOutcome, ReprojectRequest, ReplayDrillResult } from '../../src/shared/replay';
 import { replayDrill } from '../../src/workflows/replay';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig } from '../support/worker';
 import { registerReplay } from '../support/worker-config';
+import { finishedRun } from '../../src/shared/run-conclusion';
 
 const replay = ReplayConfigSchema.parse({
   reprojectRun: ['runtime', 'reproject', '--run-id', '{id}'],
@@ -68,7 +69,7 @@ describe('replayDrill workflow (real dev server, fake activities)', () => {
     const taskQueue = `replay-drill-${workflowId}`;
     const config = emptyWorkerConfig();
     const worker = await createTestWorker(env, { activities, taskQueue, config });
-    const result = await worker.runUntil(env.client.workflow.execute(replayDrill, { args: [registerReplay(config, args)], workflowId, taskQueue }));
+    const result = await worker.runUntil(env.client.workflow.start(replayDrill, { args: [registerReplay(config, args)], workflowId, taskQueue }).then((h) => finishedRun<ReplayDrillResult>(h)));
     return { result, workflowId };
   };
 

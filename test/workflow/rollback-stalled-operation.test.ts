@@ -69,7 +69,7 @@ describe('rollback drill with a Cloud Run operation that never finishes (real de
     assert.ok(err instanceof WorkflowFailedError, String(err));
     assert.ok(err.cause instanceof ApplicationFailure);
     assert.equal(err.cause.type, 'RollbackDrillFailed');
-    assert.match(err.cause.message, new RegExp(`service ${BACKEND} was still reconciling after 5 s .*the original traffic was restored on every service`));
+    assert.match(err.cause.message, new RegExp(`service ${BACKEND} was still reconciling after 5 s .*Traffic restored on every service, verified`));
 
     for (const s of [BACKEND, DASHBOARD]) assert.deepEqual(cloudRun.view(s).traffic, LATEST_100, s);
     const backend = cloudRun.view(BACKEND);

@@ -12,6 +12,7 @@ import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig } from '../support/worker';
 import { registerRollback } from '../support/worker-config';
 import { rollbackInputFor, uniqueEnvironment } from '../support/rollback-sandbox';
+import { resultOfFailure } from '../../src/shared/run-conclusion';
 
 const BACKEND = 'oa-convex-backend-sandbox';
 const DASHBOARD = 'oa-convex-dashboard-sandbox';
@@ -49,12 +50,12 @@ describe('rollbackDrill workflow (real dev server, real activities, Cloud Run sa
   const start = (input: RollbackDrillInput): Promise<WorkflowHandle> =>
     env.client.workflow.start(ROLLBACK_WORKFLOW, { taskQueue: TASK_QUEUE, workflowId: rollbackWorkflowId(input.environment, input.group, input.mode, new Date()), args: [registerRollback(config, input)], workflowIdConflictPolicy: 'FAIL' });
   const run = async (input: RollbackDrillInput): Promise<RollbackDrillResult> => (await start(input)).result() as Promise<RollbackDrillResult>;
-  const runFailing = async (input: RollbackDrillInput): Promise<{ types: string[]; messages: string }> => {
+  const runFailing = async (input: RollbackDrillInput): Promise<{ types: string[]; messages: string; result?: RollbackDrillResult }> => {
     try {
       await run(input);
     } catch (err) {
       assert.ok(err instanceof WorkflowFailedError, String(err));
-      return failureChain(err);
+      return { ...failureChain(err), result: resultOfFailure<RollbackDrillResult>(err) };
     }
     return assert.fail('the drill should have failed');
   };
@@ -235,7 +236,7 @@ describe('rollbackDrill workflow (real dev server, real activities, Cloud Run sa
     assert.deepEqual(types.slice(0, 1), ['RollbackDrillFailed']);
     assert.ok(types.includes('CloudRunFailedPrecondition'), types.join(','));
     assert.match(messages, /dashboard update refused by policy/);
-    assert.match(messages, /original traffic was restored on every service/);
+    assert.match(messages, /Traffic restored on every service, verified\./);
     assert.deepEqual(sandbox.view(BACKEND).traffic, original);
     assert.ok(sandbox.switches(BACKEND).some((r) => r.routing.weights[0]?.revision === `${BACKEND}-00010-kpf`), 'the backend really switched before being restored');
     // The data plane follows the restored configuration after its propagation delay.
@@ -247,9 +248,19 @@ describe('rollbackDrill workflow (real dev server, real activities, Cloud Run sa
     await startWith();
     sandbox.failOperations(DASHBOARD, 1);
     const originals = [sandbox.view(BACKEND).traffic, sandbox.view(DASHBOARD).traffic];
-    const { types } = await runFailing(rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment() }));
+    const { types, result } = await runFailing(rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment() }));
     assert.ok(types.includes('CloudRunOperationFailed'), types.join(','));
     assert.deepEqual([sandbox.view(BACKEND).traffic, sandbox.view(DASHBOARD).traffic], originals);
+    // The failure carries the whole result: verdict, cause chain, what changed and that it is back, read back from Cloud Run.
+    assert.ok(result, 'the failure carries the result');
+    assert.equal(result.verdict, 'FAIL');
+    assert.equal(result.trafficRestored, true);
+    assert.ok(result.conclusion?.causes.some((c) => c.type === 'CloudRunOperationFailed'), JSON.stringify(result.conclusion?.causes));
+    assert.equal(result.conclusion?.failedAt, 'shifting');
+    assert.deepEqual(result.conclusion?.changes.map((c) => [c.what.split(':')[0], c.undone]), [[`traffic of ${BACKEND}`, true], [`traffic of ${DASHBOARD}`, true]]);
+    assert.match(result.conclusion?.summary ?? '', /^Rollback drill failed: .*\. Traffic restored on every service, verified\.$/);
+    assert.deepEqual(result.services.map((s) => s.trafficRestored), [true, true]);
+    assert.equal(typeof result.totalSeconds, 'number');
   });
 
   it('fails when the data plane never serves the target healthily (revision header), and restores the original traffic', async () => {

@@ -297,7 +297,12 @@ describe('stagedRollout workflow (time-skipping test server, real activities, Cl
         return true;
       }),
     );
-    assert.match(failure.message, /aborted: step limited rejected by bob \(unsigned\): Sev2 open in the staff cohort; stable traffic restored on every service/);
+    assert.match(failure.message, /aborted: Rollout failed: step limited rejected by bob \(unsigned\): Sev2 open in the staff cohort\. Stable traffic restored on every service, verified\. 1 cohort hook\(s\) undone\./);
+    // The result it carries says what changed and that each change is back, read back from Cloud Run.
+    assert.equal(result.trafficRestored, true);
+    assert.equal(result.conclusion?.causes[0]?.type, 'RolloutStopped');
+    assert.ok(result.conclusion?.changes.length && result.conclusion.changes.every((c) => c.undone === true), JSON.stringify(result.conclusion?.changes));
+    assert.ok(result.conclusion?.changes.some((c) => c.what === 'cohort hook staff-cohort (step staff)'), JSON.stringify(result.conclusion?.changes));
     assertStable();
     assert.deepEqual(cohortFlags(flags), { staff: false }, 'the staff cohort flag was switched off again');
     assert.equal(result.compensation, 'done');

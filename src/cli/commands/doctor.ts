@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type * as Doctor from '../../doctor';
 import type { DoctorRow } from '../../doctor';
 import { connectClient } from '../../temporal/connection';
+import { closeMonitoringClients } from '../../activities/analysis/cloud-monitoring';
 import { closeCloudRunClients } from '../../activities/traffic/cloud-run-clients';
 import { CliError, ExitCode } from '../errors';
 import { loadEnvironment, temporalTarget, type GlobalOptions } from '../context';
@@ -26,6 +27,7 @@ export async function runDoctorCommand(g: GlobalOptions): Promise<number> {
   } finally {
     if (!(client instanceof Error)) await client.connection.close();
     await closeCloudRunClients();
+    await closeMonitoringClients();
   }
   const failed = rows.some((r) => r.status === 'FAIL');
   emit({ environment: name, ok: !failed, rows }, { json: !!g.json }, (r) => `drillctl doctor: environment ${r.environment}\n${doctor.renderDoctorRows(r.rows)}\n${r.ok ? 'Nothing FAILs.' : 'Some checks FAIL: fix them before drills or rollouts.'}`);

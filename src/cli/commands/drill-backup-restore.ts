@@ -5,11 +5,11 @@ import type { GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
 import { seconds, table, verdictText } from '../output';
-import { runDrill } from '../run-drill';
+import { DETACH_HELP, runDrill, type RunFlags } from '../run-drill';
 
 const RESTORE_MODES: RestoreMode[] = ['scratch', 'append', 'replace', 'replace-all'];
 
-export interface BackupRestoreOptions {
+export interface BackupRestoreOptions extends RunFlags {
   mode?: string;
   destructive?: boolean;
   confirm?: boolean;
@@ -56,7 +56,7 @@ export function backupRestoreRequest(environment: string, opts: BackupRestoreOpt
   };
 }
 
-export async function runBackupRestoreDrill(g: GlobalOptions, opts: BackupRestoreOptions = {}): Promise<number> {
+export async function runBackupRestoreDrill(g: GlobalOptions & RunFlags, opts: BackupRestoreOptions = {}): Promise<number> {
   return runDrill<BackupRestoreResult>(g, (client, caller) => client.startBackupRestore(backupRestoreRequest(caller.environment, opts)), renderBackupRestore);
 }
 
@@ -70,7 +70,8 @@ export function registerDrillBackupRestore(drill: Command, global: () => GlobalO
     .option('--ticket <id>', 'change ticket for a production restore')
     .option('--reason <text>', 'why a production restore is run')
     .option('--as <name>', 'who is running it (default: $DRILLCTL_USER or the OS user)')
+    .option('--detach', DETACH_HELP)
     .action(async (opts: BackupRestoreOptions) => {
-      process.exitCode = await runBackupRestoreDrill(global(), opts);
+      process.exitCode = await runBackupRestoreDrill({ ...global(), detach: opts.detach }, opts);
     });
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { HealthDrillResult } from '../../shared/health';
 import type { GlobalOptions } from '../context';
 import { seconds, table, verdictText } from '../output';
-import { runDrill } from '../run-drill';
+import { DETACH_HELP, runDrill, type RunFlags } from '../run-drill';
 
 export function renderHealth(r: HealthDrillResult): string {
   const rows = r.checks.map((c) => [c.ok ? 'ok' : 'FAIL', c.name, c.attempts, seconds(c.durationMs), c.servingRevision ?? '', c.detail]);
@@ -17,11 +17,12 @@ export function registerDrillHealth(drill: Command, global: () => GlobalOptions)
   drill
     .command('health')
     .description('baseline health of backend, dashboard and Cloud Run readiness (changes nothing)')
-    .action(async () => {
-      process.exitCode = await runHealthDrill(global());
+    .option('--detach', DETACH_HELP)
+    .action(async (o: RunFlags) => {
+      process.exitCode = await runHealthDrill({ ...global(), detach: o.detach });
     });
 }
 
-export async function runHealthDrill(g: GlobalOptions): Promise<number> {
+export async function runHealthDrill(g: GlobalOptions & RunFlags): Promise<number> {
   return runDrill<HealthDrillResult>(g, (client, caller) => client.startHealth({ environment: caller.environment }), renderHealth);
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ReplayDrillResult } from '../../shared/replay';
 import type { GlobalOptions } from '../context';
 import { seconds, table, verdictText } from '../output';
-import { runDrill } from '../run-drill';
+import { DETACH_HELP, runDrill, type RunFlags } from '../run-drill';
 
 function projectionColumn(s: ReplayDrillResult['scopes'][number]): string {
   if (s.projection === undefined || s.projection === 'not-checked' || s.projection === 'updated') return s.projection ?? '';
@@ -37,11 +37,12 @@ export function registerDrillReplay(drill: Command, global: () => GlobalOptions)
   drill
     .command('replay')
     .description("seed fixtures into the runtime's history, reproject them, prove the projections in Convex match history, clean up")
-    .action(async () => {
-      process.exitCode = await runReplayDrill(global());
+    .option('--detach', DETACH_HELP)
+    .action(async (o: RunFlags) => {
+      process.exitCode = await runReplayDrill({ ...global(), detach: o.detach });
     });
 }
 
-export async function runReplayDrill(g: GlobalOptions): Promise<number> {
+export async function runReplayDrill(g: GlobalOptions & RunFlags): Promise<number> {
   return runDrill<ReplayDrillResult>(g, (client, caller) => client.startReplay({ environment: caller.environment }), renderReplay);
 }

@@ -7,9 +7,9 @@ import { callerConfig, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
 import { table, verdictText } from '../output';
-import { runDrill } from '../run-drill';
+import { DETACH_HELP, runDrill, type RunFlags } from '../run-drill';
 
-export interface RollbackOptions {
+export interface RollbackOptions extends RunFlags {
   apply?: boolean;
   group?: string;
   /** `service=revision` or `role=revision`, repeatable. */
@@ -71,7 +71,7 @@ export function renderRollback(r: RollbackDrillResult): string {
 }
 
 /** Starts the drill (an applied one under the group's traffic lock), waits, prints; returns the exit code. */
-export async function runRollbackDrill(g: GlobalOptions, opts: RollbackOptions = {}): Promise<number> {
+export async function runRollbackDrill(g: GlobalOptions & RunFlags, opts: RollbackOptions = {}): Promise<number> {
   if (opts.apply) {
     // The request's own refusals (exit 2) come before the preflight reaches Cloud Run.
     const caller = callerConfig(g);
@@ -104,7 +104,8 @@ export function registerDrillRollback(drill: Command, global: () => GlobalOption
     .option('--ticket <id>', 'change ticket for a production drill')
     .option('--reason <text>', 'why a production drill is run')
     .option('--as <name>', 'who is running it (default: $DRILLCTL_USER or the OS user)')
+    .option('--detach', DETACH_HELP)
     .action(async (opts: RollbackOptions) => {
-      process.exitCode = await runRollbackDrill(global(), opts);
+      process.exitCode = await runRollbackDrill({ ...global(), detach: opts.detach }, opts);
     });
 }

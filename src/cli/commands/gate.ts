@@ -1,14 +1,17 @@
 import type { Command } from 'commander';
 import type { DrillClient } from '../../client';
 import { renderReadinessMarkdown } from '../../domain/report/readiness';
-import { gateStatusQuery, type AttestationRecord, type ReadinessGateResult } from '../../shared/readiness-gate';
+import { type AttestationRecord, type ReadinessGateResult } from '../../shared/readiness-gate';
 import type * as GateSettings from '../../settings/gate';
-import { callerConfig, withClient, withDrillClient, type GlobalOptions } from '../context';
+import { callerConfig, withDrillClient, withRunClient, type GlobalOptions } from '../context';
 import { refuseOnPreflightFailure } from './doctor';
 import { ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
 import { proveDecision } from '../../signing/sign-decision';
-import { emit, table } from '../output';
+import { conclusionLine, emit, table } from '../output';
+import { progressView, type ProgressView } from '../progress/live-view';
+import { followRun } from '../progress/follow-run';
+import { DETACH_HELP, printDetached } from '../run-drill';
 
 export interface GateRun {
   workflowId: string;
@@ -16,22 +19,32 @@ export interface GateRun {
   result: ReadinessGateResult;
 }
 
-/** Starts the gate; `whileRunning` may act on it (the demo attests) before the result is awaited. */
-export async function runGate(g: GlobalOptions, initiator: string, whileRunning?: (client: DrillClient, workflowId: string) => Promise<void>): Promise<GateRun> {
+/** Refuses a gate the config cannot serve, or whose preflight fails, before anything starts. */
+async function checkGate(g: GlobalOptions, initiator: string): Promise<void> {
   const caller = callerConfig(g);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('../../settings/gate') as typeof GateSettings).readinessGateSettings(caller.config, { environment: caller.environment, initiator });
   await refuseOnPreflightFailure(g, undefined, 'gate');
+}
+
+/**
+ * Starts the gate and shows its progress (the drills it runs, live on a terminal) until it ends;
+ * `whileRunning` acts on it meanwhile (the demo attests), writing what it does through the view.
+ */
+export async function runGate(g: GlobalOptions, initiator: string, whileRunning?: (client: DrillClient, workflowId: string, view: ProgressView) => Promise<void>): Promise<GateRun> {
+  await checkGate(g, initiator);
   return withDrillClient(g, async (client, caller) => {
     const run = await client.startGate({ environment: caller.environment, initiator });
     if (!g.json) process.stderr.write(`started ${run.workflowId}\n  ${run.webUiUrl}\n`);
-    if (whileRunning) await whileRunning(client, run.workflowId);
-    return { workflowId: run.workflowId, webUiUrl: run.webUiUrl, result: await run.result() };
+    const view = progressView(process.stderr, !!g.json);
+    const acting = whileRunning ? whileRunning(client, run.workflowId, view) : Promise.resolve();
+    const result = await followRun(client, run.workflowId, run.runId, view, Promise.all([run.result(), acting]).then(([r]) => r));
+    return { workflowId: run.workflowId, webUiUrl: run.webUiUrl, result };
   });
 }
 
 export function printGate(run: GateRun, json: boolean): number {
-  emit(run, { json }, (r) => `${renderReadinessMarkdown(r.result)}\nHistory: ${r.webUiUrl}`);
+  emit(run, { json }, (r) => [conclusionLine(r.result), renderReadinessMarkdown(r.result), `History: ${r.webUiUrl}`].filter(Boolean).join('\n'));
   return run.result.verdict === 'PASS' ? ExitCode.ok : ExitCode.failed;
 }
 
@@ -48,8 +61,14 @@ export function registerGate(program: Command, global: () => GlobalOptions): voi
     .command('run')
     .description('run the readiness gate and print its report (waits for the attestation)')
     .option('--as <name>', 'who starts it (default: $DRILLCTL_USER or your OS user)')
-    .action(async (o: { as?: string }) => {
+    .option('--detach', DETACH_HELP)
+    .action(async (o: { as?: string; detach?: boolean }) => {
       const g = global();
+      if (o.detach) {
+        await checkGate(g, actingIdentity(o.as));
+        process.exitCode = await withDrillClient(g, async (client, caller) => printDetached(await client.startGate({ environment: caller.environment, initiator: actingIdentity(o.as) }), !!g.json));
+        return;
+      }
       process.exitCode = printGate(await runGate(g, actingIdentity(o.as)), !!g.json);
     });
   gate
@@ -71,7 +90,7 @@ export function registerGate(program: Command, global: () => GlobalOptions): voi
     .argument('<workflowId>')
     .action(async (workflowId: string) => {
       const g = global();
-      const status = await withClient(g, (client) => client.workflow.getHandle(workflowId).query(gateStatusQuery));
+      const status = await withRunClient(g, (client) => client.gateStatus(workflowId));
       emit(status, { json: !!g.json }, (s) =>
         [`Phase: ${s.phase}${s.current ? ` (${s.current})` : ''}`, table(['drill', 'status', 'seconds', 'workflow'], s.steps.map((st) => [st.drill, st.status, st.seconds.toFixed(2), st.workflowId])), `Attestation: ${s.attestation.state}${s.attestation.attester ? ` by ${s.attestation.attester}` : ''}`].join('\n'),
       );

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import type * as ClientModule from '../../client';
 import type { ListedRun } from '../../client';
-import { withClient, type GlobalOptions } from '../context';
+import { withRunClient, type GlobalOptions } from '../context';
 import { CliError } from '../errors';
 import { emit, table } from '../output';
 
@@ -33,8 +32,7 @@ export function registerList(program: Command, global: () => GlobalOptions): voi
       const g = global();
       // `--env` is also a global option, which commander gives precedence after the command name.
       const query = visibilityQuery({ kind: o.kind, env: o.env ?? g.env, group: o.group, outcome: o.outcome });
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const runs = await withClient(g, (client, target) => (require('../../client') as typeof ClientModule).listRuns(client, target, query, Number(o.limit)));
+      const runs = await withRunClient(g, (client) => client.listRuns(query, Number(o.limit)));
       emit(runs, { json: !!g.json }, (rs) =>
         rs.length ? table(['workflow id', 'kind', 'status', 'outcome', 'started'], rs.map((r) => [r.workflowId, r.kind ?? r.type, r.status, r.outcome ?? '', r.startTime])) : 'No matching runs.',
       );

@@ -1,32 +1,23 @@
 import type { Command } from 'commander';
-import { renderReadinessJson, renderReadinessMarkdown } from '../../domain/report/readiness';
-import { READINESS_GATE_WORKFLOW, type ReadinessGateResult } from '../../shared/readiness-gate';
-import { withClient, type GlobalOptions } from '../context';
-import { CliError } from '../errors';
-
-/** Report renderers by workflow type; each renders only from the workflow's result. */
-const RENDERERS: Record<string, { md: (r: never) => string; json: (r: never) => string }> = {
-  [READINESS_GATE_WORKFLOW]: { md: renderReadinessMarkdown, json: renderReadinessJson },
-};
+import { withRunClient, type GlobalOptions } from '../context';
+import { CliError, ExitCode } from '../errors';
+import { renderRunReport, renderRunReportJson } from '../run-report';
 
 export function registerReport(program: Command, global: () => GlobalOptions): void {
   program
     .command('report')
-    .description('print the report of a finished readiness gate or rollout, rendered from its recorded result')
+    .description('print the report of any finished run (drill, gate or rollout), rendered from its recorded result')
     .argument('<workflowId>')
-    .option('--format <format>', 'md or json', 'md')
-    .action(async (workflowId: string, o: { format: string }) => {
-      if (o.format !== 'md' && o.format !== 'json') throw new CliError(`--format "${o.format}" is not supported`, 2, 'use --format md or --format json');
-      const text = await withClient(global(), async (client) => {
-        const handle = client.workflow.getHandle(workflowId);
-        const d = await handle.describe();
-        const renderer = RENDERERS[d.type];
-        if (!renderer) throw new CliError(`${workflowId} is a ${d.type} workflow, which has no report`, 2, `reports exist for: ${Object.keys(RENDERERS).join(', ')}`);
-        if (d.status.name === 'RUNNING') throw new CliError(`${workflowId} is still running`, 2, 'wait for it to finish, or watch it in the Web UI');
-        const result = (await handle.result()) as ReadinessGateResult;
-        return (o.format === 'md' ? renderer.md : renderer.json)(result as never);
+    .option('--format <format>', 'md or json (default: json with --json, else md)')
+    .action(async (workflowId: string, o: { format?: string }) => {
+      const g = global();
+      const format = o.format ?? (g.json ? 'json' : 'md');
+      if (format !== 'md' && format !== 'json') throw new CliError(`--format "${format}" is not supported`, ExitCode.usage, 'use --format md or --format json');
+      const text = await withRunClient(g, async (client) => {
+        const finished = await client.result(workflowId);
+        // Exactly the report the run wrote (the gate's is compared byte for byte), so no link is added.
+        return format === 'md' ? renderRunReport(finished).replace(/\n?$/, '\n') : renderRunReportJson(finished);
       });
       process.stdout.write(text);
     });
 }
-

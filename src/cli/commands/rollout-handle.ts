@@ -1,5 +1,4 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import { ROLLOUT_WORKFLOW, type RolloutResult } from '../../shared/rollout';
+import type { RolloutResult } from '../../shared/rollout';
 import { trafficLockWorkflowId } from '../../shared/traffic-lock';
 import { loadEnvironment, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
@@ -17,21 +16,6 @@ export function rolloutId(g: GlobalOptions, id: string | undefined, group: strin
   if (!env.serviceGroups[chosen]) throw new CliError(`environment "${name}" has no service group "${chosen}"`, ExitCode.usage, `one of: ${groups.join(', ') || '(none)'}`);
   return trafficLockWorkflowId(name, chosen);
 }
-
-export interface RolloutRef {
-  handle: WorkflowHandle;
-  running: boolean;
-}
-
-/** The rollout's handle, refusing ids that name something else (a rollback drill holds the same lock id). */
-export async function rolloutHandle(client: Client, workflowId: string): Promise<RolloutRef> {
-  const handle = client.workflow.getHandle(workflowId);
-  const d = await handle.describe();
-  if (d.type !== ROLLOUT_WORKFLOW) throw new CliError(`${workflowId} is a ${d.type} workflow, not a rollout`, ExitCode.usage, 'name a rollout; `drillctl rollout list` shows them');
-  return { handle, running: d.status.name === 'RUNNING' };
-}
-
-export { finishedRollout } from '../../shared/rollout';
 
 export function exitCodeOf(r: RolloutResult): number {
   return r.outcome === 'promoted' ? ExitCode.ok : ExitCode.failed;

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { withClient, type GlobalOptions } from '../context';
+import { withRunClient, type GlobalOptions } from '../context';
 import { emit, table } from '../output';
-import type * as ClientModule from '../../client';
 import { visibilityQuery } from './list';
 
 export function registerRolloutList(rollout: Command, global: () => GlobalOptions): void {
@@ -14,8 +13,7 @@ export function registerRolloutList(rollout: Command, global: () => GlobalOption
     .action(async (o: { group?: string; outcome?: string; limit: string }) => {
       const g = global();
       const query = visibilityQuery({ kind: 'rollout', env: g.env, group: o.group, outcome: o.outcome });
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const runs = await withClient(g, (client, target) => (require('../../client') as typeof ClientModule).listRuns(client, target, query, Number(o.limit)));
+      const runs = await withRunClient(g, (client) => client.listRuns(query, Number(o.limit)));
       emit(runs, { json: !!g.json }, (rs) => (rs.length ? table(['workflow id', 'status', 'step', 'outcome', 'started'], rs.map((r) => [r.workflowId, r.status, r.step ?? '', r.outcome ?? '', r.startTime])) : 'No rollouts.'));
     });
 }

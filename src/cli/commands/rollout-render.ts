@@ -24,7 +24,7 @@ export function renderStatus(s: RolloutStatus, opts: { timelineEntries?: number 
     lines.push('', table(['service', 'stable', 'candidate', 'traffic'], s.services.map((x) => [x.service, x.stable, x.candidate, describeAllocation(s.traffic[x.role] ?? [])])));
   }
   const checks = Object.values(s.checks);
-  if (checks.length) lines.push('', table(['check', 'state', 'reading'], checks.map((c) => [c.check, c.ok ? 'ok' : `FAILING since ${c.failingSince ?? '?'}`, c.detail])));
+  if (checks.length) lines.push('', table(['check', 'state', 'reading'], checks.map((c) => [c.check, c.ok ? 'ok' : c.notEnoughData === 'hold' ? 'NOT ENOUGH DATA (holds the step)' : `FAILING since ${c.failingSince ?? '?'}`, c.detail])));
   if (s.gates.length) lines.push('', table(['gate', 'before', 'result', 'detail'], s.gates.map((g) => [g.gate, g.step, g.status, g.detail])));
   const decided = s.approvals.filter((a) => a.decision !== 'not-required');
   if (decided.length) lines.push('', table(['approval', 'step', 'by', 'reason'], decided.map((a) => [a.decision, a.step, a.by ?? '', `${a.reason ?? ''}${a.ticket ? ` (${a.ticket})` : ''}`])));

@@ -8,6 +8,8 @@ import { callerConfig, withDrillClient, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';
 import { emit } from '../output';
+import { followRun } from '../progress/follow-run';
+import { progressView } from '../progress/live-view';
 import { refuseOnPreflightFailure } from './doctor';
 import { exitCodeOf } from './rollout-handle';
 import type * as RolloutInput from './rollout-input';
@@ -82,7 +84,7 @@ export function registerRolloutStart(rollout: Command, global: () => GlobalOptio
           return ExitCode.ok;
         }
         if (!g.json) process.stderr.write(`started ${run.workflowId}\n  ${webUiUrl}\n`);
-        const result = await run.result();
+        const result = await followRun(client, run.workflowId, run.runId, progressView(process.stderr, !!g.json), run.result());
         emit(result, { json: !!g.json }, reports().renderRolloutMarkdown);
         return exitCodeOf(result);
       });

@@ -1,19 +1,11 @@
 import type { Command } from 'commander';
 import type { ScheduleHandle } from '@temporalio/client';
 import { SCHEDULE_KIND_NAMES, type ScheduleKind } from '../../shared/schedule-kinds';
-import { withClient, withDrillClient, type GlobalOptions } from '../context';
+import { withDrillClient, withRunClient, type GlobalOptions } from '../context';
 import { actingIdentity } from '../identity';
 import { CliError } from '../errors';
 import { emit, table } from '../output';
 
-export interface ScheduleSummary {
-  scheduleId: string;
-  workflowType?: string;
-  paused: boolean;
-  note?: string;
-  nextRuns: string[];
-  recentRuns: string[];
-}
 
 function scheduleKind(kind: string): ScheduleKind {
   if (!(SCHEDULE_KIND_NAMES as readonly string[]).includes(kind)) throw new CliError(`unknown drill kind "${kind}"`, 2, `choose one of: ${SCHEDULE_KIND_NAMES.join(', ')}`);
@@ -53,20 +45,7 @@ export function registerSchedule(program: Command, global: () => GlobalOptions):
     .description('schedules with their next and recent runs')
     .action(async () => {
       const g = global();
-      const rows = await withClient(g, async (client) => {
-        const out: ScheduleSummary[] = [];
-        for await (const s of client.schedule.list()) {
-          out.push({
-            scheduleId: s.scheduleId,
-            workflowType: s.action?.type === 'startWorkflow' ? s.action.workflowType : undefined,
-            paused: s.state.paused,
-            note: s.state.note,
-            nextRuns: s.info.nextActionTimes.slice(0, 3).map((d) => d.toISOString()),
-            recentRuns: s.info.recentActions.map((a) => a.action.workflow.workflowId),
-          });
-        }
-        return out;
-      });
+      const rows = await withRunClient(g, (client) => client.listSchedules());
       emit(rows, { json: !!g.json }, (rs) =>
         rs.length ? table(['schedule', 'workflow', 'paused', 'next run', 'recent runs'], rs.map((r) => [r.scheduleId, r.workflowType, r.paused ? 'yes' : 'no', r.nextRuns[0], r.recentRuns.length])) : 'No schedules.',
       );
@@ -80,11 +59,7 @@ export function registerSchedule(program: Command, global: () => GlobalOptions):
       .option('--note <text>', 'why (recorded on the schedule)', `drillctl schedule ${name}`)
       .action(async (scheduleId: string, o: { note: string }) => {
         const g = global();
-        await withClient(g, async (client) => {
-          const handle = client.schedule.getHandle(scheduleId);
-          await handle.describe(); // a clear "not found" before acting
-          await run(handle, o.note);
-        });
+        await withRunClient(g, async (client) => run(await client.schedule(scheduleId), o.note));
         emit({ scheduleId, done: name }, { json: !!g.json }, () => `Schedule ${scheduleId}: ${name} done.`);
       });
   act('pause', 'pause a schedule', (h, note) => h.pause(note));

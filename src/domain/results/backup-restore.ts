@@ -2,6 +2,7 @@
 import type { ManifestComparison } from '../snapshot/compare-manifests';
 import type { RestoreMode } from '../snapshot/restore-guard';
 import type { Verdict } from './health';
+import type { RunConclusion } from './conclusion';
 
 export type BackupPhase = 'export' | 'verify' | 'restore' | 'verify-restore' | 'retention';
 
@@ -59,4 +60,6 @@ export interface BackupRestoreResult {
   warnings: string[];
   prunedSnapshots: string[];
   startedAt: string;
+  /** How it ended: on a FAIL the cause, what the drill wrote (snapshot files, the import) and what stays. */
+  conclusion?: RunConclusion;
 }

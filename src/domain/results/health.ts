@@ -1,4 +1,5 @@
 // What a drill returns: plain data, shared by the workflows, the report renderers and the CLI.
+import type { RunConclusion } from './conclusion';
 
 export type HealthCheckName = 'backend-version' | 'backend-root' | 'dashboard' | `cloud-run-ready:${string}`;
 
@@ -23,4 +24,6 @@ export interface HealthDrillResult {
   checks: HealthCheckResult[];
   startedAt: string;
   durationMs: number;
+  /** How it ended: on a FAIL each failed check as a cause. A health drill changes nothing. */
+  conclusion?: RunConclusion;
 }

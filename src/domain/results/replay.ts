@@ -5,6 +5,7 @@ import type { ReprojectWrite } from '../reproject/line';
 import type { ParityStatus, ProjectionParity } from '../reproject/parity';
 import type { ReprojectScope } from '../reproject/scopes';
 import type { Verdict } from './health';
+import type { RunConclusion } from './conclusion';
 
 export type { Verdict };
 
@@ -66,4 +67,6 @@ export interface ReplayDrillResult {
   failures: string[];
   startedAt: string;
   durationMs: number;
+  /** How it ended: on a FAIL every failure as a cause, the fixtures written and whether they were removed. */
+  conclusion?: RunConclusion;
 }

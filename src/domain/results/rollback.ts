@@ -1,6 +1,7 @@
 // What a drill returns: plain data, shared by the workflows, the report renderers and the CLI.
 import type { TrafficAllocation } from '../traffic/allocation';
 import type { RtoMeasurement } from '../traffic/rto-measurement';
+import type { RunConclusion } from './conclusion';
 
 /** dry-run (the default) plans and changes nothing; apply shifts traffic, measures and restores. */
 export type RollbackMode = 'dry-run' | 'apply';
@@ -64,4 +65,6 @@ export interface RollbackDrillResult {
   /** Apply only: the workflow time at which the first traffic change was scheduled (RTO starts here). */
   shiftStartedAt?: string;
   finishedAt: string;
+  /** How it ended: on a FAIL the cause chain, the traffic changed and whether it is back, verified. */
+  conclusion?: RunConclusion;
 }

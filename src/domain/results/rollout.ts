@@ -3,6 +3,8 @@ import type { DecisionChallenge } from '../decision-signature';
 import type { RolloutPlan } from '../rollout/plan-schema';
 import type { AppliedHook, ApprovalRecord, ChangeWindowWait, CheckState, GateRecord, RolloutPhase, RolloutService, TimelineEntry, WindowOverrideRecord } from '../rollout/records';
 import type { TrafficAllocation } from '../traffic/allocation';
+import type { StuckAlarm } from '../traffic/stuck-alarm';
+import type { RunConclusion } from './conclusion';
 
 /** not-needed: nothing changed yet; armed: a shift happened, abort would undo it; released: finished, nothing to undo. */
 export type CompensationState = 'not-needed' | 'armed' | 'running' | 'stuck' | 'done' | 'released';
@@ -75,6 +77,15 @@ export interface RolloutState {
   changeWindow?: ChangeWindowWait;
   /** Signed overrides of change windows (absent on runs from before change windows). */
   windowOverrides?: WindowOverrideRecord[];
+  /**
+   * Compensation carried across continue-as-new while an action keeps failing: failed attempts per
+   * action (the backoff goes on), the stuck alarm, and the cohort hooks already undone.
+   */
+  compensationAttempts?: Record<string, number>;
+  stuckAlarm?: StuckAlarm;
+  hooksUndone?: string[];
+  /** The workflow itself was cancelled (Temporal's cancel request, the Web UI's "Request Cancellation"). */
+  cancelled?: boolean;
 }
 
 export type RolloutStatus = RolloutState & {
@@ -94,4 +105,8 @@ export interface RolloutResult extends RolloutStatus {
   totalSeconds: number;
   /** The plan the rollout ran, for the report. */
   plan: RolloutPlan;
+  /** Aborted: every service back on its exact pre-rollout traffic, read back from Cloud Run (absent on results from before it was reported). */
+  trafficRestored?: boolean;
+  /** How it ended: on a FAIL the cause chain, the traffic and cohort hooks changed, and whether each is back, verified. */
+  conclusion?: RunConclusion;
 }

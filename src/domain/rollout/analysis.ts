@@ -147,7 +147,7 @@ export interface StopRuleOutcome {
   /** Checks that started failing or recovered with this reading (the timeline records only these). */
   changes: CheckChange[];
   /** Set when a check has been failing for stopAfter or longer: the rollout must abort. */
-  stop?: { check: string; failingForMs: number; detail: string };
+  stop?: { check: string; failingForMs: number; detail: string; /** Stopped by a reading with not enough data under `onNotEnoughData: abort`. */ onNotEnoughData?: 'abort' };
 }
 
 /**
@@ -171,7 +171,7 @@ export function applyStopRule(previous: Record<string, CheckState>, verdicts: Ch
     if (!v.ok && !held && !before?.failingSince) changes.push({ check: v.check, event: 'check-failing', detail: v.detail });
     if (v.ok && (before?.failingSince || before?.notEnoughData)) changes.push({ check: v.check, event: 'check-recovered', detail: v.detail });
     if (v.notEnoughData === 'abort') {
-      stop = { check: v.check, failingForMs: 0, detail: v.detail };
+      stop = { check: v.check, failingForMs: 0, detail: v.detail, onNotEnoughData: 'abort' };
       continue;
     }
     if (failingSince) {

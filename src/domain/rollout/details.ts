@@ -21,7 +21,7 @@ export function trafficTable(services: RolloutService[], traffic: Record<string,
 
 export function checksTable(checks: CheckState[]): string {
   if (checks.length === 0) return '';
-  return ['| check | state | reading |', '|---|---|---|', ...checks.map((c) => `| ${c.check} | ${c.ok ? 'ok' : `**FAILING**${c.failingSince ? ` since ${c.failingSince.slice(11, 19)}` : ''}`} | ${c.detail} |`)].join('\n');
+  return ['| check | state | reading |', '|---|---|---|', ...checks.map((c) => `| ${c.check} | ${c.ok ? 'ok' : c.notEnoughData === 'hold' ? '**NOT ENOUGH DATA**' : `**FAILING**${c.failingSince ? ` since ${c.failingSince.slice(11, 19)}` : ''}`} | ${c.detail} |`)].join('\n');
 }
 
 /** Markdown for `setCurrentDetails`. */

@@ -102,7 +102,7 @@ export function renderRolloutMarkdown(r: RolloutResult): string {
   const outcome = r.outcome === 'promoted' ? 'PROMOTED' : 'ABORTED';
   return document([
     heading(1, `Staged Rollout Report: ${r.environment} / ${r.group}`),
-    [`Date: ${r.startedAt.slice(0, 10)}  `, `Scope: rollout ${code(r.workflowId)} in ${r.environment}, started by ${r.initiator}  `, `Outcome: **${outcome}** (${r.verdict})`].join('\n'),
+    [`Date: ${r.startedAt.slice(0, 10)}  `, `Scope: rollout ${code(r.workflowId)} in ${r.environment}, started by ${r.initiator}  `, `Outcome: **${outcome}** (${r.verdict})${r.conclusion ? '  ' : ''}`, ...(r.conclusion ? [`${r.verdict}: ${r.conclusion.summary}`] : [])].join('\n'),
     heading(2, 'Summary'),
     bullets([
       ...(r.outcome === 'aborted' ? [`Why it stopped: ${r.abortReason} (${r.abortedBy === 'rollout' ? 'automatic' : `by ${r.abortedBy}`}).`] : []),

@@ -3,4 +3,5 @@
 export { releaseServiceGroup, RELEASE_SERVICES } from './release-group';
 export { startCohortFlagService, type CohortFlagService } from './cohort-flags';
 export { startRolloutMetrics, HEALTHY_METRICS, type RolloutMetrics } from './rollout-metrics';
-export { startRolloutStandIns, SANDBOX_ROLLOUT_ENVIRONMENT, type RolloutStandIns } from './stand-ins';
+export { startRolloutStandIns, SANDBOX_ROLLOUT_ENVIRONMENT, type RolloutStandIns, type RolloutStandInOptions } from './stand-ins';
+export { startSandboxUsers, type SandboxUsers } from './users';

@@ -47,6 +47,8 @@ export class ConvexProjectionSink {
     let res: Response;
     let text: string;
     try {
+      // A timer keeps the process alive: a pending promise alone would let it exit.
+      if (this.fault?.mode === 'hang') await new Promise<never>(() => setInterval(() => undefined, 60_000));
       if (this.fault?.delayMs) await delay(this.fault.delayMs, signal);
       if (this.fault?.mode === 'noop') return true;
       if (this.fault?.mode === 'fail') throw new SinkWriteError(`${fn}: injected sink failure`);

@@ -12,11 +12,12 @@ export type RuntimeCommand = (typeof RUNTIME_COMMANDS)[number];
  * - noop: every call "succeeds" without reaching Convex (the seed's NoopSink);
  * - drift: upserts reach Convex with `status` replaced by "drifted" (a projector bug: the
  *   projection no longer says what history says; only a parity check against history sees it);
+ * - hang: a call never returns, past every timeout of its own (a wedged runtime: the command hangs);
  * - delayMs: each call waits first (a slow sink; past the sink timeout it fails).
  * `commands` limits the fault to some runtime commands (e.g. only `reproject`).
  */
 export const SinkFaultSchema = z.object({
-  mode: z.enum(['fail', 'noop', 'drift']).optional(),
+  mode: z.enum(['fail', 'noop', 'drift', 'hang']).optional(),
   delayMs: z.number().int().min(0).optional(),
   commands: z.array(z.enum(RUNTIME_COMMANDS)).optional(),
 });

@@ -21,7 +21,7 @@ export async function bake(run: RolloutRun, step: RolloutStep, tag: string | und
     run.note('bake-started', `${formatDuration(rec.bakeMs)}${step.analysis ? `, analysis every ${step.analysis.interval}, stop after ${step.analysis.stopAfter} failing` : ''}`);
   }
   run.bakeClockMs = Date.now();
-  const analysis = step.analysis ? { ...analysisRequest(step.analysis, state.services, rec.tagUrls, tag), environment: input.environment } : undefined;
+  const analysis = step.analysis ? { ...analysisRequest(step.analysis, state.services, rec.tagUrls, tag, step.name), environment: input.environment } : undefined;
   const intervalMs = step.analysis ? durationMs(step.analysis.interval) : Infinity;
   const stopAfterMs = step.analysis ? durationMs(step.analysis.stopAfter) : Infinity;
   // Carried across continue-as-new, so a new run does not take a reading the interval has not reached.
@@ -38,7 +38,8 @@ export async function bake(run: RolloutRun, step: RolloutStep, tag: string | und
       if (verdicts.some((v) => !v.ok)) rec.failedReadings++;
       for (const c of outcome.changes) run.note(c.event, `${c.check}: ${c.detail}`);
       if (outcome.stop) {
-        run.requestStop(`analysis of step ${step.name}: ${outcome.stop.check} failing for ${formatDuration(outcome.stop.failingForMs)} (stop rule: ${step.analysis!.stopAfter}): ${outcome.stop.detail}`, 'rollout');
+        const why = outcome.stop.onNotEnoughData ? 'onNotEnoughData: abort' : `failing for ${formatDuration(outcome.stop.failingForMs)} (stop rule: ${step.analysis!.stopAfter})`;
+        run.requestStop(`analysis of step ${step.name}: ${outcome.stop.check} ${why}: ${outcome.stop.detail}`, 'rollout');
       }
       nextReadingAtMs = Date.now() + intervalMs;
       rec.nextReadingAtMs = nextReadingAtMs;

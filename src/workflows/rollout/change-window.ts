@@ -41,7 +41,8 @@ export async function awaitChangeWindow(run: RolloutRun, step: RolloutStep, chan
       return;
     }
     const before = state.changeWindow;
-    if (before?.detail !== verdict.detail || before.change !== change || before.step !== step.name) {
+    const changed = before?.detail !== verdict.detail || before.change !== change || before.step !== step.name;
+    if (changed) {
       state.changeWindow = {
         step: step.name,
         change,
@@ -52,15 +53,15 @@ export async function awaitChangeWindow(run: RolloutRun, step: RolloutStep, chan
         ...(verdict.nextOpeningAt ? { nextOpeningAt: verdict.nextOpeningAt, nextOpeningLocal: verdict.nextOpeningLocal } : {}),
       };
       run.note('window-wait', `${change} waits: ${verdict.detail}`);
-      if (before?.step !== step.name) {
-        await run.notify('change-window', `${change} of step ${step.name} waits: ${verdict.detail}. Override (signed): drillctl rollout override-window ${workflowId} --step ${step.name} --reason "..." --key FILE`);
-        run.checkStop();
-      }
     }
     run.showDetails(`Step **${step.name}** (${step.percent} %): ${change} **waits for the change window**: ${verdict.detail}`, [
       `Override (signed, with a reason): \`drillctl rollout override-window ${workflowId} --step ${step.name} --reason "..." --key FILE\``,
       `Abort: \`drillctl rollout abort ${workflowId} --reason "..."\``,
     ]);
+    if (changed && before?.step !== step.name) {
+      await run.notify('change-window', `${change} of step ${step.name} waits: ${verdict.detail}. Override (signed): drillctl rollout override-window ${workflowId} --step ${step.name} --reason "..." --key FILE`);
+      run.checkStop();
+    }
     const untilOpenMs = verdict.nextOpeningMs !== undefined ? verdict.nextOpeningMs - Date.now() : RECHECK_MS;
     const seen = run.wake;
     await condition(() => run.wake !== seen || !!state.abortReason, Math.max(1000, Math.min(untilOpenMs, RECHECK_MS)), { summary: `change window for step ${step.name}` });

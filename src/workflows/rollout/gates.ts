@@ -1,14 +1,13 @@
-import { CancellationScope, ChildWorkflowCancellationType, ChildWorkflowFailure, condition, executeChild, type ChildWorkflowOptions } from '@temporalio/workflow';
+import { CancellationScope, ChildWorkflowCancellationType, ChildWorkflowFailure, condition, type ChildWorkflowOptions } from '@temporalio/workflow';
 import type { RolloutGate, RolloutStep } from '../../domain/rollout/plan-schema';
 import { unmetGates } from '../../domain/rollout/progress';
 import type { GateRecord } from '../../domain/rollout/records';
 import type { GateLaunch } from '../../shared/rollout';
 import { trafficLockChildId } from '../../shared/traffic-lock';
-import { backupRestoreDrill } from '../backup-restore';
-import { healthDrill } from '../health';
 import { causeMessage } from '../plumbing/cause-message';
-import { replayDrill } from '../replay';
-import { rollbackDrill } from '../rollback';
+import { executeDrill } from '../plumbing/drill-child';
+import { childResult } from '../plumbing/failure-result';
+import type { WithConclusion } from '../../shared/run-conclusion';
 import { awaitChangeWindow } from './change-window';
 import { RolloutStop, type RolloutRun } from './run';
 
@@ -23,23 +22,23 @@ interface GateVerdict {
 }
 
 /** Starts the gate's drill as a child, typed by its kind, and reads its verdict. */
-async function runChild(gate: Gate, options: Omit<ChildWorkflowOptions, 'typeInfo'>): Promise<GateVerdict> {
+async function runChild(gate: Gate, options: Omit<ChildWorkflowOptions, 'args' | 'typeInfo'>): Promise<GateVerdict> {
   switch (gate.kind) {
     case 'health':
     case 'preflight-health': {
-      const r = await executeChild(healthDrill, { ...options, args: [gate.launch.input] });
+      const r = await executeDrill('health', gate.launch.input, options);
       return { verdict: r.verdict, why: r.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`) };
     }
     case 'backup-restore': {
-      const r = await executeChild(backupRestoreDrill, { ...options, args: [gate.launch.input] });
+      const r = await executeDrill('backupRestore', gate.launch.input, options);
       return { verdict: r.verdict, why: [] };
     }
     case 'replay': {
-      const r = await executeChild(replayDrill, { ...options, args: [gate.launch.input] });
+      const r = await executeDrill('replay', gate.launch.input, options);
       return { verdict: r.verdict, why: [] };
     }
     case 'rollback': {
-      const r = await executeChild(rollbackDrill, { ...options, args: [gate.launch.input] });
+      const r = await executeDrill('rollback', gate.launch.input, options);
       return { verdict: r.verdict, why: r.reasons, ...(r.rtoSeconds !== undefined ? { rtoSeconds: r.rtoSeconds } : {}) };
     }
   }
@@ -89,7 +88,7 @@ export async function runGate(run: RolloutRun, step: string, gate: Gate): Promis
     const result = await untilStopped(run, () =>
       runChild(gate, {
         workflowId: childId,
-        staticSummary: `${gate.kind} gate before step **${step}** of rollout ${workflowId}`,
+        staticSummary: `${gate.kind} gate before step ${step} of rollout ${workflowId}`,
         // A drill that changes traffic must finish its own restore before the rollout restores.
         cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
         parentClosePolicy: 'REQUEST_CANCEL',
@@ -100,7 +99,11 @@ export async function runGate(run: RolloutRun, step: string, gate: Gate): Promis
   } catch (err) {
     if (err instanceof RolloutStop) throw err;
     if (!(err instanceof ChildWorkflowFailure) && !(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
-    record = { step, gate: gate.kind, workflowType, workflowId: childId, status: 'failed', seconds: (Date.now() - t0) / 1000, detail: causeMessage(err) };
+    // A drill whose verdict is FAIL fails with its whole result in the failure's details.
+    const failed = childResult<WithConclusion & { rtoSeconds?: number }>(err);
+    const seconds = (Date.now() - t0) / 1000;
+    const detail = failed ? `${gateDetail({ verdict: failed.verdict, why: failed.conclusion ? [failed.conclusion.summary] : [], ...(failed.rtoSeconds !== undefined ? { rtoSeconds: failed.rtoSeconds } : {}) }, seconds)}` : causeMessage(err);
+    record = { step, gate: gate.kind, workflowType, workflowId: childId, status: 'failed', seconds, detail };
   }
   run.state.gates.push(record);
   run.note('gate', `${gate.kind}: ${record.status.toUpperCase()} (${record.detail})`);
