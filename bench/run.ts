@@ -51,6 +51,11 @@ async function main(): Promise<void> {
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drillctl-bench-'));
   const started = Date.now();
   const results: BenchResult[] = [];
+  const file = path.join(__dirname, quick ? 'results-quick.json' : only ? 'results-only.json' : 'results.json');
+  const write = (complete: boolean): void => {
+    const out = { date: new Date().toISOString(), quick, complete, durationSeconds: (Date.now() - started) / 1000, machine: machine(), results };
+    fs.writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+  };
   try {
     for (const b of selected) {
       const log = (msg: string): void => void process.stderr.write(`[${b.name}] ${msg}\n`);
@@ -60,6 +65,8 @@ async function main(): Promise<void> {
       const result = await b.run({ quick, reps: quick ? 1 : 5, temporalAddress: server.address, temporalPid: server.process.pid!, tmpDir, log });
       results.push({ ...result, loadAverage: { start: load, end: os.loadavg()[0]! } });
       log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s (load average ${load.toFixed(1)} -> ${os.loadavg()[0]!.toFixed(1)})`);
+      // Written after every benchmark (complete: false until the last), so a long run cut short keeps what it measured.
+      write(false);
     }
   } finally {
     await stopBenchWorker();
@@ -67,10 +74,8 @@ async function main(): Promise<void> {
     fs.rmSync(tmpDir, { recursive: true, force: true });
   }
   printTable(results);
-  const out = { date: new Date().toISOString(), quick, durationSeconds: (Date.now() - started) / 1000, machine: machine(), results };
-  const file = path.join(__dirname, quick ? 'results-quick.json' : only ? 'results-only.json' : 'results.json');
-  fs.writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
-  console.log(`\n${results.length} benchmarks in ${out.durationSeconds.toFixed(0)} s; figures written to ${path.relative(process.cwd(), file)}`);
+  write(true);
+  console.log(`\n${results.length} benchmarks in ${((Date.now() - started) / 1000).toFixed(0)} s; figures written to ${path.relative(process.cwd(), file)}`);
   const missed = results.flatMap((r) => r.figures.filter((f) => f.met === false).map((f) => `${r.benchmark}: ${f.name}`));
   if (missed.length) console.log(`Targets missed (see README, Benchmarks): ${missed.join('; ')}`);
 }

@@ -66,10 +66,18 @@ export async function checkInvariants(ctx: ChaosContext, wf: ChaosWorkflow, tria
   v.audit.push(...(await trial.checkAudit().catch((err: Error) => [`no result: ${err.message}`])));
 
   const lockId = trafficLockWorkflowId(wf.environment, wf.group);
-  const lock = await ctx.temporal.workflow.getHandle(lockId).describe();
-  if (lock.status.name === 'RUNNING') v.lock.push(`${lockId} still running`);
   const lastUpdate = Math.max(0, ...Object.values(applied).flat().map((c) => c.atMs));
-  if (lock.closeTime && lock.closeTime.getTime() < lastUpdate) v.lock.push(`${lockId} closed at ${lock.closeTime.toISOString()}, before the last traffic update at ${new Date(lastUpdate).toISOString()}`);
+  // A run that never reached its traffic change (a gate whose earlier drills failed) never took the lock.
+  const lock = await ctx.temporal.workflow
+    .getHandle(lockId)
+    .describe()
+    .catch((err: Error) => {
+      if (err.name !== 'WorkflowNotFoundError') throw err;
+      if (lastUpdate > 0) v.lock.push(`traffic changed, but no lock workflow ${lockId} exists`);
+      return undefined;
+    });
+  if (lock?.status.name === 'RUNNING') v.lock.push(`${lockId} still running`);
+  if (lock?.closeTime && lock.closeTime.getTime() < lastUpdate) v.lock.push(`${lockId} closed at ${lock.closeTime.toISOString()}, before the last traffic update at ${new Date(lastUpdate).toISOString()}`);
   const executions = await executionsSince(ctx.temporal, trial.startedMs);
   for (const e of executions.filter((x) => x.status.name === 'RUNNING')) v.lock.push(`${e.workflowId} (${e.type}) still running`);
 

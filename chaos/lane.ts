@@ -83,6 +83,8 @@ export async function runLane(opts: LaneOptions): Promise<TrialRecord[]> {
         spanMs = Math.min(spanMs, r.durationMs);
         const kills = r.faults.map((f) => `${f.process} at ${(f.atMs / 1000).toFixed(1)} s${f.runWasOpen ? '' : ' (after close)'}`).join(', ');
         log(`${wf.name} #${i + 1} ${t.kind} (seed ${t.seed}): ${kills}; ${(r.durationMs / 1000).toFixed(1)} s, ${violationCount(r)} violations`);
+        // At once, not only in the final table: a run stopped early still shows what it found.
+        for (const inv of INVARIANTS) for (const v of r.violations[inv]) log(`  ${wf.name} #${i + 1} ${inv}: ${v}`);
       }
     }
   } finally {

@@ -104,7 +104,9 @@ export const parkedRollouts: Benchmark = {
       for (const deadline = Date.now() + 1_800_000; waiting.length; await sleep(2000)) {
         if (Date.now() > deadline) throw new Error(`${waiting.length} rollouts did not park within 30 minutes`);
         const done = await inPool(waiting, 20, async (group) => {
-          const s = await (await client.runningRollout(trafficLockWorkflowId(PARKED_ENVIRONMENT, group))).status();
+          // A busy worker may not answer a query in time (the server gives up): ask again next round.
+          const s = await (await client.runningRollout(trafficLockWorkflowId(PARKED_ENVIRONMENT, group))).status().catch(() => undefined);
+          if (!s) return false;
           if (s.phase === 'aborted' || s.phase === 'completed') throw new Error(`${group}: the rollout ended (${s.phase}) before its approval`);
           return s.phase === 'awaiting-approval' && s.currentStep === 'full';
         });

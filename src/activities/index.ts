@@ -9,6 +9,7 @@ import { createReprojectActivities } from './reproject';
 import { createSettingsActivities } from './settings';
 import { createReportActivities } from './reports/write-report';
 import { createTrafficActivities, probeServingRevision, probeServingRevisions } from './traffic';
+import { readCancelRequest } from './workflow-history';
 
 /** Long-lived clients and settings the worker builds once and every activity shares. */
 export interface ActivityDeps {
@@ -40,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAnalysisActivities({ config: deps.config }),
     ...createNotifyActivities({ dataDir: deps.dataDir, config: deps.config }),
     ...createDecisionActivities(deps),
+    readCancelRequest,
   };
 }
 

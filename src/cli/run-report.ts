@@ -6,6 +6,7 @@ import { renderHealth } from './commands/drill-health';
 import { renderReplay } from './commands/drill-replay';
 import { renderRollback } from './commands/drill-rollback';
 import { ExitCode } from './errors';
+import { conclusionLine } from './output';
 
 // The rollout report pulls in the plan schema (zod): loaded only for a rollout.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -13,6 +14,14 @@ const rolloutReport = (): typeof Report => require('../domain/rollout/report') a
 
 /** The report of any finished run, rendered only from its recorded result (Markdown for the gate and rollouts, the drill's own text otherwise). */
 export function renderRunReport(r: RunResult): string {
+  // A drill's report leads with its conclusion (FAIL: what failed, and whether everything is back),
+  // as the command that ran it did. The rollout's Markdown carries it; the gate's report stays the
+  // bytes the gate wrote.
+  const drill = r.kind === 'readiness-gate' || r.kind === 'rollout' ? undefined : conclusionLine(r.result);
+  return drill ? `${drill}\n${reportBody(r)}` : reportBody(r);
+}
+
+function reportBody(r: RunResult): string {
   switch (r.kind) {
     case 'health':
       return renderHealth(r.result);

@@ -27,8 +27,8 @@ export function evaluateCriteria(environment: string, steps: GateStep[], attesta
     detail: notPassed.length === 0 ? 'all four drills passed' : notPassed.map((s) => `${drillName(s.drill)} ${s.status}${s.error ? `: ${s.error}` : ''}`).join('; '),
   };
 
-  const rollback = steps.find((s) => s.drill === 'rollback');
-  const figures = (rollback?.result ?? {}) as RollbackFigures;
+  const rollback = steps.find((s): s is GateStep<'rollback'> => s.drill === 'rollback');
+  const figures: RollbackFigures = rollback?.result ?? {};
   let rto: AcceptanceCriterion;
   if (rollback?.status !== 'passed' && figures.rtoSeconds === undefined) {
     rto = { id: 'rto-within-target', text: 'Rollback drill completes within agreed RTO', status: 'FAIL', detail: `no RTO measured: rollback drill ${rollback?.status ?? 'not run'}` };

@@ -91,6 +91,7 @@ export function rollbackDrillSettings(config: Config, request: RollbackDrillRequ
     requestedBy: request.requestedBy,
     ...(request.confirmation ? { confirmation: request.confirmation } : {}),
     approvers: e.env.productionGuard?.approvers ?? [],
+    ...(request.mode === 'apply' && e.env.rollout.notify ? { notify: { target: e.env.rollout.notify } } : {}),
   };
   const refused = productionGuardProblem({ ...input, changesTraffic: request.mode === 'apply' });
   if (refused) throw new SettingsError(SettingsFailureType.productionGuard, `rollback drill refused: ${refused}`, 'nothing was changed; a dry run (without --apply) needs no confirmation');

@@ -7,16 +7,24 @@ import type { ReplayDrillRequest } from './replay';
 import type { RollbackDrillRequest } from './rollback';
 import type { AttestationRecord, GateDrill, GateStep } from '../domain/results/readiness-gate';
 export { GATE_DRILLS } from '../domain/results/readiness-gate';
-export type { GateDrill, GateStepStatus, GateStep, AttestationRecord, AcceptanceCriterion, ReadinessGateResult } from '../domain/results/readiness-gate';
+export type { GateDrill, GateDrillResults, GateStepStatus, GateStep, AttestationRecord, AcceptanceCriterion, ReadinessGateResult } from '../domain/results/readiness-gate';
 
 export const READINESS_GATE_WORKFLOW = 'readinessGate';
 
-export const GATE_DRILL_WORKFLOWS: Record<GateDrill, string> = {
+export const GATE_DRILL_WORKFLOWS = {
   health: 'healthDrill',
   backupRestore: 'backupRestoreDrill',
   replay: 'replayDrill',
   rollback: 'rollbackDrill',
-};
+} as const satisfies Record<GateDrill, string>;
+
+/** The request each of the gate's child drills takes. */
+export interface GateDrillRequests {
+  health: HealthDrillRequest;
+  backupRestore: BackupRestoreRequest;
+  replay: ReplayDrillRequest;
+  rollback: RollbackDrillRequest;
+}
 
 /** What a caller asks for; the worker builds every drill's settings from its own config. */
 export interface ReadinessGateRequest {
@@ -38,12 +46,7 @@ export interface ReadinessGateInput {
    * Each child's request (before the worker owned its config: its resolved input); a missing one is
    * reported as not configured.
    */
-  drills: {
-    health: HealthDrillRequest;
-    backupRestore?: BackupRestoreRequest;
-    replay?: ReplayDrillRequest;
-    rollback?: RollbackDrillRequest;
-  };
+  drills: Pick<GateDrillRequests, 'health'> & Partial<GateDrillRequests>;
   /** Workflow id of the rollback child: the group's traffic lock, so it cannot overlap a rollout. */
   rollbackWorkflowId: string;
   attestation: AttestationPolicy;

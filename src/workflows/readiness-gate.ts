@@ -1,7 +1,6 @@
 import {
   ChildWorkflowFailure,
   condition,
-  executeChild,
   log,
   patched,
   proxyActivities,
@@ -13,7 +12,7 @@ import {
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
 import { childResult, failRun } from './plumbing/failure-result';
-import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange, type WithConclusion } from '../shared/run-conclusion';
+import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/run-conclusion';
 import { attestationRefusal, type AttestationRequest } from '../domain/attestation';
 import { describeIdentity, type DecisionIdentity, type DecisionPayload } from '../domain/decision-signature';
 import { drillName, evaluateCriteria } from '../domain/acceptance';
@@ -26,6 +25,8 @@ import {
   gateStatusQuery,
   type AttestationRecord,
   type GateDrill,
+  type GateDrillRequests,
+  type GateDrillResults,
   type GateStep,
   type ReadinessGateRequest,
   type ReadinessGateInput,
@@ -34,6 +35,7 @@ import {
 } from '../shared/readiness-gate';
 import { challengeFor, DecisionRefusal, establishIdentity, newNonce, signedDecisions } from './decisions';
 import { causeMessage } from './plumbing/cause-message';
+import { executeDrill } from './plumbing/drill-child';
 
 const { writeGateReport } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
 
@@ -130,9 +132,9 @@ export async function readinessGate(request: ReadinessGateRequest): Promise<Read
 
   for (const drill of GATE_DRILLS) {
     status.current = drill;
-    const childInput = input.drills[drill];
+    const drillRequest = input.drills[drill];
     const workflowType = GATE_DRILL_WORKFLOWS[drill];
-    if (childInput === undefined) {
+    if (drillRequest === undefined) {
       steps.push({ drill, workflowType, status: 'not-configured', seconds: 0, error: `no ${drillName(drill)} section in the environment's config` });
       continue;
     }
@@ -142,7 +144,7 @@ export async function readinessGate(request: ReadinessGateRequest): Promise<Read
     }
     upsertSearchAttributes([{ key: DrillStep, value: drill }]);
     setCurrentDetails(`Running the **${drillName(drill)}** drill (${steps.length + 1} of ${GATE_DRILLS.length})`);
-    steps.push(await runDrill(drill, childInput, workflowId, input));
+    steps.push(await runDrill(drill, drillRequest, workflowId, input));
   }
 
   status.phase = 'attestation';
@@ -179,7 +181,7 @@ export async function readinessGate(request: ReadinessGateRequest): Promise<Read
     verdict,
   };
   // What the drills changed, each as its drill reported it (a failed drill reports it in its failure).
-  const changes: RunChange[] = steps.flatMap((st) => ((st.result as WithConclusion | undefined)?.conclusion?.changes ?? []).map((c) => ({ ...c, what: `${drillName(st.drill)}: ${c.what}` })));
+  const changes: RunChange[] = steps.flatMap((st) => (st.result?.conclusion?.changes ?? []).map((c) => ({ ...c, what: `${drillName(st.drill)}: ${c.what}` })));
   const causes = criteria.filter((c) => c.status === 'FAIL').map((c) => ({ type: `Criterion:${c.id}`, message: `${c.text}: ${c.detail}` }));
   result.conclusion = {
     summary: verdict === 'PASS' ? `Readiness gate passed: every criterion met. ${restorationSentence(changes)}` : failureSummary('Readiness gate', causes.slice(0, 1), `${causes.length} of ${criteria.length} criteria not met. ${restorationSentence(changes)}`),
@@ -196,14 +198,13 @@ export async function readinessGate(request: ReadinessGateRequest): Promise<Read
   return result;
 }
 
-async function runDrill(drill: GateDrill, childInput: unknown, gateId: string, input: ReadinessGateInput): Promise<GateStep> {
+async function runDrill<D extends GateDrill>(drill: D, request: GateDrillRequests[D], gateId: string, input: ReadinessGateInput): Promise<GateStep<D>> {
   const workflowType = GATE_DRILL_WORKFLOWS[drill];
   const childId = drill === 'rollback' ? input.rollbackWorkflowId : `${gateId}-${drill}`;
   const t0 = Date.now();
   try {
-    const result = await executeChild<(i: unknown) => Promise<{ verdict: 'PASS' | 'FAIL' }>>(workflowType, {
+    const result = await executeDrill(drill, request, {
       workflowId: childId,
-      args: [childInput],
       staticSummary: `${drillName(drill)} drill for readiness gate ${gateId}`,
       // A drill that changes traffic must finish its own compensation even if the gate is cancelled.
       parentClosePolicy: 'REQUEST_CANCEL',
@@ -212,7 +213,7 @@ async function runDrill(drill: GateDrill, childInput: unknown, gateId: string, i
   } catch (err) {
     if (!(err instanceof ChildWorkflowFailure) && !(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
     // A drill whose verdict is FAIL fails with its whole result in the failure's details.
-    const result = childResult<WithConclusion>(err);
+    const result = childResult<GateDrillResults[D]>(err);
     return { drill, workflowType, workflowId: childId, status: 'failed', seconds: (Date.now() - t0) / 1000, ...(result ? { result } : {}), error: result?.conclusion?.summary ?? causeMessage(err) };
   }
 }

@@ -1,9 +1,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
-  isCancellation,
   log,
-  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -14,20 +12,16 @@ import {
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
 import { trafficActivityOptions } from './plumbing/activity-options';
-import { causeMessage } from './plumbing/cause-message';
 import { TRAFFIC_CHANGE_NON_RETRYABLE } from './plumbing/failure-lists';
-import { restoreUntilDone } from './plumbing/restore-until-done';
-import { causeChain, failRun } from './plumbing/failure-result';
-import { everythingRestored, failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/run-conclusion';
+import { compensateAndFail, restoreAndMeasure, type AppliedDrill } from './rollback-finish';
+import { RollbackRestore, serviceTable } from './rollback-restore';
 import type { ServingProbeResult } from '../activities/traffic/probe-serving-revision';
-import type { TrafficChangeOutcome } from '../activities/traffic/traffic-activities';
-import { allocationsEqual, describeAllocation } from '../domain/traffic/allocation';
 import { productionGuardProblem } from '../domain/traffic/production-guard';
 import { planRollback, servingProbeRequest, type ServiceRollbackPlan } from '../domain/traffic/rollback-plan';
 import { resolveRollbackTargets, RollbackTargetError, type DrillService } from '../domain/traffic/rollback-targets';
 import { trafficSettled } from '../domain/traffic/service-state';
-import { rtoMeaning, rtoMeasurement } from '../domain/traffic/rto-measurement';
-import { rollbackVerdict, secondsBetween, verdictReasons } from '../domain/traffic/verdict';
+import { rtoMeasurement } from '../domain/traffic/rto-measurement';
+import { secondsBetween } from '../domain/traffic/verdict';
 import { DrillEnvironment, DrillKind, DrillOutcome, DrillServiceGroup, DrillStep } from '../temporal/search-attributes';
 import { holdsTrafficLock, trafficLockWorkflowId } from '../shared/traffic-lock';
 import {
@@ -37,6 +31,7 @@ import {
   type RollbackDrillResult,
   type RollbackPhase,
   type RollbackProgress,
+  type RollbackResultBase,
   type RollbackServiceResult,
 } from '../shared/rollback';
 
@@ -47,10 +42,6 @@ import {
 function handled<T>(p: Promise<T>): Promise<T> {
   p.catch(() => undefined);
   return p;
-}
-
-function serviceTable(plans: ServiceRollbackPlan[], state: (p: ServiceRollbackPlan) => string): string {
-  return ['| service | current | target | state |', '|---|---|---|---|', ...plans.map((p) => `| ${p.service} | ${p.current} | ${p.target} | ${state(p)} |`)].join('\n');
 }
 
 /**
@@ -81,6 +72,42 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
     { key: DrillServiceGroup, value: input.group },
   ]);
 
+  const { read: readOptions, change: changeOptions, probe: probeOptions } = trafficActivityOptions(cfg, TRAFFIC_CHANGE_NON_RETRYABLE, 5);
+  const acts = proxyActivities<Activities>(readOptions);
+  // `allocation` is what Cloud Run must report in force first when answers cannot name a revision.
+  const probe = (p: ServiceRollbackPlan, expected: string[], deadlineMs: number, what: string, allocation: ServiceRollbackPlan['original'], others: string[]): Promise<ServingProbeResult> =>
+    handled(
+      acts.probeServingRevision.executeWithOptions({ ...probeOptions, summary: `${what}: wait for ${cfg.consecutiveHealthy} answers from ${expected.join(' or ')} at ${p.probe.url}` }, [
+        servingProbeRequest(p, cfg, expected, deadlineMs, { cloudRun: input.cloudRun, allocation, otherRevisions: others.filter((r) => !expected.includes(r)) }),
+      ]),
+    );
+
+  const applied = (restore: RollbackRestore, plans: ServiceRollbackPlan[], results: RollbackServiceResult[], base: RollbackResultBase, shiftStartedAtMs: number): AppliedDrill => ({
+    request,
+    rtoTargetSeconds: cfg.rtoTargetSeconds,
+    plans,
+    results,
+    base,
+    progress,
+    restore,
+    acts,
+    step,
+    probeRestore: (p, deadlineMs) => probe(p, p.restoreRevisions, deadlineMs, `restore of ${p.service}`, p.original, [p.target]),
+    switchTimeoutMs: cfg.switchTimeoutSeconds * 1000,
+    shiftStartedAtMs,
+  });
+
+  // A run that took over a restore that kept failing finishes it before anything else, whatever
+  // changed meanwhile: the guard and the lock were checked by the first run.
+  const carried = request.carried;
+  if (carried) {
+    progress.services = carried.plans.map((p) => ({ service: p.service, current: p.current, target: p.target, state: '' }));
+    const restore = new RollbackRestore(input, carried.plans, carried.services, progress, acts, changeOptions, carried, request.continueAsNewAfterEvents);
+    const drill = applied(restore, carried.plans, carried.services, carried.base, carried.shiftStartedAtMs);
+    if (carried.purpose === 'compensate') return compensateAndFail(drill, undefined, carried.failure);
+    return restoreAndMeasure(drill, carried.rtoSeconds ?? 0, false, carried.restoreStartedAtMs);
+  }
+
   const guard = {
     production: input.production,
     requestedBy: input.requestedBy,
@@ -109,8 +136,6 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
     );
   }
 
-  const { read: readOptions, change: changeOptions, probe: probeOptions } = trafficActivityOptions(cfg, TRAFFIC_CHANGE_NON_RETRYABLE, 5);
-  const acts = proxyActivities<Activities>(readOptions);
 
   // 1. Resolve: read every service, pick targets, plan. Nothing changes here.
   step('resolving', `Reading traffic and revisions of ${input.services.map((s) => s.service).join(', ')}`);
@@ -178,53 +203,15 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
     );
   }
 
-  const state = new Map(plans.map((p) => [p.service, 'planned']));
-  const setState = (p: ServiceRollbackPlan, s: string): void => {
-    state.set(p.service, s);
-    const entry = progress.services.find((x) => x.service === p.service);
-    if (entry) entry.state = s;
-  };
-  const table = (): string => serviceTable(plans, (p) => state.get(p.service) ?? '');
-
-  // `allocation` is what Cloud Run must report in force first when answers cannot name a revision.
-  const probe = (p: ServiceRollbackPlan, expected: string[], deadlineMs: number, what: string, allocation: ServiceRollbackPlan['original'], others: string[]): Promise<ServingProbeResult> =>
-    handled(
-      acts.probeServingRevision.executeWithOptions({ ...probeOptions, summary: `${what}: wait for ${cfg.consecutiveHealthy} answers from ${expected.join(' or ')} at ${p.probe.url}` }, [
-        servingProbeRequest(p, cfg, expected, deadlineMs, { cloudRun: input.cloudRun, allocation, otherRevisions: others.filter((r) => !expected.includes(r)) }),
-      ]),
-    );
-
-  // The compensation: every service back on its exact original allocation. Registered (this list)
+  // The compensation: every service back on its exact original allocation. Registered (restore.owe)
   // before the first mutation; retried until it succeeds, never swallowed.
-  const toRestore: ServiceRollbackPlan[] = [];
-  let restoreFailures = 0;
-  const restoreService = (p: ServiceRollbackPlan): Promise<TrafficChangeOutcome> =>
-    restoreUntilDone(
-      `the restore of ${p.service}`,
-      async () => {
-        setState(p, 'restoring');
-        const out = await acts.restoreTraffic.executeWithOptions({ ...changeOptions, summary: `restore ${p.service} to ${p.originalSummary}` }, [
-          { cloudRun: input.cloudRun, service: p.service, allocation: p.original, settleTimeoutMs: cfg.switchTimeoutSeconds * 1000 },
-        ]);
-        setState(p, 'restored');
-        return out;
-      },
-      {
-        failed: (attempt, message) => {
-          restoreFailures++;
-          progress.restoreFailures = restoreFailures;
-          progress.lastRestoreError = `${p.service}: ${message}`;
-          setState(p, 'RESTORE FAILING');
-          log.error(`RESTORE FAILED for service ${p.service} (attempt ${attempt}); traffic is not back to ${p.originalSummary}; retrying`, { service: p.service, error: message });
-          upsertSearchAttributes([{ key: DrillStep, value: 'restore-failing' }]);
-          setCurrentDetails(`**RESTORE FAILING** on ${p.service} (attempt ${attempt}): ${message}\n\nOriginal traffic to restore: ${p.originalSummary}. Retrying until it succeeds.\n\n${table()}`);
-        },
-      },
-    );
-  const restoreAll = (): Promise<TrafficChangeOutcome[]> => CancellationScope.nonCancellable(() => Promise.all(toRestore.map(restoreService)));
+  const restore = new RollbackRestore(input, plans, serviceResults, progress, acts, changeOptions, undefined, request.continueAsNewAfterEvents);
+  const setState = (p: ServiceRollbackPlan, s: string): void => restore.setState(p, s);
+  const table = (): string => restore.table();
+  const shiftStartedAtMs = Date.now();
+  const drill = applied(restore, plans, serviceResults, base, shiftStartedAtMs);
 
   // 2. Apply: shift every service; RTO runs from here until probes see every target serving.
-  const shiftStartedAtMs = Date.now();
   const switchDeadlineMs = shiftStartedAtMs + cfg.switchTimeoutSeconds * 1000;
   step('shifting', `Shifting traffic to the rollback targets.\n\n${table()}`);
   let rolledBack: ServingProbeResult[];
@@ -232,7 +219,7 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
     const probeScope = new CancellationScope();
     const probes: Promise<ServingProbeResult>[] = [];
     const shifts = plans.map((p) => {
-      toRestore.push(p);
+      restore.owe(p);
       setState(p, 'shifting');
       // A shift that has started must finish before the restore runs, or the two could race.
       const shift = CancellationScope.nonCancellable(() =>
@@ -263,50 +250,7 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
       await sleep(cfg.holdSeconds * 1000, { summary: `hold the rollback targets for ${cfg.holdSeconds} s` });
     }
   } catch (err) {
-    const failedPhase = progress.phase;
-    step('compensating', `**Drill failed**: ${causeMessage(err)}\n\nRestoring the original traffic on every service.\n\n${table()}`);
-    log.warn('rollback drill failed; restoring the original traffic', { error: causeMessage(err) });
-    const compensationStartedAtMs = Date.now();
-    const restoredOut = await restoreAll();
-    const cancelled = isCancellation(err);
-    upsertSearchAttributes([{ key: DrillOutcome, value: cancelled ? 'CANCELLED' : 'FAIL' }, { key: DrillStep, value: 'done' }]);
-    setCurrentDetails(`**${cancelled ? 'Cancelled' : 'Failed'}**; original traffic restored on every service${restoreFailures ? ` after ${restoreFailures} failed restore attempt(s)` : ''}.\n\nCause: ${causeMessage(err)}\n\n${table()}`);
-    if (cancelled) throw err;
-    // What the compensation read back from Cloud Run: every shifted service on its exact original traffic, settled.
-    toRestore.forEach((p, i) => {
-      const res = serviceResults.find((r) => r.service === p.service);
-      const snapshot = restoredOut[i]?.snapshot;
-      if (!res || !snapshot) return;
-      res.restoredTraffic = snapshot.traffic;
-      res.trafficRestored = allocationsEqual(snapshot.traffic, p.original) && trafficSettled(snapshot);
-    });
-    const changes: RunChange[] = toRestore.map((p) => {
-      const res = serviceResults.find((r) => r.service === p.service);
-      return { what: `traffic of ${p.service}: ${p.originalSummary} -> ${p.rollbackSummary}`, undone: res?.trafficRestored === true, ...(res?.trafficRestored ? {} : { detail: `found ${res?.restoredTraffic ? describeAllocation(res.restoredTraffic) : 'nothing read back'}` }) };
-    });
-    const trafficBack = everythingRestored(changes);
-    const causes = causeChain(err);
-    const finishedAtMs = Date.now();
-    const failed: RollbackDrillResult = {
-      ...base,
-      verdict: 'FAIL',
-      reasons: [`the drill failed while ${failedPhase}: ${causeMessage(err)}`],
-      services: serviceResults,
-      restoreSeconds: secondsBetween(compensationStartedAtMs, finishedAtMs),
-      totalSeconds: secondsBetween(shiftStartedAtMs, finishedAtMs),
-      trafficRestored: trafficBack,
-      restoreFailures,
-      shiftStartedAt: new Date(shiftStartedAtMs).toISOString(),
-      finishedAt: new Date(finishedAtMs).toISOString(),
-      conclusion: {
-        summary: failureSummary('Rollback drill', causes, trafficBack ? 'Traffic restored on every service, verified.' : restorationSentence(changes)),
-        failedAt: failedPhase,
-        causes,
-        changes,
-        restored: trafficBack,
-      },
-    };
-    return failRun(RUN_FAILED.rollback, failed, err);
+    return compensateAndFail(drill, err);
   }
   const servingSinceMs = Math.max(...rolledBack.map((r) => r.servingSinceMs));
   const rtoSeconds = secondsBetween(shiftStartedAtMs, servingSinceMs);
@@ -320,69 +264,5 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
   }
 
   // 3. Restore the exact original allocation and measure it on the data plane too.
-  const restoreStartedAtMs = Date.now();
-  step('restoring', `RTO ${rtoSeconds} s. Restoring the original traffic.\n\n${table()}`);
-  const restoreProbeDeadlineMs = restoreStartedAtMs + cfg.switchTimeoutSeconds * 1000;
-  const restoreProbes = plans.filter((p) => p.probeAlongsideChange).map((p) => probe(p, p.restoreRevisions, restoreProbeDeadlineMs, `restore of ${p.service}`, p.original, [p.target]));
-  const restored = await restoreAll();
-  restoreProbes.push(...plans.filter((p) => !p.probeAlongsideChange).map((p) => probe(p, p.restoreRevisions, restoreProbeDeadlineMs, `restore of ${p.service}`, p.original, [p.target])));
-  let restoredSeen: ServingProbeResult[] = [];
-  const reasons: string[] = [];
-  try {
-    restoredSeen = await Promise.all(restoreProbes);
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    reasons.push(`the data plane did not confirm the restore: ${causeMessage(err)}`);
-  }
-  plans.forEach((p, i) => {
-    const res = serviceResults[i];
-    const snapshot = restored[i]?.snapshot;
-    if (!res || !snapshot) return;
-    res.restoredTraffic = snapshot.traffic;
-    res.trafficRestored = allocationsEqual(snapshot.traffic, p.original) && trafficSettled(snapshot);
-    const seen = restoredSeen.find((r) => r.service === p.service);
-    if (seen) res.restoreSeconds = secondsBetween(restoreStartedAtMs, seen.servingSinceMs);
-    if (!res.trafficRestored) log.error(`service ${p.service} is not back on its original traffic`, { expected: describeAllocation(p.original), found: describeAllocation(snapshot.traffic) });
-  });
-  const trafficRestored = serviceResults.every((r) => r.trafficRestored) && reasons.length === 0;
-  const restoreSeenMs = restoredSeen.length ? Math.max(...restoredSeen.map((r) => r.servingSinceMs)) : Date.now();
-  const restoreSeconds = secondsBetween(restoreStartedAtMs, restoreSeenMs);
-  const totalSeconds = secondsBetween(shiftStartedAtMs, restoreSeenMs);
-  const figures = { rtoSeconds, rtoTargetSeconds: cfg.rtoTargetSeconds, trafficRestored };
-  const verdict = rollbackVerdict(figures);
-  reasons.push(...verdictReasons(figures));
-  upsertSearchAttributes([{ key: DrillOutcome, value: verdict }]);
-  step('done', `Rollback drill **${verdict}**: RTO ${rtoSeconds} s (target ${cfg.rtoTargetSeconds} s), restore ${restoreSeconds} s, total ${totalSeconds} s, traffic restored: ${trafficRestored ? 'yes' : 'NO'}.\n\n${table()}`);
-  const changes: RunChange[] = plans.map((p, i) => ({
-    what: `traffic of ${p.service}: ${p.originalSummary} -> ${p.rollbackSummary}`,
-    undone: serviceResults[i]?.trafficRestored === true,
-    ...(serviceResults[i]?.trafficRestored ? {} : { detail: reasons.join('; ') || 'not back on its original traffic' }),
-  }));
-  const causes = reasons.map((message) => ({ type: 'RollbackDrillVerdict', message }));
-  const result: RollbackDrillResult = {
-    ...base,
-    verdict,
-    reasons,
-    services: serviceResults,
-    rtoSeconds,
-    ...rtoMeaning(serviceResults),
-    restoreSeconds,
-    totalSeconds,
-    trafficRestored,
-    restoreFailures,
-    shiftStartedAt: new Date(shiftStartedAtMs).toISOString(),
-    finishedAt: new Date().toISOString(),
-    conclusion: {
-      summary:
-        verdict === 'PASS'
-          ? `Rollback drill passed: RTO ${rtoSeconds} s (target ${cfg.rtoTargetSeconds} s). Traffic restored on every service, verified.`
-          : failureSummary('Rollback drill', causes, trafficRestored ? 'Traffic restored on every service, verified.' : restorationSentence(changes)),
-      ...(verdict === 'FAIL' ? { failedAt: 'done' } : {}),
-      causes,
-      changes,
-      restored: trafficRestored,
-    },
-  };
-  if (verdict === 'FAIL' && patched(FAILURES_ARE_RESULTS_PATCH)) return failRun(RUN_FAILED.rollback, result);
-  return result;
+  return restoreAndMeasure(drill, rtoSeconds, true);
 }

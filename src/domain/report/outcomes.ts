@@ -1,14 +1,12 @@
-import type { GateStep } from '../results/readiness-gate';
+import type { GateDrill, GateDrillResults, GateStep } from '../results/readiness-gate';
 import type { HealthDrillResult } from '../results/health';
 import type { BackupRestoreResult } from '../results/backup-restore';
 import type { ReplayDrillResult } from '../results/replay';
 import type { RollbackDrillResult } from '../results/rollback';
 import { code, secondsText } from './markdown';
 
-/** Figures of one drill for the report's Outcomes section. */
-type OutcomeRenderer = (result: never) => string[];
-
-const renderers: Partial<Record<GateStep['drill'], OutcomeRenderer>> = {
+/** Figures of each drill for the report's Outcomes section. */
+const renderers: { [D in GateDrill]: (result: GateDrillResults[D]) => string[] } = {
   health: (r: HealthDrillResult) =>
     r.checks.map((c) => `${c.name}: ${c.ok ? 'ok' : 'FAIL'} after ${c.attempts} attempt(s) in ${secondsText(c.durationMs / 1000)}${c.servingRevision ? ` (served by ${code(c.servingRevision)})` : ''}${c.ok ? '' : `: ${c.detail}`}`),
   backupRestore: (r: BackupRestoreResult) => [
@@ -39,6 +37,14 @@ const renderers: Partial<Record<GateStep['drill'], OutcomeRenderer>> = {
 export function outcomeLines(step: GateStep): string[] {
   if (step.status === 'not-configured' || step.status === 'skipped') return [`Not run: ${step.error}.`];
   if (step.result === undefined) return [`Failed before producing a result: ${step.error}.`];
-  const render = renderers[step.drill];
-  return render ? render(step.result as never) : [`Verdict: ${(step.result as { verdict?: string }).verdict ?? 'unknown'}.`];
+  switch (step.drill) {
+    case 'health':
+      return renderers.health(step.result);
+    case 'backupRestore':
+      return renderers.backupRestore(step.result);
+    case 'replay':
+      return renderers.replay(step.result);
+    case 'rollback':
+      return renderers.rollback(step.result);
+  }
 }

@@ -1,7 +1,10 @@
 // What a drill returns: plain data, shared by the workflows, the report renderers and the CLI.
 import type { AttestationState } from '../attestation';
-import type { Verdict } from './health';
+import type { BackupRestoreResult } from './backup-restore';
 import type { RunConclusion } from './conclusion';
+import type { HealthDrillResult, Verdict } from './health';
+import type { ReplayDrillResult } from './replay';
+import type { RollbackDrillResult } from './rollback';
 
 /** The drills of the gate, in the order they run. */
 export const GATE_DRILLS = ['health', 'backupRestore', 'replay', 'rollback'] as const;
@@ -10,16 +13,27 @@ export type GateDrill = (typeof GATE_DRILLS)[number];
 
 export type GateStepStatus = 'passed' | 'failed' | 'skipped' | 'not-configured';
 
-export interface GateStep {
-  drill: GateDrill;
-  workflowType: string;
-  status: GateStepStatus;
-  workflowId?: string;
-  seconds: number;
-  /** The child's own result (its verdict and figures); absent when it did not finish. */
-  result?: unknown;
-  error?: string;
+/** What each of the gate's child drills returns. */
+export interface GateDrillResults {
+  health: HealthDrillResult;
+  backupRestore: BackupRestoreResult;
+  replay: ReplayDrillResult;
+  rollback: RollbackDrillResult;
 }
+
+/** One drill of the gate as it went, keyed by drill: `result` is that drill's own result. */
+export type GateStep<D extends GateDrill = GateDrill> = {
+  [K in D]: {
+    drill: K;
+    workflowType: string;
+    status: GateStepStatus;
+    workflowId?: string;
+    seconds: number;
+    /** The child's own result (its verdict and figures); absent when it did not finish. */
+    result?: GateDrillResults[K];
+    error?: string;
+  };
+}[D];
 
 export interface AttestationRecord {
   state: AttestationState;

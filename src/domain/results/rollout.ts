@@ -3,6 +3,7 @@ import type { DecisionChallenge } from '../decision-signature';
 import type { RolloutPlan } from '../rollout/plan-schema';
 import type { AppliedHook, ApprovalRecord, ChangeWindowWait, CheckState, GateRecord, RolloutPhase, RolloutService, TimelineEntry, WindowOverrideRecord } from '../rollout/records';
 import type { TrafficAllocation } from '../traffic/allocation';
+import type { StuckAlarm } from '../traffic/stuck-alarm';
 import type { RunConclusion } from './conclusion';
 
 /** not-needed: nothing changed yet; armed: a shift happened, abort would undo it; released: finished, nothing to undo. */
@@ -76,6 +77,15 @@ export interface RolloutState {
   changeWindow?: ChangeWindowWait;
   /** Signed overrides of change windows (absent on runs from before change windows). */
   windowOverrides?: WindowOverrideRecord[];
+  /**
+   * Compensation carried across continue-as-new while an action keeps failing: failed attempts per
+   * action (the backoff goes on), the stuck alarm, and the cohort hooks already undone.
+   */
+  compensationAttempts?: Record<string, number>;
+  stuckAlarm?: StuckAlarm;
+  hooksUndone?: string[];
+  /** The workflow itself was cancelled (Temporal's cancel request, the Web UI's "Request Cancellation"). */
+  cancelled?: boolean;
 }
 
 export type RolloutStatus = RolloutState & {

@@ -1,5 +1,5 @@
 /** State changes that need a person; each sends one message. */
-export type RolloutNotice = 'awaiting-approval' | 'approval-timeout' | 'change-window' | 'aborted' | 'compensated' | 'compensation-stuck' | 'finished';
+export type RolloutNotice = 'awaiting-approval' | 'approval-timeout' | 'change-window' | 'aborted' | 'compensated' | 'compensation-stuck' | 'restore-stuck' | 'finished';
 
 export interface RolloutNotification {
   /** Idempotency key: the same change never produces two messages. */
@@ -21,6 +21,7 @@ const HEADLINE: Record<RolloutNotice, string> = {
   aborted: ':octagonal_sign: Rollout aborted',
   compensated: ':leftwards_arrow_with_hook: Rollout compensated: stable traffic restored',
   'compensation-stuck': ':rotating_light: Rollout compensation is FAILING',
+  'restore-stuck': ':rotating_light: Rollback drill cannot restore traffic',
   finished: ':white_check_mark: Rollout finished',
 };
 

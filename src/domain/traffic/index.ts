@@ -7,3 +7,4 @@ export * from './rollback-plan';
 export * from './verdict';
 export * from './production-guard';
 export * from './cloud-run-target';
+export * from './stuck-alarm';

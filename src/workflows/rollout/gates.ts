@@ -1,16 +1,13 @@
-import { CancellationScope, ChildWorkflowCancellationType, ChildWorkflowFailure, condition, executeChild, type ChildWorkflowOptions } from '@temporalio/workflow';
+import { CancellationScope, ChildWorkflowCancellationType, ChildWorkflowFailure, condition, type ChildWorkflowOptions } from '@temporalio/workflow';
 import type { RolloutGate, RolloutStep } from '../../domain/rollout/plan-schema';
 import { unmetGates } from '../../domain/rollout/progress';
 import type { GateRecord } from '../../domain/rollout/records';
 import type { GateLaunch } from '../../shared/rollout';
 import { trafficLockChildId } from '../../shared/traffic-lock';
-import { backupRestoreDrill } from '../backup-restore';
-import { healthDrill } from '../health';
 import { causeMessage } from '../plumbing/cause-message';
+import { executeDrill } from '../plumbing/drill-child';
 import { childResult } from '../plumbing/failure-result';
 import type { WithConclusion } from '../../shared/run-conclusion';
-import { replayDrill } from '../replay';
-import { rollbackDrill } from '../rollback';
 import { awaitChangeWindow } from './change-window';
 import { RolloutStop, type RolloutRun } from './run';
 
@@ -25,23 +22,23 @@ interface GateVerdict {
 }
 
 /** Starts the gate's drill as a child, typed by its kind, and reads its verdict. */
-async function runChild(gate: Gate, options: Omit<ChildWorkflowOptions, 'typeInfo'>): Promise<GateVerdict> {
+async function runChild(gate: Gate, options: Omit<ChildWorkflowOptions, 'args' | 'typeInfo'>): Promise<GateVerdict> {
   switch (gate.kind) {
     case 'health':
     case 'preflight-health': {
-      const r = await executeChild(healthDrill, { ...options, args: [gate.launch.input] });
+      const r = await executeDrill('health', gate.launch.input, options);
       return { verdict: r.verdict, why: r.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`) };
     }
     case 'backup-restore': {
-      const r = await executeChild(backupRestoreDrill, { ...options, args: [gate.launch.input] });
+      const r = await executeDrill('backupRestore', gate.launch.input, options);
       return { verdict: r.verdict, why: [] };
     }
     case 'replay': {
-      const r = await executeChild(replayDrill, { ...options, args: [gate.launch.input] });
+      const r = await executeDrill('replay', gate.launch.input, options);
       return { verdict: r.verdict, why: [] };
     }
     case 'rollback': {
-      const r = await executeChild(rollbackDrill, { ...options, args: [gate.launch.input] });
+      const r = await executeDrill('rollback', gate.launch.input, options);
       return { verdict: r.verdict, why: r.reasons, ...(r.rtoSeconds !== undefined ? { rtoSeconds: r.rtoSeconds } : {}) };
     }
   }

@@ -3,6 +3,7 @@ import { durationMs, formatDuration } from '../../domain/rollout/duration';
 import { DrillOutcome } from '../../temporal/search-attributes';
 import { ROLLOUT_ABORTED, type RolloutResult } from '../../shared/rollout';
 import { causeMessage } from '../plumbing/cause-message';
+import { RestoreHandOver } from '../plumbing/restore-until-done';
 import { awaitApproval } from './approval';
 import { bake } from './bake';
 import { compensate } from './compensation';
@@ -63,6 +64,8 @@ async function runStep(run: RolloutRun): Promise<void> {
 export async function runRollout(run: RolloutRun): Promise<RolloutResult> {
   const { state, plan, input } = run;
   try {
+    // A run that took over a compensation that kept failing goes straight back to it.
+    if (state.phase === 'compensating') throw new RolloutStop(state.abortReason ?? 'aborted', state.abortedBy ?? 'rollout');
     if (state.phase === 'preflight') await preflight(run);
     while (state.stepIndex < plan.steps.length) {
       await runStep(run);
@@ -78,14 +81,23 @@ export async function runRollout(run: RolloutRun): Promise<RolloutResult> {
     // Everything that ends a rollout early lands here: a stop (rejection, abort, timeout, analysis,
     // failed gate), a failed traffic change or hook, or the cancellation of the workflow itself.
     const cancelled = isCancellation(err);
+    if (cancelled) state.cancelled = true;
     if (err instanceof RolloutStop) run.requestStop(err.reason, err.by);
     else {
       run.requestStop(cancelled ? 'the rollout workflow was cancelled' : `step ${state.currentStep ?? 'pre-flight'} failed: ${causeMessage(err)}`, 'rollout');
       if (!cancelled) log.error('rollout failed; compensating', { error: causeMessage(err) });
     }
     const before: TrafficBefore = { ...state.traffic };
-    const { unconfirmed } = await CancellationScope.nonCancellable(() => compensate(run));
+    let unconfirmed: string[];
+    try {
+      ({ unconfirmed } = await CancellationScope.nonCancellable(() => compensate(run)));
+    } catch (e) {
+      // Still failing as the history grows long: the next run takes over, holding the lock.
+      if (e instanceof RestoreHandOver) await CancellationScope.nonCancellable(() => carryOn(run, 'while compensating'));
+      throw e;
+    }
     upsertSearchAttributes([{ key: DrillOutcome, value: 'FAIL' }]);
+    // A run that took over from a cancelled one was not cancelled itself: it fails, saying who cancelled.
     if (cancelled) throw err;
     // Failures are results: the whole result, with what changed and whether it is back, rides on the failure.
     const ended = abortedConclusion(run, err, before, unconfirmed);

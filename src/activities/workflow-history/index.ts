@@ -1,0 +1,1 @@
+export { readCancelRequest, type CancelRequestQuery } from './read-cancel-request';

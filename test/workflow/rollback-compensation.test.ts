@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { grpc } from 'google-gax';
+import { closeCloudRunClients } from '../../src/activities/traffic';
+import { seedServiceGroup, startCloudRunSandbox, type CloudRunSandbox } from '../../src/sandbox/cloud-run';
+import { rollbackProgressQuery, ROLLBACK_WORKFLOW, type RollbackDrillInput, type RollbackDrillResult, type RollbackProgress } from '../../src/shared/rollback';
+import { startUnderTrafficLock, TrafficLockHeldError } from '../../src/shared/traffic-lock';
+import { DrillOutcome, DrillStep } from '../../src/temporal/search-attributes';
+import { rollbackInputFor, uniqueEnvironment } from '../support/rollback-sandbox';
+import { startTestEndpoint, timeSkippingEnv, type TestEndpoint } from '../support/rollout-sandbox';
+import { runChain } from '../support/run-chain';
+import { createTestWorker, emptyWorkerConfig } from '../support/worker';
+import { registerRollback } from '../support/worker-config';
+
+const BACKEND = 'oa-convex-backend-sandbox';
+const DASHBOARD = 'oa-convex-dashboard-sandbox';
+const TASK_QUEUE = 'rollback-compensation-test';
+const LATEST = [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', revision: '', percent: 100, tag: '' }];
+
+describe('applied rollback drill: its restore cannot be abandoned (time-skipping test server, real activities, Cloud Run sandbox)', function () {
+  let env: TestWorkflowEnvironment;
+  let worker: Worker;
+  let running: Promise<void>;
+  let sandbox: CloudRunSandbox;
+  let notices: TestEndpoint;
+  const config = emptyWorkerConfig();
+
+  before(async () => {
+    env = await timeSkippingEnv();
+    worker = await createTestWorker(env, { taskQueue: TASK_QUEUE, config });
+    running = worker.run();
+  });
+  after(async () => {
+    if (!env) return;
+    worker.shutdown();
+    await running;
+    await env.teardown();
+  });
+  beforeEach(async () => {
+    sandbox = await startCloudRunSandbox({ groups: [seedServiceGroup()], propagationDelayMs: 100, operationDelayMs: 100 });
+    notices = await startTestEndpoint();
+  });
+  afterEach(async () => {
+    await closeCloudRunClients();
+    await sandbox.stop();
+    await notices.stop();
+  });
+
+  /** An applied drill holding the rollback targets for an hour, in an environment that notifies `chat`. */
+  const start = async (over: { continueAsNewAfterEvents?: number } = {}): Promise<{ input: RollbackDrillInput; h: WorkflowHandleWithFirstExecutionRunId }> => {
+    const input = rollbackInputFor(sandbox, { mode: 'apply', environment: uniqueEnvironment('rbc'), rollback: { holdSeconds: 3600 } });
+    const request = registerRollback(config, input);
+    const env0 = config.environments[input.environment]!;
+    env0.rollout = { ...env0.rollout, notifications: { chat: { webhook: `${notices.url}/hook` } }, notify: 'chat' };
+    const h = await startUnderTrafficLock(env.client.workflow, ROLLBACK_WORKFLOW, { environment: input.environment, group: input.group, taskQueue: TASK_QUEUE, args: [{ ...request, ...over }] });
+    return { input, h };
+  };
+  async function until(h: WorkflowHandleWithFirstExecutionRunId, what: string, test: (p: RollbackProgress) => boolean): Promise<RollbackProgress> {
+    const deadline = Date.now() + 60_000;
+    let last: RollbackProgress | undefined;
+    while (Date.now() < deadline) {
+      last = await h.query(rollbackProgressQuery);
+      if (test(last)) return last;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return assert.fail(`drill never reached "${what}"; last phase ${last?.phase}`);
+  }
+  const lockHeld = async (input: RollbackDrillInput): Promise<boolean> =>
+    startUnderTrafficLock(env.client.workflow, 'stagedRollout', { environment: input.environment, group: input.group, taskQueue: TASK_QUEUE, args: [{}] }).then(
+      async (h) => {
+        await h.terminate('the lock was free: this test failed').catch(() => undefined);
+        return false;
+      },
+      (err: unknown) => {
+        if (err instanceof TrafficLockHeldError) return true;
+        throw err;
+      },
+    );
+
+  it('Cloud Run updates of one service failing for 10 simulated days, then recovering: the drill continues as new, holds the lock, alerts at a backoff, and restores the exact original traffic', async function () {
+    this.timeout(20 * 60_000);
+    const { input, h } = await start();
+    await until(h, 'holding', (p) => p.phase === 'holding');
+    sandbox.failUpdates(BACKEND, { code: grpc.status.PERMISSION_DENIED, message: 'injected: IAM policy denies run.services.update' });
+    for (let day = 1; day <= 10; day++) {
+      await env.sleep('1d');
+      const p = await h.query(rollbackProgressQuery);
+      assert.ok(p.restoreFailures > 0, `day ${day}: the restore is failing`);
+      assert.ok(await lockHeld(input), `day ${day}: the group's traffic lock is held`);
+      const attributes = (await h.describe()).typedSearchAttributes;
+      assert.equal(attributes.get(DrillStep), 'restore-failing', `day ${day}`);
+      assert.equal(attributes.get(DrillOutcome), 'COMPENSATION_STUCK', `day ${day}`);
+      assert.notDeepEqual(sandbox.view(BACKEND).traffic, LATEST, `day ${day}: the backend is not restored yet`);
+      assert.deepEqual(sandbox.view(DASHBOARD).traffic, LATEST, `day ${day}: one stuck service does not hold back the others`);
+    }
+    sandbox.failUpdates(BACKEND, null);
+    const result = (await h.result()) as RollbackDrillResult;
+    assert.equal(result.trafficRestored, true);
+    for (const s of [BACKEND, DASHBOARD]) assert.deepEqual(sandbox.view(s).traffic, LATEST, s);
+    assert.ok(result.rtoSeconds !== undefined, 'the RTO measured before the restore got stuck is still reported');
+    assert.ok(result.restoreFailures > 100, `${result.restoreFailures} failed restore attempts counted across runs`);
+    const chain = await runChain(env.client, h.workflowId, h.firstExecutionRunId);
+    assert.ok(chain.length >= 3, `10 days of retries continued as new (runs: ${chain.length})`);
+    assert.deepEqual(chain.slice(0, -1).map((r) => r.closedAs), chain.slice(0, -1).map(() => 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW'));
+    assert.equal(chain[chain.length - 1]!.closedAs, 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+    assert.ok(chain.every((r) => r.events <= 2100), `every run's history stayed short: ${chain.map((r) => r.events).join(', ')}`);
+    const stuck = notices.calls.filter((c) => (c.idempotencyKey ?? '').endsWith(':restore-stuck'));
+    assert.ok(stuck.length >= 5 && stuck.length <= 120, `${stuck.length} stuck notices in 10 days`);
+    assert.equal(new Set(stuck.map((c) => c.idempotencyKey)).size, stuck.length);
+  });
+
+  it('Web UI-style cancellation mid-hold restores the exact original traffic and records who cancelled', async () => {
+    const { h } = await start();
+    await until(h, 'holding', (p) => p.phase === 'holding');
+    await env.client.workflowService.requestCancelWorkflowExecution({
+      namespace: env.namespace ?? 'default',
+      workflowExecution: { workflowId: h.workflowId },
+      identity: 'alice@example.com',
+      reason: 'drill window over',
+      requestId: randomUUID(),
+    });
+    await assert.rejects(h.result(), (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure);
+    for (const s of [BACKEND, DASHBOARD]) assert.deepEqual(sandbox.view(s).traffic, LATEST, s);
+    const p = await h.query(rollbackProgressQuery);
+    assert.equal(p.phase, 'done');
+    assert.equal(p.cancelledBy, 'alice@example.com: "drill window over"');
+  });
+});
