@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { CliRun } from '../support/drillctl';
+import { repoRoot } from '../support/worker';
 import { startStack, type Stack } from '../support/stack';
 import { testEnv } from '../support/temporal';
 
@@ -83,6 +86,23 @@ describe('drillctl status, report and --detach for every kind of run (subprocess
     const report = await stack.drillctl(['report', workflowId]);
     ok(report);
     assert.match(report.stdout, /Replay drill on sandbox: PASS/);
+  });
+
+  it('on a terminal, `status --watch` draws one live view that it erases and redraws, then prints the report', async () => {
+    // A backup drill: long enough (export, verify, restore, compare) to still run when the watch starts.
+    const detached = await stack.drillctl(['--json', 'drill', 'backup-restore', '--detach']);
+    ok(detached);
+    const { workflowId } = JSON.parse(detached.stdout) as { workflowId: string };
+    // util-linux `script` gives the command a pseudo-terminal, as a person's shell does.
+    const command = [process.execPath, path.join(repoRoot, 'bin', 'drillctl.js'), '--config', stack.sandbox.configPath, 'status', workflowId, '--watch'].map((a) => `'${a}'`).join(' ');
+    // A new pseudo-terminal has no size (0 x 0), in which log-update draws nothing; a person's has one.
+    const { stdout } = await promisify(execFile)('script', ['-qec', `stty rows 50 cols 160; ${command}`, '/dev/null'], {
+      env: { ...process.env, TEMPORAL_ADDRESS: stack.address, DRILLCTL_HOME: stack.home, DRILLCTL_FROM_SOURCE: '1', TERM: 'xterm' },
+      timeout: 120_000,
+    });
+    assert.ok(stdout.includes('\u001b[2K'), `the live view never erased its lines: ${JSON.stringify(stdout.slice(0, 600))}`);
+    assert.doesNotMatch(stdout, /^\[\d+:\d\d\] /m, 'a terminal got plain log lines');
+    assert.match(stdout, /Backup\/restore drill on sandbox: .*PASS/);
   });
 
   it('a rollout: `status <id>` while it runs, `status --watch` to its end, then `report <id>`', async () => {

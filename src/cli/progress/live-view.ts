@@ -17,9 +17,12 @@ export interface ProgressView {
   stop(): void;
 }
 
-/** A live block only when a person watches: the stream and stdout are terminals (not piped, not redirected), no --json. */
+/**
+ * A live block only when a person watches: the stream and stdout are terminals (not piped, not
+ * redirected) with a size (log-update draws nothing in a 0-column pseudo-terminal), no --json.
+ */
 export function isLiveTerminal(stream: NodeJS.WriteStream, json: boolean): boolean {
-  return !json && !!stream.isTTY && !!process.stdout.isTTY && process.env.TERM !== 'dumb';
+  return !json && !!stream.isTTY && !!process.stdout.isTTY && (stream.columns ?? 0) > 0 && process.env.TERM !== 'dumb';
 }
 
 function liveView(stream: NodeJS.WriteStream): ProgressView {
