@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { closeCloudRunClients } from '../../src/activities/traffic';
 import type { Config } from '../../src/domain/config/schema';
@@ -16,9 +15,10 @@ import { signDecision } from '../../src/signing/sign-decision';
 import { abortUpdate, finishedRollout, overrideWindowSignal, overrideWindowUpdate, ROLLOUT_WORKFLOW, rolloutStatusQuery, type RolloutStatus, type WindowOverrideRequest } from '../../src/shared/rollout';
 import { startUnderTrafficLock } from '../../src/shared/traffic-lock';
 import { uniqueEnvironment } from '../support/rollback-sandbox';
-import { BACKEND, CANDIDATE, DASHBOARD, rolloutInputFor, startRolloutCloudRun, startTestEndpoint, STABLE, timeSkippingEnv, trafficOf, type TestEndpoint } from '../support/rollout-sandbox';
-import { createTestWorker, tempDir } from '../support/worker';
+import { BACKEND, CANDIDATE, DASHBOARD, rolloutInputFor, startRolloutCloudRun, startTestEndpoint, STABLE, trafficOf, type TestEndpoint } from '../support/rollout-sandbox';
+import { tempDir } from '../support/worker';
 import { registerRollout } from '../support/worker-config';
+import { useTimeSkippingWorker } from '../support/time-skipping-worker';
 
 const TASK_QUEUE = 'change-windows-test';
 const HOUR = 3_600_000;
@@ -33,8 +33,6 @@ steps:
 
 describe('change windows and freezes (time-skipping test server, real activities, Cloud Run emulator)', function () {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
   let sandbox: CloudRunSandbox;
   const dir = tempDir('windows');
   const key = path.join(dir, 'alice');
@@ -44,17 +42,7 @@ describe('change windows and freezes (time-skipping test server, real activities
   // The worker's own config: each test declares its environment, with its freeze, here.
   const config: Config = { environments: {} };
 
-  before(async () => {
-    env = await timeSkippingEnv();
-    worker = await createTestWorker(env, { taskQueue: TASK_QUEUE, activities: createActivities({ dataDir: tempDir('windows-worker'), config }) });
-    running = worker.run();
-  });
-  after(async () => {
-    if (!env) return;
-    worker.shutdown();
-    await running;
-    await env.teardown();
-  });
+  useTimeSkippingWorker(() => ({ taskQueue: TASK_QUEUE, activities: createActivities({ dataDir: tempDir('windows-worker'), config }) }), (e) => (env = e));
   beforeEach(async () => {
     sandbox = await startRolloutCloudRun();
   });

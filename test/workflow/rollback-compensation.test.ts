@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { grpc } from 'google-gax';
 import { closeCloudRunClients } from '../../src/activities/traffic';
 import { seedServiceGroup, startCloudRunSandbox, type CloudRunSandbox } from '../../src/sandbox/cloud-run';
@@ -11,10 +10,11 @@ import { rollbackProgressQuery, ROLLBACK_WORKFLOW, type RollbackDrillInput, type
 import { startUnderTrafficLock, TrafficLockHeldError } from '../../src/shared/traffic-lock';
 import { DrillOutcome, DrillStep } from '../../src/temporal/search-attributes';
 import { rollbackInputFor, uniqueEnvironment } from '../support/rollback-sandbox';
-import { startTestEndpoint, timeSkippingEnv, type TestEndpoint } from '../support/rollout-sandbox';
+import { startTestEndpoint, type TestEndpoint } from '../support/rollout-sandbox';
 import { runChain } from '../support/run-chain';
-import { createTestWorker, emptyWorkerConfig } from '../support/worker';
+import { emptyWorkerConfig } from '../support/worker';
 import { registerRollback } from '../support/worker-config';
+import { useTimeSkippingWorker } from '../support/time-skipping-worker';
 
 const BACKEND = 'oa-convex-backend-sandbox';
 const DASHBOARD = 'oa-convex-dashboard-sandbox';
@@ -23,23 +23,11 @@ const LATEST = [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', revision: '', p
 
 describe('applied rollback drill: its restore cannot be abandoned (time-skipping test server, real activities, Cloud Run sandbox)', function () {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
   let sandbox: CloudRunSandbox;
   let notices: TestEndpoint;
   const config = emptyWorkerConfig();
 
-  before(async () => {
-    env = await timeSkippingEnv();
-    worker = await createTestWorker(env, { taskQueue: TASK_QUEUE, config });
-    running = worker.run();
-  });
-  after(async () => {
-    if (!env) return;
-    worker.shutdown();
-    await running;
-    await env.teardown();
-  });
+  useTimeSkippingWorker(() => ({ taskQueue: TASK_QUEUE, config }), (e) => (env = e));
   beforeEach(async () => {
     sandbox = await startCloudRunSandbox({ groups: [seedServiceGroup()], propagationDelayMs: 100, operationDelayMs: 100 });
     notices = await startTestEndpoint();

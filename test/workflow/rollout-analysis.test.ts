@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { closeMonitoringClients } from '../../src/activities/analysis/cloud-monitoring';
 import { closeCloudRunClients } from '../../src/activities/traffic';
 import { EnvironmentSchema, type Config } from '../../src/domain/config/schema';
@@ -12,9 +11,9 @@ import { startCloudMonitoringEmulator, startPrometheusApi, type CloudMonitoringE
 import { ROLLOUT_ABORTED, ROLLOUT_WORKFLOW, rolloutStatusQuery, type RolloutResult, type RolloutStatus } from '../../src/shared/rollout';
 import { startUnderTrafficLock } from '../../src/shared/traffic-lock';
 import { uniqueEnvironment } from '../support/rollback-sandbox';
-import { BACKEND, CANDIDATE, DASHBOARD, rolloutInputFor, STABLE, startRolloutCloudRun, timeSkippingEnv, trafficOf } from '../support/rollout-sandbox';
-import { createTestWorker } from '../support/worker';
+import { BACKEND, CANDIDATE, DASHBOARD, rolloutInputFor, STABLE, startRolloutCloudRun, trafficOf } from '../support/rollout-sandbox';
 import { registerRollout } from '../support/worker-config';
+import { useTimeSkippingWorker } from '../support/time-skipping-worker';
 
 const TASK_QUEUE = 'rollout-analysis-test';
 const pinned = (revision: string) => [{ type: 'REVISION', revision, percent: 100 }];
@@ -75,8 +74,6 @@ function startUsers(url: string): { stop(): Promise<void> } {
 
 describe('rollout analysis from metric providers: candidate against stable (time-skipping server, Cloud Run sandbox, Cloud Monitoring emulator, Prometheus API)', function () {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
   let sandbox: CloudRunSandbox;
   let monitoring: CloudMonitoringEmulator;
   let prometheus: PrometheusApi;
@@ -84,17 +81,7 @@ describe('rollout analysis from metric providers: candidate against stable (time
   const workerConfig: Config = { environments: {} };
   const started: WorkflowHandle[] = [];
 
-  before(async () => {
-    env = await timeSkippingEnv();
-    worker = await createTestWorker(env, { taskQueue: TASK_QUEUE, config: workerConfig });
-    running = worker.run();
-  });
-  after(async () => {
-    if (!env) return;
-    worker.shutdown();
-    await running;
-    await env.teardown();
-  });
+  useTimeSkippingWorker(() => ({ taskQueue: TASK_QUEUE, config: workerConfig }), (e) => (env = e));
   beforeEach(async () => {
     sandbox = await startRolloutCloudRun();
     monitoring = await startCloudMonitoringEmulator({ log: sandbox.requests, project: sandbox.project, location: sandbox.region });

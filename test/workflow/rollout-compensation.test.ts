@@ -6,7 +6,6 @@ import { WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstE
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { grpc } from 'google-gax';
 import { closeCloudRunClients } from '../../src/activities/traffic';
 import { EnvironmentSchema, type Config } from '../../src/domain/config/schema';
@@ -16,10 +15,10 @@ import { abortUpdate, ROLLOUT_ABORTED, ROLLOUT_WORKFLOW, rolloutStatusQuery, typ
 import { startUnderTrafficLock, TrafficLockHeldError } from '../../src/shared/traffic-lock';
 import { DrillOutcome } from '../../src/temporal/search-attributes';
 import { uniqueEnvironment } from '../support/rollback-sandbox';
-import { BACKEND, cohortFlags, DASHBOARD, rolloutInputFor, STABLE, startRolloutCloudRun, startTestEndpoint, timeSkippingEnv, trafficOf, type TestEndpoint } from '../support/rollout-sandbox';
+import { BACKEND, cohortFlags, DASHBOARD, rolloutInputFor, STABLE, startRolloutCloudRun, startTestEndpoint, trafficOf, type TestEndpoint } from '../support/rollout-sandbox';
 import { runChain } from '../support/run-chain';
-import { createTestWorker } from '../support/worker';
 import { registerRollout } from '../support/worker-config';
+import { useTimeSkippingWorker } from '../support/time-skipping-worker';
 
 const TASK_QUEUE = 'rollout-compensation-test';
 const { EventType } = temporal.api.enums.v1;
@@ -68,25 +67,13 @@ steps:
 
 describe('rollout compensation cannot be abandoned (time-skipping test server, real activities, Cloud Run sandbox)', function () {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
   let sandbox: CloudRunSandbox;
   let flags: TestEndpoint;
   let notices: TestEndpoint;
   const workerConfig: Config = { environments: {} };
   const started: WorkflowHandle[] = [];
 
-  before(async () => {
-    env = await timeSkippingEnv();
-    worker = await createTestWorker(env, { taskQueue: TASK_QUEUE, config: workerConfig });
-    running = worker.run();
-  });
-  after(async () => {
-    if (!env) return;
-    worker.shutdown();
-    await running;
-    await env.teardown();
-  });
+  useTimeSkippingWorker(() => ({ taskQueue: TASK_QUEUE, config: workerConfig }), (e) => (env = e));
   beforeEach(async () => {
     sandbox = await startRolloutCloudRun();
     flags = await startTestEndpoint();

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { closeCloudRunClients } from '../../src/activities/traffic';
 import { EnvironmentSchema, type Config, type EnvironmentConfig } from '../../src/domain/config/schema';
 import { renderRolloutMarkdown } from '../../src/domain/rollout/report';
@@ -39,12 +38,12 @@ import {
   startMetrics,
   startRolloutCloudRun,
   startTestEndpoint,
-  timeSkippingEnv,
   trafficOf,
   type TestEndpoint,
 } from '../support/rollout-sandbox';
-import { createTestWorker, tempDir } from '../support/worker';
+import { tempDir } from '../support/worker';
 import { registerRollback, registerRollout } from '../support/worker-config';
+import { useTimeSkippingWorker } from '../support/time-skipping-worker';
 
 const TASK_QUEUE = 'rollout-workflow-test';
 
@@ -115,8 +114,6 @@ steps:
 
 describe('stagedRollout workflow (time-skipping test server, real activities, Cloud Run sandbox)', function () {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
   let sandbox: CloudRunSandbox;
   let flags: TestEndpoint;
   let notices: TestEndpoint;
@@ -125,17 +122,7 @@ describe('stagedRollout workflow (time-skipping test server, real activities, Cl
   // The worker's config: each test declares its environment's hooks and notification target here.
   const workerConfig: Config = { environments: {} };
 
-  before(async () => {
-    env = await timeSkippingEnv();
-    worker = await createTestWorker(env, { taskQueue: TASK_QUEUE, config: workerConfig });
-    running = worker.run();
-  });
-  after(async () => {
-    if (!env) return;
-    worker.shutdown();
-    await running;
-    await env.teardown();
-  });
+  useTimeSkippingWorker(() => ({ taskQueue: TASK_QUEUE, config: workerConfig }), (e) => (env = e));
   beforeEach(async () => {
     sandbox = await startRolloutCloudRun();
     flags = await startTestEndpoint();

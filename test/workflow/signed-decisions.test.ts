@@ -5,7 +5,6 @@ import path from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { closeCloudRunClients } from '../../src/activities/traffic';
 import { signDecision } from '../../src/signing/sign-decision';
@@ -17,9 +16,10 @@ import { ROLLBACK_WORKFLOW } from '../../src/shared/rollback';
 import { abortUpdate, approveUpdate, approveSignal, ROLLOUT_WORKFLOW, rolloutStatusQuery, type ApprovalRequest, type RolloutInput, type RolloutResult, type RolloutStatus } from '../../src/shared/rollout';
 import { startUnderTrafficLock } from '../../src/shared/traffic-lock';
 import { rollbackInputFor, uniqueEnvironment } from '../support/rollback-sandbox';
-import { BACKEND, CANDIDATE, rolloutInputFor, startRolloutCloudRun, timeSkippingEnv, trafficOf } from '../support/rollout-sandbox';
-import { createTestWorker, tempDir } from '../support/worker';
+import { BACKEND, CANDIDATE, rolloutInputFor, startRolloutCloudRun, trafficOf } from '../support/rollout-sandbox';
+import { tempDir } from '../support/worker';
 import { registerRollout } from '../support/worker-config';
+import { useTimeSkippingWorker } from '../support/time-skipping-worker';
 
 const TASK_QUEUE = 'signed-decisions-test';
 
@@ -47,8 +47,6 @@ steps:
 
 describe('signed decisions (time-skipping test server, real activities, real ssh-keygen keys)', function () {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
   let sandbox: CloudRunSandbox;
   const dir = tempDir('signers');
   const keys = { alice: keygen(dir, 'alice'), bob: keygen(dir, 'bob'), carol: keygen(dir, 'carol'), mallory: keygen(dir, 'mallory') };
@@ -57,17 +55,7 @@ describe('signed decisions (time-skipping test server, real activities, real ssh
   // The worker's own config: environments are added per test (each has its own traffic lock id).
   const config: Config = { environments: {} };
 
-  before(async () => {
-    env = await timeSkippingEnv();
-    worker = await createTestWorker(env, { taskQueue: TASK_QUEUE, activities: createActivities({ dataDir: tempDir('signed-worker'), config }) });
-    running = worker.run();
-  });
-  after(async () => {
-    if (!env) return;
-    worker.shutdown();
-    await running;
-    await env.teardown();
-  });
+  useTimeSkippingWorker(() => ({ taskQueue: TASK_QUEUE, activities: createActivities({ dataDir: tempDir('signed-worker'), config }) }), (e) => (env = e));
   beforeEach(async () => {
     sandbox = await startRolloutCloudRun();
   });
