@@ -3,8 +3,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Worker } from '@temporalio/worker';
+import { readConfigFile } from '../../src/config-file';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
+import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
+import { createWorker } from '../../src/worker';
 import { freePort } from '../support/ports';
-import { repoRoot } from '../support/worker';
+import { repoRoot, tempDir } from '../support/worker';
 
 // What the browser tests share: Debian's chromium through playwright-core, a dev server port whose
 // Web UI port (+1000) is free too, and reading what the Web UI shows. Screenshots go to
@@ -23,6 +28,59 @@ export async function portPair(): Promise<number> {
       srv.listen(port + 1000, '127.0.0.1', () => srv.close(() => resolve(true)));
     });
     if (free) return port;
+  }
+}
+
+/** A dev server with its Web UI, a sandbox and a worker for one browser suite. */
+export interface WebUiStack {
+  server: RunningDevServer;
+  sandbox: Sandbox;
+  home: string;
+  uiBase: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The dev server picks its other ports (HTTP API, metrics, internal services) at random, so another
+ * process can take one between its choice and its bind; a start that fails is retried on new ports,
+ * and the last failure says what the server printed.
+ */
+async function startUiDevServer(name: string): Promise<RunningDevServer> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const port = await portPair();
+    const logFile = path.join(tempDir(`${name}-temporal`), 'dev-server.log');
+    try {
+      return await startDevServer({ port, uiPort: port + 1000, logFile });
+    } catch (err) {
+      const printed = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-2000) : '';
+      lastError = new Error(`${(err as Error).message}\n${printed}`);
+    }
+  }
+  throw lastError;
+}
+
+export async function startWebUiStack(name: string): Promise<WebUiStack> {
+  const server = await startUiDevServer(name);
+  let sandbox: Sandbox | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  const stopAll = async (): Promise<void> => {
+    worker?.shutdown();
+    await running;
+    await sandbox?.stop();
+    await server.stop();
+  };
+  try {
+    sandbox = await startSandbox({ dataDir: tempDir(`${name}-sandbox`) });
+    const home = tempDir(`${name}-home`);
+    worker = await createWorker({ address: server.address, dataDir: home, config: readConfigFile(sandbox.configPath) });
+    running = worker.run();
+    const uiBase = `http://localhost:${Number(server.address.split(':')[1]) + 1000}`;
+    return { server, sandbox, home, uiBase, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
   }
 }
 

@@ -3,16 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Browser, Page } from 'playwright-core';
-import type { Worker } from '@temporalio/worker';
-import { readConfigFile } from '../../src/config-file';
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
 import { finishedRollout, rolloutStatusQuery, type RolloutResult } from '../../src/shared/rollout';
 import { trafficLockWorkflowId } from '../../src/shared/traffic-lock';
-import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
-import { createWorker } from '../../src/worker';
 import { runDrillctl } from '../support/drillctl';
-import { tempDir } from '../support/worker';
-import { openBrowser, openTab, portPair, screenshot, waitForText } from './browser';
+import { openBrowser, openTab, screenshot, startWebUiStack, type WebUiStack, waitForText } from './browser';
 
 // The Temporal Web UI of a finished staged rollout, in a real browser: the list filtered by its
 // search attributes, the activity summaries in the timeline, the current details, and the
@@ -45,10 +39,7 @@ steps:
 
 describe('the Temporal Web UI of a finished staged rollout (chromium)', function () {
   this.timeout(600_000);
-  let server: RunningDevServer;
-  let sandbox: Sandbox;
-  let worker: Worker;
-  let running: Promise<void>;
+  let stack: WebUiStack | undefined;
   let browser: Browser;
   let page: Page;
   let uiBase: string;
@@ -56,13 +47,9 @@ describe('the Temporal Web UI of a finished staged rollout (chromium)', function
   const workflowId = trafficLockWorkflowId(ENVIRONMENT, GROUP);
 
   before(async () => {
-    const port = await portPair();
-    server = await startDevServer({ port, uiPort: port + 1000 });
-    uiBase = `http://localhost:${port + 1000}`;
-    sandbox = await startSandbox({ dataDir: tempDir('ui-rollout-sandbox') });
-    const home = tempDir('ui-rollout-home');
-    worker = await createWorker({ address: server.address, dataDir: home, config: readConfigFile(sandbox.configPath) });
-    running = worker.run();
+    stack = await startWebUiStack('ui-rollout');
+    const { server, sandbox, home } = stack;
+    uiBase = stack.uiBase;
     const env = { TEMPORAL_ADDRESS: server.address, DRILLCTL_HOME: home };
     const drillctl = (args: string[]) => runDrillctl(['--config', sandbox.configPath, ...args], env, 300_000);
 
@@ -94,10 +81,7 @@ describe('the Temporal Web UI of a finished staged rollout (chromium)', function
 
   after(async () => {
     await browser?.close();
-    worker?.shutdown();
-    await running;
-    await sandbox?.stop();
-    await server?.stop();
+    await stack?.stop();
   });
 
   const historyUrl = (): string => `${uiBase}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`;

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import type { Worker } from '@temporalio/worker';
-import { readConfigFile } from '../../src/config-file';
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
 import type { RollbackDrillResult } from '../../src/shared/rollback';
-import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
-import { createWorker } from '../../src/worker';
 import { runDrillctl } from '../support/drillctl';
-import { tempDir } from '../support/worker';
-import { openBrowser, openTab, portPair, screenshot, waitForText as waitForPageText } from './browser';
+import { openBrowser, openTab, screenshot, startWebUiStack, type WebUiStack, waitForText as waitForPageText } from './browser';
 
 // The Temporal Web UI of a finished drill, in a real browser (Debian's chromium through
 // playwright-core): what an operator relies on when they follow the link drillctl prints.
@@ -16,23 +10,16 @@ import { openBrowser, openTab, portPair, screenshot, waitForText as waitForPageT
 
 describe('the Temporal Web UI of a finished rollback drill (chromium)', function () {
   this.timeout(600_000);
-  let server: RunningDevServer;
-  let sandbox: Sandbox;
-  let worker: Worker;
-  let running: Promise<void>;
+  let stack: WebUiStack | undefined;
   let browser: Browser;
   let page: Page;
   let result: RollbackDrillResult & { webUiUrl: string };
   let uiBase: string;
 
   before(async () => {
-    const port = await portPair();
-    server = await startDevServer({ port, uiPort: port + 1000 });
-    uiBase = `http://localhost:${port + 1000}`;
-    sandbox = await startSandbox({ dataDir: tempDir('ui-sandbox') });
-    const home = tempDir('ui-home');
-    worker = await createWorker({ address: server.address, dataDir: home, config: readConfigFile(sandbox.configPath) });
-    running = worker.run();
+    stack = await startWebUiStack('ui-drill');
+    const { server, sandbox, home } = stack;
+    uiBase = stack.uiBase;
     const run = await runDrillctl(['--config', sandbox.configPath, '--json', 'drill', 'rollback', '--apply'], { TEMPORAL_ADDRESS: server.address, DRILLCTL_HOME: home }, 300_000);
     assert.equal(run.code, 0, run.stderr);
     result = JSON.parse(run.stdout) as RollbackDrillResult & { webUiUrl: string };
@@ -42,10 +29,7 @@ describe('the Temporal Web UI of a finished rollback drill (chromium)', function
 
   after(async () => {
     await browser?.close();
-    worker?.shutdown();
-    await running;
-    await sandbox?.stop();
-    await server?.stop();
+    await stack?.stop();
   });
 
   it('the link drillctl printed opens this run in the Web UI', () => {
