@@ -41,7 +41,7 @@ export default tseslint.config(
   },
   {
     // The domain is the ground floor: pure types and logic that every layer above imports. It
-    // imports nothing above it (result types live in src/domain/results, not src/shared).
+    // imports nothing above it (result types live in src/domain/results, not src/contracts).
     files: ['src/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -49,7 +49,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/shared', '**/shared/**', '**/workflows', '**/workflows/**', '**/activities', '**/activities/**', '**/temporal/**', '**/settings/**', '**/sandbox/**', '**/signing/**', '**/cli', '**/cli/**', '**/client', '**/worker'],
+              group: ['**/contracts', '**/contracts/**', '**/workflows', '**/workflows/**', '**/activities', '**/activities/**', '**/temporal/**', '**/settings/**', '**/sandbox/**', '**/signing/**', '**/cli', '**/cli/**', '**/client', '**/worker'],
               message: 'src/domain imports only src/domain: move the type or logic down into it.',
             },
           ],

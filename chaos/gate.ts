@@ -1,7 +1,7 @@
 import { SANDBOX_ENVIRONMENT } from '../src/sandbox/sandbox';
-import { attestDocsUpdate, GATE_DRILLS, gateStatusQuery, type ReadinessGateResult } from '../src/shared/readiness-gate';
+import { attestDocsUpdate, GATE_DRILLS, gateStatusQuery, type ReadinessGateResult } from '../src/contracts/readiness-gate';
 import { currentTraffic, exactlyOnce, sleep, type ChaosWorkflow } from './chaos-workflow';
-import { finishedRun } from '../src/shared/run-conclusion';
+import { finishedRun } from '../src/contracts/run-conclusion';
 
 /**
  * `drillctl gate run` on the sandbox: baseline health, backup/restore (the real convex CLI), replay

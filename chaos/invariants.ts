@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { allocationsEqual } from '../src/domain/traffic/allocation';
-import { trafficLockWorkflowId } from '../src/shared/traffic-lock';
+import { trafficLockWorkflowId } from '../src/contracts/traffic-lock';
 import { readTraffic, type ChaosContext } from './context';
 import type { ChaosWorkflow, StartedTrial } from './workflows';
 

@@ -3,12 +3,12 @@ import { loadRolloutPlan } from '../src/domain/rollout/plan-context';
 import { RELEASE_SERVICES, SANDBOX_ROLLOUT_ENVIRONMENT } from '../src/sandbox/rollout';
 import { releaseServiceGroup } from '../src/sandbox/rollout/release-group';
 import { SANDBOX_ENVIRONMENT } from '../src/sandbox/sandbox';
-import type { RollbackDrillResult } from '../src/shared/rollback';
-import { approveUpdate, rejectUpdate, rolloutStatusQuery, type RolloutResult } from '../src/shared/rollout';
+import type { RollbackDrillResult } from '../src/contracts/rollback';
+import { approveUpdate, rejectUpdate, rolloutStatusQuery, type RolloutResult } from '../src/contracts/rollout';
 import { currentTraffic, exactlyOnce, sleep, type ChaosWorkflow, type Expectation } from './chaos-workflow';
 import { setTraffic } from './context';
 import { readinessGate } from './gate';
-import { finishedRun } from '../src/shared/run-conclusion';
+import { finishedRun } from '../src/contracts/run-conclusion';
 
 export type { ChaosWorkflow, StartedTrial } from './chaos-workflow';
 

@@ -1,11 +1,11 @@
 import type { Client, ScheduleHandle, WorkflowHandle } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { Config } from './domain/config/schema';
-import { BACKUP_RESTORE_WORKFLOW, backupRestoreWorkflowId, type BackupRestoreRequest, type BackupRestoreResult } from './shared/backup-restore';
-import { HEALTH_WORKFLOW, healthWorkflowId, type HealthDrillRequest, type HealthDrillResult } from './shared/health';
-import { attestDocsUpdate, gateStatusQuery, READINESS_GATE_WORKFLOW, type AttestationRecord, type ReadinessGateInput, type ReadinessGateRequest, type ReadinessGateResult, type ReadinessGateStatus } from './shared/readiness-gate';
-import { REPLAY_WORKFLOW, replayWorkflowId, type ReplayDrillRequest, type ReplayDrillResult } from './shared/replay';
-import { ROLLBACK_WORKFLOW, rollbackWorkflowId, type RollbackDrillRequest, type RollbackDrillResult } from './shared/rollback';
+import { BACKUP_RESTORE_WORKFLOW, backupRestoreWorkflowId, type BackupRestoreRequest, type BackupRestoreResult } from './contracts/backup-restore';
+import { HEALTH_WORKFLOW, healthWorkflowId, type HealthDrillRequest, type HealthDrillResult } from './contracts/health';
+import { attestDocsUpdate, gateStatusQuery, READINESS_GATE_WORKFLOW, type AttestationRecord, type ReadinessGateInput, type ReadinessGateRequest, type ReadinessGateResult, type ReadinessGateStatus } from './contracts/readiness-gate';
+import { REPLAY_WORKFLOW, replayWorkflowId, type ReplayDrillRequest, type ReplayDrillResult } from './contracts/replay';
+import { ROLLBACK_WORKFLOW, rollbackWorkflowId, type RollbackDrillRequest, type RollbackDrillResult } from './contracts/rollback';
 import {
   abortUpdate,
   approveUpdate,
@@ -26,15 +26,15 @@ import {
   type SetBakeRequest,
   type WindowOverrideRequest,
   type SkipBakeRequest,
-} from './shared/rollout';
-import { finishedRollout } from './shared/rollout';
-import { finishedRun } from './shared/run-conclusion';
+} from './contracts/rollout';
+import { finishedRollout } from './contracts/rollout';
+import { finishedRun } from './contracts/run-conclusion';
 
 export { finishedRollout };
 import type { ApprovalRecord, TimelineEntry, WindowOverrideRecord } from './domain/rollout/records';
 import type { AttestationRequest } from './domain/attestation';
-import type { ScheduleKind } from './shared/schedule-kinds';
-import { startUnderTrafficLock, trafficLockWorkflowId } from './shared/traffic-lock';
+import type { ScheduleKind } from './contracts/schedule-kinds';
+import { startUnderTrafficLock, trafficLockWorkflowId } from './contracts/traffic-lock';
 import { backupRestoreSettings, healthDrillSettings, replayDrillSettings, rollbackDrillSettings } from './settings/drills';
 import { readinessGateSettings } from './settings/gate';
 import { rolloutSettings } from './settings/rollout';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { abortUpdate, rolloutStatusQuery } from '../../src/shared/rollout';
+import { abortUpdate, rolloutStatusQuery } from '../../src/contracts/rollout';
 import { atMost, context, median, type Benchmark } from '../harness';
 import { startRolloutSandbox } from '../support/rollout-sandbox';
 import { benchWorker } from '../support/worker';

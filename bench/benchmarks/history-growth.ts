@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { finishedRollout } from '../../src/client';
-import type { RolloutResult } from '../../src/shared/rollout';
+import type { RolloutResult } from '../../src/contracts/rollout';
 import { startTestEndpoint } from '../../test/support/rollout-sandbox';
 import { atMost, context, max, median, type Benchmark, type BenchContext } from '../harness';
 import { allGatesPlan, approveEveryStep, startRolloutSandbox, type RolloutSandbox } from '../support/rollout-sandbox';

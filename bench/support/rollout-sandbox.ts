@@ -8,7 +8,7 @@ import { loadRolloutPlan } from '../../src/domain/rollout/plan-context';
 import { resolveTemporalTarget } from '../../src/temporal/connection';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
 import { SANDBOX_ROLLOUT_ENVIRONMENT } from '../../src/sandbox/rollout';
-import { approveUpdate, rolloutStatusQuery, type RolloutRequest, type RolloutStatus } from '../../src/shared/rollout';
+import { approveUpdate, rolloutStatusQuery, type RolloutRequest, type RolloutStatus } from '../../src/contracts/rollout';
 import type { BenchContext } from '../harness';
 import { benchConfig } from './worker';
 

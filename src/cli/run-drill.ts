@@ -1,5 +1,5 @@
 import type { DrillClient, StartedRun } from '../client';
-import type { WithConclusion } from '../shared/run-conclusion';
+import type { WithConclusion } from '../contracts/run-conclusion';
 import { withDrillClient, type CallerConfig, type GlobalOptions } from './context';
 import { ExitCode } from './errors';
 import { conclusionLine, emit } from './output';

@@ -1,9 +1,9 @@
-import { BACKUP_RESTORE_WORKFLOW } from '../shared/backup-restore';
-import { HEALTH_WORKFLOW } from '../shared/health';
-import { READINESS_GATE_WORKFLOW } from '../shared/readiness-gate';
-import { REPLAY_WORKFLOW } from '../shared/replay';
-import { ROLLBACK_WORKFLOW } from '../shared/rollback';
-import { ROLLOUT_WORKFLOW } from '../shared/rollout';
+import { BACKUP_RESTORE_WORKFLOW } from '../contracts/backup-restore';
+import { HEALTH_WORKFLOW } from '../contracts/health';
+import { READINESS_GATE_WORKFLOW } from '../contracts/readiness-gate';
+import { REPLAY_WORKFLOW } from '../contracts/replay';
+import { ROLLBACK_WORKFLOW } from '../contracts/rollback';
+import { ROLLOUT_WORKFLOW } from '../contracts/rollout';
 
 /** Every kind of run drillctl starts, by the name operators use for it. */
 export type RunKind = 'health' | 'backup-restore' | 'replay' | 'rollback' | 'readiness-gate' | 'rollout';

@@ -2,9 +2,9 @@ import type { Client, WorkflowExecutionDescription, WorkflowHandle } from '@temp
 import type { temporal } from '@temporalio/proto';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
-import { gateStatusQuery, type ReadinessGateStatus } from '../shared/readiness-gate';
-import { rollbackProgressQuery, type RollbackProgress } from '../shared/rollback';
-import { rolloutStatusQuery, type RolloutStatus } from '../shared/rollout';
+import { gateStatusQuery, type ReadinessGateStatus } from '../contracts/readiness-gate';
+import { rollbackProgressQuery, type RollbackProgress } from '../contracts/rollback';
+import { rolloutStatusQuery, type RolloutStatus } from '../contracts/rollout';
 import { runKindOf, type RunKind } from './run-kinds';
 
 /** An activity the run waits on, with what its last heartbeat said (bytes downloaded, probe streak, import step). */

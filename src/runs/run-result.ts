@@ -1,12 +1,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { BackupRestoreResult } from '../shared/backup-restore';
-import type { HealthDrillResult } from '../shared/health';
-import type { ReadinessGateResult } from '../shared/readiness-gate';
-import type { ReplayDrillResult } from '../shared/replay';
-import type { RollbackDrillResult } from '../shared/rollback';
-import type { RolloutResult } from '../shared/rollout';
+import type { BackupRestoreResult } from '../contracts/backup-restore';
+import type { HealthDrillResult } from '../contracts/health';
+import type { ReadinessGateResult } from '../contracts/readiness-gate';
+import type { ReplayDrillResult } from '../contracts/replay';
+import type { RollbackDrillResult } from '../contracts/rollback';
+import type { RolloutResult } from '../contracts/rollout';
 import type { RunKind } from './run-kinds';
-import { resultOfFailure } from '../shared/run-conclusion';
+import { resultOfFailure } from '../contracts/run-conclusion';
 
 /** The result of a finished run, by its kind. */
 export type RunResult =

@@ -4,10 +4,10 @@ import { replayLevelProblems } from '../domain/reproject/levels';
 import type { ReplayConfig } from '../domain/config/schema';
 import { backupDrillGuardProblems, scratchIdentityProblems } from '../domain/snapshot/restore-guard';
 import { productionGuardProblem } from '../domain/traffic/production-guard';
-import type { BackupRestoreInput, BackupRestoreRequest } from '../shared/backup-restore';
-import type { HealthDrillInput, HealthDrillRequest } from '../shared/health';
-import { missingReplayFields, type ReplayDrillInput, type ReplayDrillRequest } from '../shared/replay';
-import type { RollbackDrillInput, RollbackDrillRequest } from '../shared/rollback';
+import type { BackupRestoreInput, BackupRestoreRequest } from '../contracts/backup-restore';
+import type { HealthDrillInput, HealthDrillRequest } from '../contracts/health';
+import { missingReplayFields, type ReplayDrillInput, type ReplayDrillRequest } from '../contracts/replay';
+import type { RollbackDrillInput, RollbackDrillRequest } from '../contracts/rollback';
 import { environmentOf, sectionOf, serviceGroupOf } from './environment';
 import { SettingsError, SettingsFailureType } from './errors';
 

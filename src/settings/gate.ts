@@ -1,8 +1,8 @@
 import type { Config } from '../domain/config/schema';
-import type { BackupRestoreRequest } from '../shared/backup-restore';
-import type { ReadinessGateInput, ReadinessGateRequest } from '../shared/readiness-gate';
-import type { RollbackDrillRequest } from '../shared/rollback';
-import { trafficLockWorkflowId } from '../shared/traffic-lock';
+import type { BackupRestoreRequest } from '../contracts/backup-restore';
+import type { ReadinessGateInput, ReadinessGateRequest } from '../contracts/readiness-gate';
+import type { RollbackDrillRequest } from '../contracts/rollback';
+import { trafficLockWorkflowId } from '../contracts/traffic-lock';
 import { backupRestoreSettings, healthDrillSettings, replayDrillSettings, rollbackDrillSettings } from './drills';
 import { environmentOf } from './environment';
 import { SettingsError, SettingsFailureType } from './errors';

@@ -1,5 +1,5 @@
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
-import { HISTOGRAM_BUCKETS } from '../shared/metrics';
+import { HISTOGRAM_BUCKETS } from '../contracts/metrics';
 
 export interface TelemetryOptions {
   /** host:port for the Prometheus endpoint (`/metrics`); none: no metrics are served. */
@@ -14,7 +14,7 @@ export function telemetryFromEnv(env: NodeJS.ProcessEnv = process.env): Telemetr
 /**
  * Installs the SDK runtime once per process: its log level (DRILLCTL_LOG_LEVEL, default WARN) and,
  * when an address is given, a Prometheus endpoint serving the runtime's own metrics (workflow and
- * activity task latencies, poller and slot counts, ...) and drillctl's (src/shared/metrics.ts).
+ * activity task latencies, poller and slot counts, ...) and drillctl's (src/contracts/metrics.ts).
  */
 export function installRuntime(opts: TelemetryOptions = {}): void {
   const logger = new DefaultLogger((process.env.DRILLCTL_LOG_LEVEL as LogLevel | undefined) ?? 'WARN');

@@ -2,7 +2,7 @@ import { ActivityFailure, ApplicationFailure, TimeoutFailure, patched, proxyActi
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
 import { failRun } from './plumbing/failure-result';
-import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/run-conclusion';
+import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../contracts/run-conclusion';
 import type { DeploymentRef, ImportSnapshotResult } from '../activities/backup/types';
 import { compareManifests, type ManifestComparison } from '../domain/snapshot/compare-manifests';
 import type { SnapshotSummary } from '../domain/snapshot/manifest';
@@ -18,7 +18,7 @@ import {
   type BackupRestoreResult,
   type BackupTableResult,
   type PhaseTiming,
-} from '../shared/backup-restore';
+} from '../contracts/backup-restore';
 import { DrillEnvironment, DrillKind, DrillOutcome, DrillStep } from '../temporal/search-attributes';
 
 /** Snapshot paths are file names the worker places in its own snapshot folder; before it, absolute paths made by the CLI. */

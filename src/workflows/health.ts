@@ -2,10 +2,10 @@ import { type ActivityOptions, ActivityFailure, ApplicationFailure, patched, pro
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
 import { failRun } from './plumbing/failure-result';
-import { failureSummary, FAILURES_ARE_RESULTS_PATCH, RUN_FAILED } from '../shared/run-conclusion';
+import { failureSummary, FAILURES_ARE_RESULTS_PATCH, RUN_FAILED } from '../contracts/run-conclusion';
 import type { HttpCheckRequest } from '../activities/probes/http-check';
 import { DrillKind, DrillOutcome } from '../temporal/search-attributes';
-import type { HealthCheckName, HealthCheckResult, HealthDrillRequest, HealthDrillInput, HealthDrillResult } from '../shared/health';
+import type { HealthCheckName, HealthCheckResult, HealthDrillRequest, HealthDrillInput, HealthDrillResult } from '../contracts/health';
 import { causeMessage } from './plumbing/cause-message';
 
 /** One check as the workflow schedules it: an activity call whose retries are the polling. */

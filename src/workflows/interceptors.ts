@@ -1,7 +1,7 @@
 import { isCancellation, workflowInfo, type Next, type WorkflowExecuteInput, type WorkflowInboundCallsInterceptor, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
 import { DrillEnvironment, DrillKind, DrillServiceGroup } from '../temporal/search-attributes';
 import { recordDrillOutcome } from './metrics';
-import { resultOfFailure } from '../shared/run-conclusion';
+import { resultOfFailure } from '../contracts/run-conclusion';
 
 // Workflow interceptors the worker registers (interceptors.workflowModules in src/worker.ts).
 

@@ -1,6 +1,6 @@
 import { metricMeter } from '@temporalio/workflow';
 import type { RolloutPhase } from '../domain/rollout/records';
-import { DRILL_OUTCOMES, RESTORE_SECONDS, ROLLOUT_COMPENSATION_STUCK, ROLLOUT_PHASE, ROLLOUT_STEP, RTO_SECONDS, SNAPSHOT_BYTES } from '../shared/metrics';
+import { DRILL_OUTCOMES, RESTORE_SECONDS, ROLLOUT_COMPENSATION_STUCK, ROLLOUT_PHASE, ROLLOUT_STEP, RTO_SECONDS, SNAPSHOT_BYTES } from '../contracts/metrics';
 
 // The SDK's workflow metric meter drops what a replaying workflow records, so a worker restart
 // does not count a drill twice. Every metric also carries the SDK's namespace, taskQueue and

@@ -12,7 +12,7 @@ import {
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
 import { childResult, failRun } from './plumbing/failure-result';
-import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/run-conclusion';
+import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../contracts/run-conclusion';
 import { attestationRefusal, type AttestationRequest } from '../domain/attestation';
 import { describeIdentity, type DecisionIdentity, type DecisionPayload } from '../domain/decision-signature';
 import { drillName, evaluateCriteria } from '../domain/acceptance';
@@ -32,7 +32,7 @@ import {
   type ReadinessGateInput,
   type ReadinessGateResult,
   type ReadinessGateStatus,
-} from '../shared/readiness-gate';
+} from '../contracts/readiness-gate';
 import { challengeFor, DecisionRefusal, establishIdentity, newNonce, signedDecisions } from './decisions';
 import { causeMessage } from './plumbing/cause-message';
 import { executeDrill } from './plumbing/drill-child';

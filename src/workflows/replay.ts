@@ -2,7 +2,7 @@ import { type ActivityOptions, ActivityFailure, ApplicationFailure, Cancellation
 import type { Activities } from '../activities';
 import { fromWorkerConfig, settings } from './worker-settings';
 import { failRun } from './plumbing/failure-result';
-import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/run-conclusion';
+import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../contracts/run-conclusion';
 import { replayFixtureIds } from '../domain/reproject/fixture-ids';
 import { decideLanding, type ProjectionSighting } from '../domain/reproject/landing';
 import { nextReplayLevelNeeds, REPLAY_LEVEL_MEANING, replayLevelAllowed, type ReplayLevel } from '../domain/reproject/levels';
@@ -18,7 +18,7 @@ import {
   type ReplayFixtureRequest,
   type ReplayScopeResult,
   type ReprojectFailureDetails,
-} from '../shared/replay';
+} from '../contracts/replay';
 import { causeMessage } from './plumbing/cause-message';
 
 function reprojectDetails(err: ActivityFailure): ReprojectFailureDetails | undefined {

@@ -5,11 +5,11 @@ import { describeAllocation } from '../domain/traffic/allocation';
 import type { ServiceRollbackPlan } from '../domain/traffic/rollback-plan';
 import { rtoMeaning } from '../domain/traffic/rto-measurement';
 import { rollbackVerdict, secondsBetween, verdictReasons } from '../domain/traffic/verdict';
-import type { RollbackCarried, RollbackDrillRequest, RollbackDrillResult, RollbackPhase, RollbackProgress, RollbackResultBase, RollbackServiceResult } from '../shared/rollback';
+import type { RollbackCarried, RollbackDrillRequest, RollbackDrillResult, RollbackPhase, RollbackProgress, RollbackResultBase, RollbackServiceResult } from '../contracts/rollback';
 import { DrillOutcome, DrillStep } from '../temporal/search-attributes';
 import { whoCancelled } from './plumbing/cancel-request';
 import { causeChain, failRun } from './plumbing/failure-result';
-import { everythingRestored, failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../shared/run-conclusion';
+import { everythingRestored, failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../contracts/run-conclusion';
 import { causeMessage } from './plumbing/cause-message';
 import { RESTORE_CONTINUE_AS_NEW_PATCH, RestoresHandedOver, type RollbackRestore } from './rollback-restore';
 

@@ -5,7 +5,7 @@ import { allocationsEqual } from '../domain/traffic/allocation';
 import type { ServiceRollbackPlan } from '../domain/traffic/rollback-plan';
 import { trafficSettled } from '../domain/traffic/service-state';
 import { stuckAlarmDue, type StuckAlarm } from '../domain/traffic/stuck-alarm';
-import type { RollbackCarried, RollbackDrillInput, RollbackProgress, RollbackServiceResult } from '../shared/rollback';
+import type { RollbackCarried, RollbackDrillInput, RollbackProgress, RollbackServiceResult } from '../contracts/rollback';
 import { DrillOutcome, DrillStep } from '../temporal/search-attributes';
 import { causeMessage } from './plumbing/cause-message';
 import { NOTIFY_NON_RETRYABLE } from './plumbing/failure-lists';

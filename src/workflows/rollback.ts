@@ -23,7 +23,7 @@ import { trafficSettled } from '../domain/traffic/service-state';
 import { rtoMeasurement } from '../domain/traffic/rto-measurement';
 import { secondsBetween } from '../domain/traffic/verdict';
 import { DrillEnvironment, DrillKind, DrillOutcome, DrillServiceGroup, DrillStep } from '../temporal/search-attributes';
-import { holdsTrafficLock, trafficLockWorkflowId } from '../shared/traffic-lock';
+import { holdsTrafficLock, trafficLockWorkflowId } from '../contracts/traffic-lock';
 import {
   rollbackProgressQuery,
   type RollbackDrillRequest,
@@ -33,7 +33,7 @@ import {
   type RollbackProgress,
   type RollbackResultBase,
   type RollbackServiceResult,
-} from '../shared/rollback';
+} from '../contracts/rollback';
 
 /**
  * Marks a promise as handled as soon as it exists: a probe may fail before the workflow awaits it,

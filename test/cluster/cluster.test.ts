@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { cloudRunClientOptions } from '../../src/activities/traffic';
 import type { ListedRun } from '../../src/client';
 import { RELEASE_SERVICES } from '../../src/sandbox/rollout';
-import type { RolloutResult } from '../../src/shared/rollout';
+import type { RolloutResult } from '../../src/contracts/rollout';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import { startCluster, type Cluster } from '../support/cluster/cluster';
 import { DYNAMIC_CONFIG_FILE, NAMESPACE_RETENTION, SCHEMA_STORES, schemaCommands } from '../support/cluster/temporal-server';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
 import { parse, stringify } from 'yaml';
 import { SECRET_MANAGER_EMULATOR_ENV } from '../../src/activities/secret-manager';
-import type { BackupRestoreResult } from '../../src/shared/backup-restore';
+import type { BackupRestoreResult } from '../../src/contracts/backup-restore';
 import { CANARY_TABLE } from '../../src/sandbox/convex/canaries';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
 import type { SnapshotManifest } from '../../src/domain/snapshot/manifest';

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { snapshotAllocation } from '../../src/domain/traffic/allocation';
 import { DEMO_SIGNER, DEMO_SIGNING_KEY_FILE } from '../../src/sandbox/demo-signer';
 import { SANDBOX_ROLLOUT_ENVIRONMENT } from '../../src/sandbox/rollout';
-import { rolloutStatusQuery, type RolloutStatus } from '../../src/shared/rollout';
+import { rolloutStatusQuery, type RolloutStatus } from '../../src/contracts/rollout';
 import { startStack, type Stack } from '../support/stack';
 import { testEnv } from '../support/temporal';
 

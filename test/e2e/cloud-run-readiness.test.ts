@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { HealthDrillResult } from '../../src/shared/health';
+import type { HealthDrillResult } from '../../src/contracts/health';
 import { startStack, type Stack } from '../support/stack';
 
 const BACKEND = 'oa-convex-backend-sandbox';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
-import type { RollbackDrillResult } from '../../src/shared/rollback';
+import type { RollbackDrillResult } from '../../src/contracts/rollback';
 import { runDrillctl } from '../support/drillctl';
 import { freePort } from '../support/ports';
 import { devServer } from '../support/temporal';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startStack, type Stack } from '../support/stack';
 import { testEnv } from '../support/temporal';
-import { gateStatusQuery } from '../../src/shared/readiness-gate';
+import { gateStatusQuery } from '../../src/contracts/readiness-gate';
 
 describe('drillctl gate run + report (subprocess, real server, worker and sandbox)', () => {
   let stack: Stack;

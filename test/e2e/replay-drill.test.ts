@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { replayFixtureIds } from '../../src/domain/reproject/fixture-ids';
-import type { ReplayDrillResult } from '../../src/shared/replay';
+import type { ReplayDrillResult } from '../../src/contracts/replay';
 import { replayDrill } from '../../src/workflows/replay';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { startStack, type Stack } from '../support/stack';
 import { testEnv } from '../support/temporal';
-import { finishedRun } from '../../src/shared/run-conclusion';
+import { finishedRun } from '../../src/contracts/run-conclusion';
 
 type ReplayJson = ReplayDrillResult & { webUiUrl: string };
 

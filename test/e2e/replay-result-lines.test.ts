@@ -5,12 +5,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
 import { createReprojectActivities } from '../../src/activities/reproject';
 import { ReplayConfigSchema } from '../../src/domain/config/schema';
-import type { ReplayDrillResult } from '../../src/shared/replay';
+import type { ReplayDrillResult } from '../../src/contracts/replay';
 import { replayDrill } from '../../src/workflows/replay';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig, tempDir } from '../support/worker';
 import { registerReplay } from '../support/worker-config';
-import { finishedRun } from '../../src/shared/run-conclusion';
+import { finishedRun } from '../../src/contracts/run-conclusion';
 
 // The admin key the worker holds, which the runtime (holding its own copy) may print in a log line.
 const WORKER_KEY = `worker-held|${'ab'.repeat(20)}`;

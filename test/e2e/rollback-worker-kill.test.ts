@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
-import type { RollbackDrillResult } from '../../src/shared/rollback';
+import type { RollbackDrillResult } from '../../src/contracts/rollback';
 import { runDrillctl } from '../support/drillctl';
 import { devServer } from '../support/temporal';
 import { startWorkerProcess, tempDir, type WorkerProcess } from '../support/worker';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import type { RollbackDrillResult } from '../../src/shared/rollback';
+import type { RollbackDrillResult } from '../../src/contracts/rollback';
 import { runDrillctl } from '../support/drillctl';
 import { startStack, type Stack } from '../support/stack';
 import { testEnv } from '../support/temporal';

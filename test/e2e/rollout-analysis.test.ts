@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { snapshotAllocation } from '../../src/domain/traffic/allocation';
 import { releaseServiceGroup, RELEASE_SERVICES } from '../../src/sandbox/rollout';
-import { rolloutStatusQuery, type RolloutStatus } from '../../src/shared/rollout';
+import { rolloutStatusQuery, type RolloutStatus } from '../../src/contracts/rollout';
 import { startStack, type Stack } from '../support/stack';
 import { testEnv } from '../support/temporal';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { snapshotAllocation } from '../../src/domain/traffic/allocation';
 import { RELEASE_SERVICES } from '../../src/sandbox/rollout';
-import { rolloutStatusQuery, type RolloutStatus } from '../../src/shared/rollout';
+import { rolloutStatusQuery, type RolloutStatus } from '../../src/contracts/rollout';
 import type { CliRun } from '../support/drillctl';
 import { repoRoot } from '../support/worker';
 import { startStack, type Stack } from '../support/stack';

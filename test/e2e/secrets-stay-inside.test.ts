@@ -6,13 +6,13 @@ import { createActivities } from '../../src/activities';
 import { createBackupActivities } from '../../src/activities/backup';
 import { createReportActivities } from '../../src/activities/reports/write-report';
 import { BackupConfigSchema } from '../../src/domain/config/schema';
-import type { BackupRestoreInput, BackupRestoreResult } from '../../src/shared/backup-restore';
-import type { ReadinessGateResult } from '../../src/shared/readiness-gate';
+import type { BackupRestoreInput, BackupRestoreResult } from '../../src/contracts/backup-restore';
+import type { ReadinessGateResult } from '../../src/contracts/readiness-gate';
 import { backupRestoreDrill } from '../../src/workflows/backup-restore';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig, tempDir } from '../support/worker';
 import { registerBackupRestore } from '../support/worker-config';
-import { finishedRun } from '../../src/shared/run-conclusion';
+import { finishedRun } from '../../src/contracts/run-conclusion';
 
 // Shaped like a self-hosted admin key (`instance|hex`).
 const KEY = `drill-split|${'5e'.repeat(24)}${process.pid}`;

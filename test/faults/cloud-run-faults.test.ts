@@ -3,7 +3,7 @@ import type { ServicesClient } from '@google-cloud/run';
 import type { WorkflowHandle } from '@temporalio/client';
 import { finishedRollout, type DrillClient } from '../../src/client';
 import { RELEASE_SERVICES, SANDBOX_ROLLOUT_ENVIRONMENT } from '../../src/sandbox/rollout';
-import { rolloutStatusQuery, type RolloutResult } from '../../src/shared/rollout';
+import { rolloutStatusQuery, type RolloutResult } from '../../src/contracts/rollout';
 import { startStack, type Stack } from '../support/stack';
 import { pinStable, promotedTraffic, stableTraffic, startRollout, terminateLeftoverRollouts } from './rollout-driver';
 import { cloudRunClient, stackClient, waitFor } from './stack-client';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { BackupConfig } from '../../src/domain/config/schema';
-import type { BackupRestoreResult } from '../../src/shared/backup-restore';
+import type { BackupRestoreResult } from '../../src/contracts/backup-restore';
 import { startStack, type Stack } from '../support/stack';
 import { alive, processesMatching, rssSampler, sleep, stackClient } from './stack-client';
 

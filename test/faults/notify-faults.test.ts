@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { ServicesClient } from '@google-cloud/run';
 import { finishedRollout, type DrillClient } from '../../src/client';
 import { RELEASE_SERVICES, SANDBOX_ROLLOUT_ENVIRONMENT } from '../../src/sandbox/rollout';
-import type { RolloutResult } from '../../src/shared/rollout';
+import type { RolloutResult } from '../../src/contracts/rollout';
 import { freePort } from '../support/ports';
 import { startStack, type Stack } from '../support/stack';
 import { pinStable, promotedTraffic, startRollout, terminateLeftoverRollouts } from './rollout-driver';

@@ -4,7 +4,7 @@ import type { DrillClient } from '../../src/client';
 import { loadRolloutPlan } from '../../src/domain/rollout/plan-context';
 import { RELEASE_SERVICES, SANDBOX_ROLLOUT_ENVIRONMENT } from '../../src/sandbox/rollout';
 import { releaseServiceGroup } from '../../src/sandbox/rollout/release-group';
-import { approveUpdate, rolloutStatusQuery } from '../../src/shared/rollout';
+import { approveUpdate, rolloutStatusQuery } from '../../src/contracts/rollout';
 import type { Stack } from '../support/stack';
 import { setTraffic, sleep } from './stack-client';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ReplayDrillResult } from '../../src/shared/replay';
+import type { ReplayDrillResult } from '../../src/contracts/replay';
 import { DEFAULT_MIGRATION_WINDOW_MS } from '../../src/sandbox/cloud-run/sandbox';
 import { SANDBOX_ENVIRONMENT } from '../../src/sandbox/sandbox';
 import type { DrillClient } from '../../src/client';

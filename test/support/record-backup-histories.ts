@@ -7,7 +7,7 @@
 import { stringify } from 'yaml';
 import { parseConfig, selectEnvironment } from '../../src/domain/config/parse';
 import { startSandbox } from '../../src/sandbox/sandbox';
-import type { BackupRestoreInput } from '../../src/shared/backup-restore';
+import type { BackupRestoreInput } from '../../src/contracts/backup-restore';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { backupRestoreDrill } from '../../src/workflows/backup-restore';
 import { saveHistory } from './histories';

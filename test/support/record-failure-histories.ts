@@ -1,9 +1,9 @@
 // Records the histories of runs whose verdict is FAIL, since a FAIL fails the workflow with its
 // result (patched('failures-are-results')):  npx tsx test/support/record-failure-histories.ts
 import type { WorkflowHandle } from '@temporalio/client';
-import { finishedRun, type WithConclusion } from '../../src/shared/run-conclusion';
-import { attestDocsUpdate, gateStatusQuery } from '../../src/shared/readiness-gate';
-import { trafficLockWorkflowId } from '../../src/shared/traffic-lock';
+import { finishedRun, type WithConclusion } from '../../src/contracts/run-conclusion';
+import { attestDocsUpdate, gateStatusQuery } from '../../src/contracts/readiness-gate';
+import { trafficLockWorkflowId } from '../../src/contracts/traffic-lock';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { backupRestoreDrill } from '../../src/workflows/backup-restore';
 import { healthDrill } from '../../src/workflows/health';

@@ -1,5 +1,5 @@
 // Records the readiness-gate history that test/replay replays:  npx tsx test/support/record-gate-history.ts
-import { attestDocsUpdate, gateStatusQuery } from '../../src/shared/readiness-gate';
+import { attestDocsUpdate, gateStatusQuery } from '../../src/contracts/readiness-gate';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { readinessGate } from '../../src/workflows/readiness-gate';
 import { saveHistory } from './histories';

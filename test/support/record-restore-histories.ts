@@ -11,9 +11,9 @@ import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/
 import { closeCloudRunClients } from '../../src/activities/traffic';
 import { EnvironmentSchema } from '../../src/domain/config/schema';
 import { seedServiceGroup, startCloudRunSandbox, type CloudRunSandbox } from '../../src/sandbox/cloud-run';
-import { rollbackProgressQuery, ROLLBACK_WORKFLOW } from '../../src/shared/rollback';
-import { abortUpdate, ROLLOUT_WORKFLOW, rolloutStatusQuery } from '../../src/shared/rollout';
-import { startUnderTrafficLock } from '../../src/shared/traffic-lock';
+import { rollbackProgressQuery, ROLLBACK_WORKFLOW } from '../../src/contracts/rollback';
+import { abortUpdate, ROLLOUT_WORKFLOW, rolloutStatusQuery } from '../../src/contracts/rollout';
+import { startUnderTrafficLock } from '../../src/contracts/traffic-lock';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { saveHistory } from './histories';
 import { rollbackInputFor } from './rollback-sandbox';

@@ -7,7 +7,7 @@
 import { grpc } from 'google-gax';
 import { closeCloudRunClients } from '../../src/activities/traffic';
 import { seedServiceGroup, startCloudRunSandbox } from '../../src/sandbox/cloud-run';
-import { ROLLBACK_WORKFLOW, rollbackWorkflowId, type RollbackDrillInput } from '../../src/shared/rollback';
+import { ROLLBACK_WORKFLOW, rollbackWorkflowId, type RollbackDrillInput } from '../../src/contracts/rollback';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { saveHistory } from './histories';
 import { rollbackInputFor } from './rollback-sandbox';

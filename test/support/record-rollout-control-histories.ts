@@ -23,8 +23,8 @@ import {
   skipBakeUpdate,
   type RolloutInput,
   type RolloutStatus,
-} from '../../src/shared/rollout';
-import { startUnderTrafficLock } from '../../src/shared/traffic-lock';
+} from '../../src/contracts/rollout';
+import { startUnderTrafficLock } from '../../src/contracts/traffic-lock';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { saveHistory } from './histories';
 import { rolloutInputFor, startRolloutCloudRun, startTestEndpoint, type TestEndpoint } from './rollout-sandbox';

@@ -1,7 +1,7 @@
 import type { RollbackConfig } from '../../src/domain/config/schema';
 import type { CloudRunSandbox } from '../../src/sandbox/cloud-run';
 import type { RevisionIdentity } from '../../src/domain/traffic/revision-identity';
-import type { RollbackDrillInput, RollbackMode } from '../../src/shared/rollback';
+import type { RollbackDrillInput, RollbackMode } from '../../src/contracts/rollback';
 
 /** Fast settings for tests: short probe interval, short timeouts. */
 export const FAST_ROLLBACK: RollbackConfig = { rtoTargetSeconds: 300, probeIntervalMs: 200, consecutiveHealthy: 3, switchTimeoutSeconds: 60, holdSeconds: 0 };

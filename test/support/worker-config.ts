@@ -1,11 +1,11 @@
 import type { Config, EnvironmentConfig, ServiceGroupConfig } from '../../src/domain/config/schema';
 import type { ProbeConfig } from '../../src/domain/traffic/rollback-plan';
-import type { BackupRestoreInput, BackupRestoreRequest } from '../../src/shared/backup-restore';
-import type { HealthDrillInput, HealthDrillRequest } from '../../src/shared/health';
-import type { ReadinessGateInput, ReadinessGateRequest } from '../../src/shared/readiness-gate';
-import type { ReplayDrillInput, ReplayDrillRequest } from '../../src/shared/replay';
-import type { RollbackDrillInput, RollbackDrillRequest } from '../../src/shared/rollback';
-import type { GateLaunch, RolloutInput, RolloutRequest } from '../../src/shared/rollout';
+import type { BackupRestoreInput, BackupRestoreRequest } from '../../src/contracts/backup-restore';
+import type { HealthDrillInput, HealthDrillRequest } from '../../src/contracts/health';
+import type { ReadinessGateInput, ReadinessGateRequest } from '../../src/contracts/readiness-gate';
+import type { ReplayDrillInput, ReplayDrillRequest } from '../../src/contracts/replay';
+import type { RollbackDrillInput, RollbackDrillRequest } from '../../src/contracts/rollback';
+import type { GateLaunch, RolloutInput, RolloutRequest } from '../../src/contracts/rollout';
 
 /*
  * Tests describe what a drill should run with as the settings the worker resolves (the full

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Browser, Page } from 'playwright-core';
-import { finishedRollout, rolloutStatusQuery, type RolloutResult } from '../../src/shared/rollout';
-import { trafficLockWorkflowId } from '../../src/shared/traffic-lock';
+import { finishedRollout, rolloutStatusQuery, type RolloutResult } from '../../src/contracts/rollout';
+import { trafficLockWorkflowId } from '../../src/contracts/traffic-lock';
 import { runDrillctl } from '../support/drillctl';
 import { openBrowser, openTab, screenshot, startWebUiStack, type WebUiStack, waitForText } from './browser';
 

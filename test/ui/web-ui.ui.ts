@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import type { RollbackDrillResult } from '../../src/shared/rollback';
+import type { RollbackDrillResult } from '../../src/contracts/rollback';
 import { runDrillctl } from '../support/drillctl';
 import { openBrowser, openTab, screenshot, startWebUiStack, type WebUiStack, waitForText as waitForPageText } from './browser';
 

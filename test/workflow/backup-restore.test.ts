@@ -5,12 +5,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ExportSnapshotRequest, ImportSnapshotRequest, ImportSnapshotResult, PruneSnapshotsRequest, VerifySnapshotRequest } from '../../src/activities/backup/types';
 import type { SnapshotSummary, SnapshotTable } from '../../src/domain/snapshot/manifest';
 import { backupRestoreDrill } from '../../src/workflows/backup-restore';
-import type { BackupRestoreInput, BackupRestoreResult, RestoreMode } from '../../src/shared/backup-restore';
+import type { BackupRestoreInput, BackupRestoreResult, RestoreMode } from '../../src/contracts/backup-restore';
 import { DrillOutcome } from '../../src/temporal/search-attributes';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig } from '../support/worker';
 import { registerBackupRestore } from '../support/worker-config';
-import { finishedRun } from '../../src/shared/run-conclusion';
+import { finishedRun } from '../../src/contracts/run-conclusion';
 
 const hex = (c: string): string => c.repeat(64);
 const tables: SnapshotTable[] = [

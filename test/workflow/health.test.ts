@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { healthDrill } from '../../src/workflows/health';
-import type { HealthDrillInput, HealthDrillResult } from '../../src/shared/health';
+import type { HealthDrillInput, HealthDrillResult } from '../../src/contracts/health';
 import { SERVING_REVISION_HEADER } from '../../src/domain/revision-header';
 import { startRevisionServer, type RevisionServer } from '../../src/sandbox/revision-server';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig } from '../support/worker';
 import { registerHealth } from '../support/worker-config';
-import { finishedRun } from '../../src/shared/run-conclusion';
+import { finishedRun } from '../../src/contracts/run-conclusion';
 
 describe('healthDrill workflow (real dev server)', () => {
   let env: TestWorkflowEnvironment;

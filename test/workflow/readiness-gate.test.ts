@@ -3,14 +3,14 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { readinessGate } from '../../src/workflows/readiness-gate';
-import { attestDocsUpdate, gateStatusQuery, type ReadinessGateInput, type ReadinessGateResult } from '../../src/shared/readiness-gate';
+import { attestDocsUpdate, gateStatusQuery, type ReadinessGateInput, type ReadinessGateResult } from '../../src/contracts/readiness-gate';
 import { startRevisionServer, type RevisionServer } from '../../src/sandbox/revision-server';
-import type { HealthDrillInput, HealthDrillResult } from '../../src/shared/health';
+import type { HealthDrillInput, HealthDrillResult } from '../../src/contracts/health';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig } from '../support/worker';
 import { registerReadinessGate } from '../support/worker-config';
-import { finishedRun } from '../../src/shared/run-conclusion';
+import { finishedRun } from '../../src/contracts/run-conclusion';
 
 describe('readinessGate workflow: attestation (real dev server)', () => {
   let env: TestWorkflowEnvironment;

@@ -7,12 +7,12 @@ import { ReplayConfigSchema } from '../../src/domain/config/schema';
 import { replayFixtureIds } from '../../src/domain/reproject/fixture-ids';
 import type { ReprojectActivities } from '../../src/activities/reproject';
 import type { ProjectionSighting } from '../../src/domain/reproject/landing';
-import type { ParityOutcome, ProjectionSightingRequest, ReplayDrillInput, ReplayFixtureRequest, ReprojectOutcome, ReprojectRequest, ReplayDrillResult } from '../../src/shared/replay';
+import type { ParityOutcome, ProjectionSightingRequest, ReplayDrillInput, ReplayFixtureRequest, ReprojectOutcome, ReprojectRequest, ReplayDrillResult } from '../../src/contracts/replay';
 import { replayDrill } from '../../src/workflows/replay';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig } from '../support/worker';
 import { registerReplay } from '../support/worker-config';
-import { finishedRun } from '../../src/shared/run-conclusion';
+import { finishedRun } from '../../src/contracts/run-conclusion';
 
 const replay = ReplayConfigSchema.parse({
   reprojectRun: ['runtime', 'reproject', '--run-id', '{id}'],

@@ -6,13 +6,13 @@ import type { Worker } from '@temporalio/worker';
 import { grpc } from 'google-gax';
 import { cloudRunClients, closeCloudRunClients } from '../../src/activities/traffic';
 import { seedServiceGroup, startCloudRunSandbox, type CloudRunSandbox, type CloudRunSandboxSpec } from '../../src/sandbox/cloud-run';
-import { rollbackProgressQuery, ROLLBACK_WORKFLOW, rollbackWorkflowId, type RollbackDrillInput, type RollbackDrillResult } from '../../src/shared/rollback';
-import { startUnderTrafficLock, TrafficLockHeldError } from '../../src/shared/traffic-lock';
+import { rollbackProgressQuery, ROLLBACK_WORKFLOW, rollbackWorkflowId, type RollbackDrillInput, type RollbackDrillResult } from '../../src/contracts/rollback';
+import { startUnderTrafficLock, TrafficLockHeldError } from '../../src/contracts/traffic-lock';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, emptyWorkerConfig } from '../support/worker';
 import { registerRollback } from '../support/worker-config';
 import { rollbackInputFor, uniqueEnvironment } from '../support/rollback-sandbox';
-import { resultOfFailure } from '../../src/shared/run-conclusion';
+import { resultOfFailure } from '../../src/contracts/run-conclusion';
 
 const BACKEND = 'oa-convex-backend-sandbox';
 const DASHBOARD = 'oa-convex-dashboard-sandbox';

@@ -23,10 +23,10 @@ import {
   type RolloutInput,
   type RolloutResult,
   type RolloutStatus,
-} from '../../src/shared/rollout';
-import { ROLLBACK_WORKFLOW } from '../../src/shared/rollback';
+} from '../../src/contracts/rollout';
+import { ROLLBACK_WORKFLOW } from '../../src/contracts/rollback';
 import { DrillOutcome } from '../../src/temporal/search-attributes';
-import { startUnderTrafficLock, TrafficLockHeldError } from '../../src/shared/traffic-lock';
+import { startUnderTrafficLock, TrafficLockHeldError } from '../../src/contracts/traffic-lock';
 import { uniqueEnvironment, rollbackInputFor } from '../support/rollback-sandbox';
 import {
   BACKEND,

@@ -10,13 +10,13 @@ import { signDecision } from '../../src/signing/sign-decision';
 import type { Config } from '../../src/domain/config/schema';
 import { renderReadinessMarkdown } from '../../src/domain/report/readiness';
 import { startRevisionServer, type RevisionServer } from '../../src/sandbox/revision-server';
-import { attestDocsUpdate, gateStatusQuery, type ReadinessGateInput, type ReadinessGateResult } from '../../src/shared/readiness-gate';
+import { attestDocsUpdate, gateStatusQuery, type ReadinessGateInput, type ReadinessGateResult } from '../../src/contracts/readiness-gate';
 import type { AttestationRequest } from '../../src/domain/attestation';
 import { readinessGate } from '../../src/workflows/readiness-gate';
 import { testEnv } from '../support/temporal';
 import { createTestWorker, tempDir } from '../support/worker';
 import { registerReadinessGate } from '../support/worker-config';
-import { finishedRun } from '../../src/shared/run-conclusion';
+import { finishedRun } from '../../src/contracts/run-conclusion';
 
 describe('readinessGate workflow: signed attestation in a production environment (real dev server)', () => {
   let env: TestWorkflowEnvironment;

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { CliFailure } from '../../domain/snapshot/convex-cli-output';
-import { BackupFailureType } from '../../shared/backup-restore';
+import { BackupFailureType } from '../../contracts/backup-restore';
 
 export { BackupFailureType };
 

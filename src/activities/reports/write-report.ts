@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { renderReadinessJson, renderReadinessMarkdown } from '../../domain/report/readiness';
-import type { ReadinessGateResult } from '../../shared/readiness-gate';
+import type { ReadinessGateResult } from '../../contracts/readiness-gate';
 
 export function reportsDir(dataDir: string): string {
   return path.join(dataDir, 'reports');

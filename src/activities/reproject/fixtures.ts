@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { CleanedFixtures, ReplayFixtureRequest, SeededFixtures } from '../../shared/replay';
+import type { CleanedFixtures, ReplayFixtureRequest, SeededFixtures } from '../../contracts/replay';
 import { activityHooks } from './activity-context';
 import { commandFromTemplate } from './command-template';
 import type { ReprojectDeps } from './deps';

@@ -1,5 +1,5 @@
 import type { ProjectionSighting } from '../../domain/reproject/landing';
-import type { CleanedFixtures, ParityOutcome, ParityRequest, ProjectionSightingRequest, ReplayFixtureRequest, ReprojectOutcome, ReprojectRequest, SeededFixtures } from '../../shared/replay';
+import type { CleanedFixtures, ParityOutcome, ParityRequest, ProjectionSightingRequest, ReplayFixtureRequest, ReprojectOutcome, ReprojectRequest, SeededFixtures } from '../../contracts/replay';
 import { defaultConvexCliPath } from '../backup/convex-cli';
 import { resolveSecret } from '../secrets';
 import type { ReprojectDeps } from './deps';

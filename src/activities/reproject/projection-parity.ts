@@ -3,7 +3,7 @@ import { canonicalJson } from '../../domain/reproject/canonical-json';
 import { decideParity, projectionDifferences } from '../../domain/reproject/parity';
 import { summarizeHistory } from '../../domain/reproject/summary';
 import { summaryContent, summaryHash } from '../../domain/reproject/summary-hash';
-import type { ParityOutcome, ParityRequest } from '../../shared/replay';
+import type { ParityOutcome, ParityRequest } from '../../contracts/replay';
 import type { ReprojectDeps } from './deps';
 import { readEntityHistory } from './entity-history';
 import { ReplayFailureType } from './failures';

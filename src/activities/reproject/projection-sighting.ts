@@ -1,5 +1,5 @@
 import type { ProjectionSighting } from '../../domain/reproject/landing';
-import type { ProjectionSightingRequest } from '../../shared/replay';
+import type { ProjectionSightingRequest } from '../../contracts/replay';
 import type { ReprojectDeps } from './deps';
 import { readProjection } from './projection-source';
 

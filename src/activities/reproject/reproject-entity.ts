@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { parseReprojectLine } from '../../domain/reproject/line';
 import { parseReprojectOutput } from '../../domain/reproject/output';
 import { evaluateReprojectOutput, type ReprojectFailure } from '../../domain/reproject/outcome';
-import type { ReprojectFailureDetails, ReprojectOutcome, ReprojectRequest } from '../../shared/replay';
+import type { ReprojectFailureDetails, ReprojectOutcome, ReprojectRequest } from '../../contracts/replay';
 import { activityHooks } from './activity-context';
 import { commandFromTemplate } from './command-template';
 import type { ReprojectDeps } from './deps';

@@ -1,11 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../../domain/config/schema';
-import type { BackupRestoreRequest } from '../../shared/backup-restore';
-import type { HealthDrillRequest } from '../../shared/health';
-import type { ReadinessGateRequest } from '../../shared/readiness-gate';
-import type { ReplayDrillRequest } from '../../shared/replay';
-import type { RollbackDrillRequest } from '../../shared/rollback';
-import type { RolloutRequest } from '../../shared/rollout';
+import type { BackupRestoreRequest } from '../../contracts/backup-restore';
+import type { HealthDrillRequest } from '../../contracts/health';
+import type { ReadinessGateRequest } from '../../contracts/readiness-gate';
+import type { ReplayDrillRequest } from '../../contracts/replay';
+import type { RollbackDrillRequest } from '../../contracts/rollback';
+import type { RolloutRequest } from '../../contracts/rollout';
 import { backupRestoreSettings, healthDrillSettings, replayDrillSettings, rollbackDrillSettings } from '../../settings/drills';
 import { changeWindowSettings, type ChangeWindowRequest } from '../../settings/change-window';
 import { SettingsError } from '../../settings/errors';

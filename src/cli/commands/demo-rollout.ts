@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { DrillClient, RolloutControls } from '../../client';
 import type * as PlanTimeline from '../../domain/rollout/plan-timeline';
 import { DEMO_SIGNER } from '../../sandbox/demo-signer';
-import type { RolloutResult } from '../../shared/rollout';
+import type { RolloutResult } from '../../contracts/rollout';
 import { proveDecision } from '../../signing/sign-decision';
 import { withDrillClient, type GlobalOptions } from '../context';
 import { followRun } from '../progress/follow-run';

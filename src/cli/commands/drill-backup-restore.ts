@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { RestoreMode } from '../../domain/snapshot/restore-guard';
-import type { BackupRestoreRequest, BackupRestoreResult } from '../../shared/backup-restore';
+import type { BackupRestoreRequest, BackupRestoreResult } from '../../contracts/backup-restore';
 import type { GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { actingIdentity } from '../identity';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { HealthDrillResult } from '../../shared/health';
+import type { HealthDrillResult } from '../../contracts/health';
 import type { GlobalOptions } from '../context';
 import { seconds, table, verdictText } from '../output';
 import { DETACH_HELP, runDrill, type RunFlags } from '../run-drill';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ReplayDrillResult } from '../../shared/replay';
+import type { ReplayDrillResult } from '../../contracts/replay';
 import type { GlobalOptions } from '../context';
 import { seconds, table, verdictText } from '../output';
 import { DETACH_HELP, runDrill, type RunFlags } from '../run-drill';

@@ -1,7 +1,7 @@
 import { refuseOnPreflightFailure } from './doctor';
 import type { Command } from 'commander';
-import type { RollbackDrillRequest, RollbackDrillResult } from '../../shared/rollback';
-import { TrafficLockHeldError } from '../../shared/traffic-lock';
+import type { RollbackDrillRequest, RollbackDrillResult } from '../../contracts/rollback';
+import { TrafficLockHeldError } from '../../contracts/traffic-lock';
 import type * as DrillSettings from '../../settings/drills';
 import { callerConfig, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';

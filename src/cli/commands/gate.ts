@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { DrillClient } from '../../client';
 import { renderReadinessMarkdown } from '../../domain/report/readiness';
-import { type AttestationRecord, type ReadinessGateResult } from '../../shared/readiness-gate';
+import { type AttestationRecord, type ReadinessGateResult } from '../../contracts/readiness-gate';
 import type * as GateSettings from '../../settings/gate';
 import { callerConfig, withDrillClient, withRunClient, type GlobalOptions } from '../context';
 import { refuseOnPreflightFailure } from './doctor';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ApprovalRequest } from '../../shared/rollout';
+import type { ApprovalRequest } from '../../contracts/rollout';
 import type { RolloutControls } from '../../client';
 import type { ApprovalRecord, TimelineEntry, WindowOverrideRecord } from '../../domain/rollout/records';
 import { withDrillClient, type GlobalOptions } from '../context';

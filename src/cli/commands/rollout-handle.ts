@@ -1,5 +1,5 @@
-import type { RolloutResult } from '../../shared/rollout';
-import { trafficLockWorkflowId } from '../../shared/traffic-lock';
+import type { RolloutResult } from '../../contracts/rollout';
+import { trafficLockWorkflowId } from '../../contracts/traffic-lock';
 import { loadEnvironment, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 

@@ -5,7 +5,7 @@ import type { Config } from '../../domain/config/schema';
 import { loadRolloutPlan, type PlanContext } from '../../domain/rollout/plan-context';
 import type { RolloutPlan } from '../../domain/rollout/plan-schema';
 import type { ChangeConfirmation } from '../../domain/traffic/production-guard';
-import type { RolloutRequest } from '../../shared/rollout';
+import type { RolloutRequest } from '../../contracts/rollout';
 import { configPath, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 

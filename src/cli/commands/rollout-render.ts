@@ -1,7 +1,7 @@
 import { describeAllocation } from '../../domain/traffic/allocation';
 import { formatDuration } from '../../domain/rollout/duration';
 import type { TimelineEntry } from '../../domain/rollout/records';
-import type { RolloutStatus } from '../../shared/rollout';
+import type { RolloutStatus } from '../../contracts/rollout';
 import { table } from '../output';
 
 /** One timeline entry on one line. */

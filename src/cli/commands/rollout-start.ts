@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type * as PlanTimeline from '../../domain/rollout/plan-timeline';
 import type * as Report from '../../domain/rollout/report';
-import { TrafficLockHeldError } from '../../shared/traffic-lock';
+import { TrafficLockHeldError } from '../../contracts/traffic-lock';
 import type * as ChangeWindowSettings from '../../settings/change-window';
 import type * as RolloutSettings from '../../settings/rollout';
 import { callerConfig, withDrillClient, type GlobalOptions } from '../context';

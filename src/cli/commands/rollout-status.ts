@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { RolloutRun } from '../../client';
 import type * as Report from '../../domain/rollout/report';
-import type { RolloutResult, RolloutStatus } from '../../shared/rollout';
+import type { RolloutResult, RolloutStatus } from '../../contracts/rollout';
 import { withRunClient, type GlobalOptions } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { emit } from '../output';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ScheduleHandle } from '@temporalio/client';
-import { SCHEDULE_KIND_NAMES, type ScheduleKind } from '../../shared/schedule-kinds';
+import { SCHEDULE_KIND_NAMES, type ScheduleKind } from '../../contracts/schedule-kinds';
 import { withDrillClient, withRunClient, type GlobalOptions } from '../context';
 import { actingIdentity } from '../identity';
 import { CliError } from '../errors';

@@ -1,5 +1,5 @@
 import { executeChild, type ChildWorkflowOptions } from '@temporalio/workflow';
-import type { GateDrill, GateDrillRequests, GateDrillResults } from '../../shared/readiness-gate';
+import type { GateDrill, GateDrillRequests, GateDrillResults } from '../../contracts/readiness-gate';
 import { backupRestoreDrill } from '../backup-restore';
 import { healthDrill } from '../health';
 import { replayDrill } from '../replay';

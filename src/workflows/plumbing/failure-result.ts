@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TimeoutFailure } from '@temporalio/workflow';
-import { resultOfFailure, type FailureCause, type RunConclusion } from '../../shared/run-conclusion';
+import { resultOfFailure, type FailureCause, type RunConclusion } from '../../contracts/run-conclusion';
 
 /** The cause chain of a failure, outermost first, each link with a type a person or a retry policy can act on. */
 export function causeChain(err: unknown): FailureCause[] {

@@ -2,7 +2,7 @@ import type { ActivityOptions } from '@temporalio/workflow';
 import { DURATION_CAPS_MS } from '../../domain/duration-limits';
 import { trafficActivityOptions, type TrafficActivityOptions } from '../plumbing/activity-options';
 import { NOTIFY_NON_RETRYABLE, ROLLOUT_NON_RETRYABLE } from '../plumbing/failure-lists';
-import type { RolloutInput } from '../../shared/rollout';
+import type { RolloutInput } from '../../contracts/rollout';
 
 export interface RolloutActivityOptions extends TrafficActivityOptions {
   analysis: ActivityOptions;

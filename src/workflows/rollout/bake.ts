@@ -4,7 +4,7 @@ import { bakeText } from '../../domain/rollout/details';
 import { durationMs, formatDuration } from '../../domain/rollout/duration';
 import type { RolloutStep } from '../../domain/rollout/plan-schema';
 import { bakeRemainingMs, stepMayProceed } from '../../domain/rollout/progress';
-import type { StepRecord } from '../../shared/rollout';
+import type { StepRecord } from '../../contracts/rollout';
 import { carryOn, historyTooLong } from './continue-as-new';
 import { nowIso, type RolloutRun } from './run';
 

@@ -1,5 +1,5 @@
 import { allocationsEqual, describeAllocation, type TrafficAllocation } from '../../domain/traffic/allocation';
-import { failureSummary, restorationSentence, type FailureCause, type RunChange, type RunConclusion } from '../../shared/run-conclusion';
+import { failureSummary, restorationSentence, type FailureCause, type RunChange, type RunConclusion } from '../../contracts/run-conclusion';
 import { causeChain } from '../plumbing/failure-result';
 import { RolloutStop, type RolloutRun } from './run';
 

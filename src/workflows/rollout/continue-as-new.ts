@@ -1,5 +1,5 @@
 import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
-import type { RolloutRequest, RolloutResult } from '../../shared/rollout';
+import type { RolloutRequest, RolloutResult } from '../../contracts/rollout';
 import type { RolloutRun } from './run';
 
 const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2000;

@@ -37,7 +37,7 @@ import {
   skipBakeUpdate,
   overrideWindowSignal,
   overrideWindowUpdate,
-} from '../../shared/rollout';
+} from '../../contracts/rollout';
 import { applyWindowOverride } from './change-window';
 import { nowIso, type RolloutRun } from './run';
 import { registerControl, type ControlSpec } from './signed-control';

@@ -2,12 +2,12 @@ import { CancellationScope, ChildWorkflowCancellationType, ChildWorkflowFailure,
 import type { RolloutGate, RolloutStep } from '../../domain/rollout/plan-schema';
 import { unmetGates } from '../../domain/rollout/progress';
 import type { GateRecord } from '../../domain/rollout/records';
-import type { GateLaunch } from '../../shared/rollout';
-import { trafficLockChildId } from '../../shared/traffic-lock';
+import type { GateLaunch } from '../../contracts/rollout';
+import { trafficLockChildId } from '../../contracts/traffic-lock';
 import { causeMessage } from '../plumbing/cause-message';
 import { executeDrill } from '../plumbing/drill-child';
 import { childResult } from '../plumbing/failure-result';
-import type { WithConclusion } from '../../shared/run-conclusion';
+import type { WithConclusion } from '../../contracts/run-conclusion';
 import { awaitChangeWindow } from './change-window';
 import { RolloutStop, type RolloutRun } from './run';
 

@@ -7,7 +7,7 @@ import type { RolloutPlan, RolloutStep } from '../../domain/rollout/plan-schema'
 import { effectiveTags } from '../../domain/rollout/step-tags';
 import type { RolloutPhase, TimelineEntry, TimelineEvent } from '../../domain/rollout/records';
 import { DrillStep } from '../../temporal/search-attributes';
-import type { RolloutInput, RolloutOutcome, RolloutResult, RolloutState, RolloutStatus, StepRecord } from '../../shared/rollout';
+import type { RolloutInput, RolloutOutcome, RolloutResult, RolloutState, RolloutStatus, StepRecord } from '../../contracts/rollout';
 import { challengeFor, newNonce } from '../decisions';
 import { recordRolloutPhase } from '../metrics';
 import { causeMessage } from '../plumbing/cause-message';

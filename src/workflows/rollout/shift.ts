@@ -4,7 +4,7 @@ import type { RolloutService } from '../../domain/rollout/records';
 import { rolloutServingProbe } from '../../domain/rollout/serving-probe';
 import { servingRevisionsAt, stepAllocation } from '../../domain/rollout/traffic-split';
 import { describeAllocation } from '../../domain/traffic/allocation';
-import type { StepRecord } from '../../shared/rollout';
+import type { StepRecord } from '../../contracts/rollout';
 import { nowIso, type RolloutRun } from './run';
 
 /** A paused rollout starts no traffic change until it is resumed (or aborted). */

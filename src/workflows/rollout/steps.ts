@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancellationScope, ContinueAsNew, isCancellation, log, upsertSearchAttributes } from '@temporalio/workflow';
 import { durationMs, formatDuration } from '../../domain/rollout/duration';
 import { DrillOutcome } from '../../temporal/search-attributes';
-import { ROLLOUT_ABORTED, type RolloutResult } from '../../shared/rollout';
+import { ROLLOUT_ABORTED, type RolloutResult } from '../../contracts/rollout';
 import { causeMessage } from '../plumbing/cause-message';
 import { RestoreHandOver } from '../plumbing/restore-until-done';
 import { awaitApproval } from './approval';

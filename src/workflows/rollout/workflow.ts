@@ -1,6 +1,6 @@
 import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { DrillEnvironment, DrillKind, DrillServiceGroup } from '../../temporal/search-attributes';
-import { rolloutStatusQuery, type RolloutInput, type RolloutRequest, type RolloutResult } from '../../shared/rollout';
+import { rolloutStatusQuery, type RolloutInput, type RolloutRequest, type RolloutResult } from '../../contracts/rollout';
 import { fromWorkerConfig, settings } from '../worker-settings';
 import { registerControls } from './controls';
 import { initialState, RolloutRun } from './run';
