@@ -13,8 +13,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends procps && rm -r
 # with that ownership and the worker can write reports and snapshots into it.
 RUN mkdir -p /var/lib/drillctl && chown node:node /var/lib/drillctl
 WORKDIR /app
+# MALLOC_ARENA_MAX: see src/temporal/worker-process-env.ts (bounds the worker's native memory).
 ENV NODE_ENV=production \
-    DRILLCTL_HOME=/var/lib/drillctl
+    DRILLCTL_HOME=/var/lib/drillctl \
+    MALLOC_ARENA_MAX=2
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/lib ./lib
 COPY package.json ./

@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import { readConfigFile } from '../../src/config-file';
 import type { Config } from '../../src/domain/config/schema';
 import { seedServiceGroup, startCloudRunSandbox, type CloudRunSandbox, type ServiceGroupSpec } from '../../src/sandbox/cloud-run';
+import { WORKER_PROCESS_ENV } from '../../src/temporal/worker-process-env';
 import { startRolloutMetrics, type RolloutMetrics } from '../../src/sandbox/rollout';
 
 export const PARKED_ENVIRONMENT = 'bench-parked';
@@ -122,7 +123,7 @@ export async function startWorkerProcess(root: string, temporalAddress: string, 
   const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, path.join(root, 'lib', 'worker.js')], {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: temporalAddress, DRILLCTL_CONFIG: configPath, DRILLCTL_HOME: home },
+    env: { ...WORKER_PROCESS_ENV, PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: temporalAddress, DRILLCTL_CONFIG: configPath, DRILLCTL_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

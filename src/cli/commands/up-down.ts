@@ -5,6 +5,7 @@ import { startDevServer, waitForServer } from '../../temporal/dev-server';
 import { connectClient, type TemporalTarget } from '../../temporal/connection';
 import { TASK_QUEUE } from '../../temporal/task-queue';
 import { webUiBase } from '../../temporal/web-ui';
+import { WORKER_PROCESS_ENV } from '../../temporal/worker-process-env';
 import { ensureDataDir, dataDir } from '../data-dir';
 import { isAlive, readProcesses, spawnDrillctl, stopProcess, waitFor, writeProcesses, type ProcessName, type ProcessTable } from '../background';
 import { emit } from '../output';
@@ -97,7 +98,7 @@ export async function bringUp(global: GlobalOptions): Promise<UpResult> {
       reused.push('worker');
     } else {
       const log = path.join(dir, 'worker.log');
-      const pid = spawnDrillctl([...(global.config ? ['--config', global.config] : []), 'worker'], log, { TEMPORAL_ADDRESS: address });
+      const pid = spawnDrillctl([...(global.config ? ['--config', global.config] : []), 'worker'], log, { ...WORKER_PROCESS_ENV, TEMPORAL_ADDRESS: address });
       record('worker', pid, log);
       await waitFor('the worker', async () => {
         if (!isAlive(pid)) throw new Error(`the worker exited during start-up; see ${log}`);
