@@ -100,6 +100,7 @@ export const parkedRollouts: Benchmark = {
     // PARKED_ROLLOUTS=N sets another count (development on a shared machine); the figure is 500.
     const count = Number(process.env.PARKED_ROLLOUTS) || (ctx.quick ? 6 : 500);
     const wave = ctx.quick ? 3 : 50;
+    approvalsResent = 0;
     const bake = ctx.quick ? '1s' : '2s';
     // This benchmark brings its own worker process on the same task queue: the shared in-process one must not take its tasks.
     await stopBenchWorker();
