@@ -3,9 +3,7 @@
 // whose restore fails. Run after a deliberate change to src/workflows/rollback*.ts or
 // src/workflows/rollout/compensation.ts (with a patched() guard for running workflows):
 //   npx tsx test/support/record-restore-histories.ts [environment prefix, default can]
-// Every run of each chain is saved. The first run's file is named for the workflow id (an applied
-// drill checks that it runs under the group's lock id; a rollout's gates derive their ids from
-// it); later runs start no child and skip that check, so `-run2`, `-run3`... are free names.
+// Every run of each chain is saved (saveRunChain: the first under the workflow id, then `-run2`, `-run3`...).
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { closeCloudRunClients } from '../../src/activities/traffic';
 import { EnvironmentSchema } from '../../src/domain/config/schema';
@@ -14,7 +12,7 @@ import { rollbackProgressQuery, ROLLBACK_WORKFLOW } from '../../src/contracts/ro
 import { abortUpdate, ROLLOUT_WORKFLOW, rolloutStatusQuery } from '../../src/contracts/rollout';
 import { startUnderTrafficLock } from '../../src/contracts/traffic-lock';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
-import { saveHistory } from './histories';
+import { saveRunChain } from './histories';
 import { rollbackInputFor } from './rollback-sandbox';
 import { rolloutInputFor, startRolloutCloudRun, startTestEndpoint } from './rollout-sandbox';
 import { runChain } from './run-chain';
@@ -56,8 +54,7 @@ async function failUntilHandedOver(client: Client, sandbox: CloudRunSandbox, h: 
     (err: Error) => `failed: ${err.message}`,
   );
   console.log(`${h.workflowId}: ${outcome}`);
-  const chain = await runChain(client, h.workflowId, h.firstExecutionRunId);
-  for (const [i, run] of chain.entries()) console.log(await saveHistory(client, h.workflowId, i === 0 ? h.workflowId : `${h.workflowId}-run${i + 1}`, run.runId));
+  for (const file of await saveRunChain(client, h.workflowId, h.firstExecutionRunId, 'every-run')) console.log(file);
 }
 
 async function main(): Promise<void> {
