@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { runChain } from './run-chain';
+import { stopDevServer } from './temporal';
 
 export const historiesDir = path.resolve(__dirname, '..', 'histories');
 
@@ -33,4 +34,14 @@ export async function saveRunChain(client: Client, workflowId: string, firstRunI
   const files: string[] = [];
   for (const [runId, name] of named) files.push(await saveHistory(client, workflowId, name, runId));
   return files;
+}
+
+/** Runs a recording script's `record`, then stops the dev server it recorded on; a failure is printed and exits 1. */
+export function runRecording(record: () => Promise<void>): void {
+  record()
+    .then(() => stopDevServer())
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
 }

@@ -12,12 +12,12 @@ import { rollbackProgressQuery, ROLLBACK_WORKFLOW } from '../../src/contracts/ro
 import { abortUpdate, ROLLOUT_WORKFLOW, rolloutStatusQuery } from '../../src/contracts/rollout';
 import { startUnderTrafficLock } from '../../src/contracts/traffic-lock';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
-import { saveRunChain } from './histories';
+import { runRecording, saveRunChain } from './histories';
 import { rollbackInputFor } from './rollback-sandbox';
 import { rolloutInputFor, startRolloutCloudRun, startTestEndpoint } from './rollout-sandbox';
 import { runChain } from './run-chain';
 import { IAM_DENIES_UPDATE } from './stuck-compensation';
-import { stopDevServer, testEnv } from './temporal';
+import { testEnv } from './temporal';
 import { createTestWorker, emptyWorkerConfig } from './worker';
 import { registerRollback, registerRollout } from './worker-config';
 
@@ -92,10 +92,6 @@ async function main(): Promise<void> {
   await closeCloudRunClients();
   await notices.stop();
   await flags.stop();
-  await stopDevServer();
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runRecording(main);

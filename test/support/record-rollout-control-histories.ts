@@ -26,9 +26,9 @@ import {
 } from '../../src/contracts/rollout';
 import { startUnderTrafficLock } from '../../src/contracts/traffic-lock';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
-import { saveRunChain } from './histories';
+import { runRecording, saveRunChain } from './histories';
 import { rolloutInputFor, startRolloutCloudRun, startTestEndpoint, type TestEndpoint } from './rollout-sandbox';
-import { stopDevServer, testEnv } from './temporal';
+import { testEnv } from './temporal';
 import { createTestWorker, tempDir } from './worker';
 import { registerRollout } from './worker-config';
 
@@ -160,10 +160,6 @@ async function main(): Promise<void> {
   await closeCloudRunClients();
   await flags.stop();
   await chat.stop();
-  await stopDevServer();
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runRecording(main);
