@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -15,6 +14,7 @@ import { assertHandedOverByContinueAsNew, assertStuckNoticesBackedOff, IAM_DENIE
 import { emptyWorkerConfig } from '../support/worker';
 import { registerRollback } from '../support/worker-config';
 import { useTimeSkippingWorker } from '../support/time-skipping-worker';
+import { requestCancellationAsWebUi } from '../support/web-ui-cancel';
 
 const BACKEND = 'oa-convex-backend-sandbox';
 const DASHBOARD = 'oa-convex-dashboard-sandbox';
@@ -90,13 +90,7 @@ describe('applied rollback drill: its restore cannot be abandoned (time-skipping
   it('Web UI-style cancellation mid-hold restores the exact original traffic and records who cancelled', async () => {
     const { h } = await start();
     await until(h, 'holding', (p) => p.phase === 'holding');
-    await env.client.workflowService.requestCancelWorkflowExecution({
-      namespace: env.namespace ?? 'default',
-      workflowExecution: { workflowId: h.workflowId },
-      identity: 'alice@example.com',
-      reason: 'drill window over',
-      requestId: randomUUID(),
-    });
+    await requestCancellationAsWebUi(env, h.workflowId, { identity: 'alice@example.com', reason: 'drill window over' });
     await assert.rejects(h.result(), (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure);
     for (const s of [BACKEND, DASHBOARD]) assert.deepEqual(sandbox.view(s).traffic, LATEST, s);
     const p = await h.query(rollbackProgressQuery);

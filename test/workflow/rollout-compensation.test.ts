@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
@@ -19,6 +18,7 @@ import { runChain } from '../support/run-chain';
 import { assertHandedOverByContinueAsNew, assertStuckNoticesBackedOff, IAM_DENIES_UPDATE, trafficLockHeld } from '../support/stuck-compensation';
 import { registerRollout } from '../support/worker-config';
 import { useTimeSkippingWorker } from '../support/time-skipping-worker';
+import { requestCancellationAsWebUi } from '../support/web-ui-cancel';
 
 const TASK_QUEUE = 'rollout-compensation-test';
 const { EventType } = temporal.api.enums.v1;
@@ -189,14 +189,7 @@ describe('rollout compensation cannot be abandoned (time-skipping test server, r
     const i = input();
     const h = await start(i);
     await until(h, 'baking', (s) => s.phase === 'baking');
-    // What the Web UI's "Request Cancellation" sends: the signed-in user's identity and a reason.
-    await env.client.workflowService.requestCancelWorkflowExecution({
-      namespace: env.namespace ?? 'default',
-      workflowExecution: { workflowId: h.workflowId },
-      identity: 'alice@example.com',
-      reason: 'Sev2: candidate corrupts exports',
-      requestId: randomUUID(),
-    });
+    await requestCancellationAsWebUi(env, h.workflowId, { identity: 'alice@example.com', reason: 'Sev2: candidate corrupts exports' });
     await assert.rejects(h.result(), (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure);
     assertStable();
     assert.deepEqual(cohortFlags(flags), { canary: false });
