@@ -1,36 +1,17 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
-import { snapshotAllocation } from '../../src/domain/traffic/allocation';
 import { DEMO_SIGNER, DEMO_SIGNING_KEY_FILE } from '../../src/sandbox/demo-signer';
 import { SANDBOX_ROLLOUT_ENVIRONMENT } from '../../src/sandbox/rollout';
-import { rolloutStatusQuery, type RolloutStatus } from '../../src/contracts/rollout';
 import { startStack, type Stack } from '../support/stack';
-import { testEnv } from '../support/temporal';
-
-const ROLLOUT_ID = 'traffic-sandbox-rollout-convex';
+import { releaseTraffic, waitForSandboxRollout } from './sandbox-rollout';
 
 describe('drillctl rollout under a change freeze (subprocess, real server, worker and sandbox)', () => {
   let stack: Stack;
-  let client: Client;
   before(async () => {
-    client = (await testEnv()).client;
     stack = await startStack('change-windows');
   });
   after(() => stack.stop());
-
-  const status = (): Promise<RolloutStatus> => client.workflow.getHandle(ROLLOUT_ID).query(rolloutStatusQuery);
-  async function waitFor(what: string, test: (s: RolloutStatus) => boolean): Promise<RolloutStatus> {
-    const deadline = Date.now() + 120_000;
-    let last: RolloutStatus | undefined;
-    while (Date.now() < deadline) {
-      last = await status().catch(() => undefined);
-      if (last && test(last)) return last;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    return assert.fail(`the rollout never reached "${what}"; last: ${last?.phase} at ${last?.currentStep}`);
-  }
 
   it('status names the freeze; an unsigned override is refused, a signed one lets the step through; an abort during the next wait restores traffic', async () => {
     // The worker's own config: the sandbox's always-open window, and now a freeze in force.
@@ -38,12 +19,11 @@ describe('drillctl rollout under a change freeze (subprocess, real server, worke
     windows.freezes = [{ from: new Date(Date.now() - 60_000).toISOString(), until: new Date(Date.now() + 86_400_000).toISOString(), reason: 'Quarter-end freeze' }];
     const plan = path.join(stack.home, 'frozen.yaml');
     fs.writeFileSync(plan, ['environment: sandbox-rollout', 'serviceGroup: convex', 'steps:', '  - { name: canary, percent: 10, bake: 1s, approval: { required: false } }', '  - { name: full, percent: 100, bake: 1s, approval: { required: false } }', ''].join('\n'));
-    const traffic = () => Object.values(stack.workerConfig.environments[SANDBOX_ROLLOUT_ENVIRONMENT]!.serviceGroups.convex!.services).map((s) => snapshotAllocation(stack.sandbox.cloudRun.view(s.service).traffic));
-    const before = traffic();
+    const before = releaseTraffic(stack);
 
     const started = await stack.drillctl(['rollout', 'start', '-f', plan, '--as', 'carol']);
     assert.equal(started.code, 0, started.stderr);
-    await waitFor('canary waits for the window', (s) => s.changeWindow?.step === 'canary');
+    await waitForSandboxRollout('canary waits for the window', (s) => s.changeWindow?.step === 'canary');
     const shown = await stack.drillctl(['--env', 'sandbox-rollout', 'rollout', 'status']);
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /Waiting for the change window since \S+ \(the shift to 10 %\): change freeze "Quarter-end freeze"/);
@@ -57,7 +37,7 @@ describe('drillctl rollout under a change freeze (subprocess, real server, worke
     const signed = await stack.drillctl(['--env', 'sandbox-rollout', 'rollout', 'override-window', '--step', 'canary', '--reason', 'hotfix for INC-42', '--key', key]);
     assert.equal(signed.code, 0, signed.stderr);
     assert.match(signed.stdout, new RegExp(`Change window overridden for step canary by ${DEMO_SIGNER} \\(signed, key SHA256:\\S+\\): hotfix for INC-42`));
-    const waiting = await waitFor('full waits for the window', (s) => s.changeWindow?.step === 'full');
+    const waiting = await waitForSandboxRollout('full waits for the window', (s) => s.changeWindow?.step === 'full');
     assert.ok(waiting.steps[0]!.shiftedAt, 'the canary shifted during the freeze');
     assert.deepEqual(waiting.windowOverrides?.map((o) => [o.step, o.by]), [['canary', DEMO_SIGNER]]);
 
@@ -66,6 +46,6 @@ describe('drillctl rollout under a change freeze (subprocess, real server, worke
     const watch = await stack.drillctl(['--env', 'sandbox-rollout', 'rollout', 'status', '--watch']);
     assert.equal(watch.code, 1, 'an aborted rollout exits 1');
     assert.match(watch.stdout, /## Change Window Overrides\n\n- canary: by demo-oncall \(signed, key SHA256:\S+\)/);
-    assert.deepEqual(traffic(), before, 'stable traffic restored on every service');
+    assert.deepEqual(releaseTraffic(stack), before, 'stable traffic restored on every service');
   });
 });

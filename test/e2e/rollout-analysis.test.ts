@@ -2,13 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { snapshotAllocation } from '../../src/domain/traffic/allocation';
 import { releaseServiceGroup, RELEASE_SERVICES } from '../../src/sandbox/rollout';
-import { rolloutStatusQuery, type RolloutStatus } from '../../src/contracts/rollout';
 import { startStack, type Stack } from '../support/stack';
 import { testEnv } from '../support/temporal';
+import { releaseTraffic, SANDBOX_ROLLOUT_ID, waitForSandboxRollout } from './sandbox-rollout';
 
-const ROLLOUT_ID = 'traffic-sandbox-rollout-convex';
 
 /** A 50 % canary in the sandbox judged by the `cloud-run` provider its config declares: the backend's 5xx ratio against stable's. */
 const PLAN = `
@@ -43,20 +41,18 @@ describe('drillctl sandbox fault rollout-candidate during a canary judged on Clo
   });
   after(async () => {
     // A failed run must not leave the group's traffic lock held for the next rollout test.
-    await client?.workflow.getHandle(ROLLOUT_ID).terminate('test finished').catch(() => undefined);
+    await client?.workflow.getHandle(SANDBOX_ROLLOUT_ID).terminate('test finished').catch(() => undefined);
     await stack?.stop();
   });
 
   it('the candidate answering 503 to half its real requests aborts the canary against stable, and traffic is restored exactly', async () => {
     const group = releaseServiceGroup();
-    const before = Object.values(RELEASE_SERVICES).map((s) => snapshotAllocation(stack.sandbox.cloudRun.view(s).traffic));
+    const before = releaseTraffic(stack);
     const plan = path.join(stack.home, 'canary.yaml');
     fs.writeFileSync(plan, PLAN);
     const started = await stack.drillctl(['rollout', 'start', '-f', plan, '--as', 'carol']);
     assert.equal(started.code, 0, started.stderr);
-    const status = (): Promise<RolloutStatus> => client.workflow.getHandle(ROLLOUT_ID).query(rolloutStatusQuery);
-    let s = await status();
-    for (const deadline = Date.now() + 180_000; !(s.phase === 'baking' && s.checks['candidate-5xx backend']?.ok) && Date.now() < deadline; s = await status()) await new Promise((r) => setTimeout(r, 250));
+    const s = await waitForSandboxRollout('the clean canary passes', (x) => x.phase === 'baking' && !!x.checks['candidate-5xx backend']?.ok, 180_000);
     assert.equal(s.checks['candidate-5xx backend']?.ok, true, 'the clean canary passes first');
 
     const fault = await stack.drillctl(['sandbox', 'fault', 'rollout-candidate', '{"share":0.5,"role":"backend"}']);
@@ -64,7 +60,7 @@ describe('drillctl sandbox fault rollout-candidate during a canary judged on Clo
     const watch = await stack.drillctl(['--env', 'sandbox-rollout', 'rollout', 'status', '--watch']);
     assert.equal(watch.code, 1, 'an aborted rollout exits 1');
     assert.match(watch.stdout, /Why it stopped: analysis of step canary: candidate-5xx backend failing for \S+ \(stop rule: 2s\): candidate 0\.\d+ \(\d+ requests\) vs stable 0(\.\d+)? \(\d+ requests\): above 2× stable or stable \+ 0\.02/);
-    assert.deepEqual(Object.values(RELEASE_SERVICES).map((svc) => snapshotAllocation(stack.sandbox.cloudRun.view(svc).traffic)), before);
+    assert.deepEqual(releaseTraffic(stack), before);
     // The stable revision stayed clean all along: the fault hit the candidate alone.
     const stable5xx = stack.sandbox.cloudRun.requests.between(0, Date.now(), { service: RELEASE_SERVICES.backend, revision: group.stable.backend }).filter((r) => r.status >= 500);
     assert.equal(stable5xx.length, 0);

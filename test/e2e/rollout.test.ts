@@ -4,13 +4,13 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { snapshotAllocation } from '../../src/domain/traffic/allocation';
 import { RELEASE_SERVICES } from '../../src/sandbox/rollout';
-import { rolloutStatusQuery, type RolloutStatus } from '../../src/contracts/rollout';
+import type { RolloutStatus } from '../../src/contracts/rollout';
 import type { CliRun } from '../support/drillctl';
 import { repoRoot } from '../support/worker';
 import { startStack, type Stack } from '../support/stack';
 import { testEnv } from '../support/temporal';
+import { SANDBOX_ROLLOUT_ID, waitForSandboxRollout } from './sandbox-rollout';
 
-const ROLLOUT_ID = 'traffic-sandbox-rollout-convex';
 const EXAMPLE = path.join(repoRoot, 'examples', 'rollout.yaml');
 
 function assertNoStackTrace(run: CliRun): void {
@@ -35,17 +35,7 @@ describe('drillctl rollout (subprocess, real server, worker and sandbox)', () =>
     client = (await testEnv()).client;
   });
 
-  const status = (): Promise<RolloutStatus> => client.workflow.getHandle(ROLLOUT_ID).query(rolloutStatusQuery);
-  async function waitFor(what: string, test: (s: RolloutStatus) => boolean, timeoutMs = 240_000): Promise<RolloutStatus> {
-    const deadline = Date.now() + timeoutMs;
-    let last: RolloutStatus | undefined;
-    while (Date.now() < deadline) {
-      last = await status().catch(() => undefined);
-      if (last && test(last)) return last;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    return assert.fail(`the rollout never reached "${what}"; last: ${last?.phase} at ${last?.currentStep}`);
-  }
+  const waitFor = (what: string, test: (s: RolloutStatus) => boolean) => waitForSandboxRollout(what, test, 240_000);
   const awaiting = (step: string) => (s: RolloutStatus) => s.phase === 'awaiting-approval' && s.currentStep === step;
   const traffic = (stack: Stack, service: string) => snapshotAllocation(stack.sandbox.cloudRun.view(service).traffic);
 
@@ -73,7 +63,7 @@ describe('drillctl rollout (subprocess, real server, worker and sandbox)', () =>
 
     it('an invalid plan exits 2 naming each bad field, and nothing starts', async () => {
       // The dev server is shared with other e2e files, which may have run a rollout under this id.
-      const latestRun = (): Promise<string | undefined> => client.workflow.getHandle(ROLLOUT_ID).describe().then((d) => d.runId, () => undefined);
+      const latestRun = (): Promise<string | undefined> => client.workflow.getHandle(SANDBOX_ROLLOUT_ID).describe().then((d) => d.runId, () => undefined);
       const runBefore = await latestRun();
       const bad = path.join(stack.home, 'bad.yaml');
       fs.writeFileSync(bad, fs.readFileSync(EXAMPLE, 'utf8').replace('percent: 25', 'percent: 2').replace('gates: [health, backup-restore, replay, rollback]', 'gates: [health, chaos]').replace('  backend: latest', '  frontend: latest'));
@@ -107,7 +97,7 @@ describe('drillctl rollout (subprocess, real server, worker and sandbox)', () =>
       const plan = fastExample(stack);
       const started = await stack.drillctl(['rollout', 'start', '-f', plan, '--as', 'carol']);
       assert.equal(started.code, 0, started.stderr);
-      assert.match(started.stdout, new RegExp(`Started rollout ${ROLLOUT_ID} \\(staff → limited → ramp-25 → ramp-50 → full\\)`));
+      assert.match(started.stdout, new RegExp(`Started rollout ${SANDBOX_ROLLOUT_ID} \\(staff → limited → ramp-25 → ramp-50 → full\\)`));
       await waitFor('staff waiting for approval', awaiting('staff'));
 
       const second = await stack.drillctl(['rollout', 'start', '-f', plan, '--as', 'dave']);
@@ -189,7 +179,7 @@ describe('drillctl rollout (subprocess, real server, worker and sandbox)', () =>
       const list = await stack.drillctl(['--json', 'rollout', 'list']);
       assert.equal(list.code, 0, list.stderr);
       const rows = JSON.parse(list.stdout) as { workflowId: string; status: string; outcome?: string }[];
-      assert.ok(rows.some((r) => r.workflowId === ROLLOUT_ID && r.status === 'COMPLETED' && r.outcome === 'PASS'), list.stdout);
+      assert.ok(rows.some((r) => r.workflowId === SANDBOX_ROLLOUT_ID && r.status === 'COMPLETED' && r.outcome === 'PASS'), list.stdout);
     });
   });
 });

@@ -1,24 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { runDrillctl, type CliRun } from '../support/drillctl';
-import { freePort } from '../support/ports';
+import { freeServerPort } from '../support/ports';
 import { repoRoot, tempDir } from '../support/worker';
-
-/** A gRPC port whose Web UI port (+1000, as `drillctl up` uses) is free too. */
-async function freeServerPort(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (port + 1000 > 65535) continue;
-    const uiFree = await new Promise<boolean>((resolve) => {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port + 1000, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (uiFree) return port;
-  }
-}
 
 /** Processes that belong to this data folder: named in their arguments (the dev server) or environment (sandbox, worker). */
 function processesOf(home: string): number[] {

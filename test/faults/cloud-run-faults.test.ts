@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import type { ServicesClient } from '@google-cloud/run';
 import type { WorkflowHandle } from '@temporalio/client';
-import { finishedRollout, type DrillClient } from '../../src/client';
+import { finishedRollout } from '../../src/client';
 import { RELEASE_SERVICES, SANDBOX_ROLLOUT_ENVIRONMENT } from '../../src/sandbox/rollout';
 import { rolloutStatusQuery, type RolloutResult } from '../../src/contracts/rollout';
-import { startStack, type Stack } from '../support/stack';
-import { pinStable, promotedTraffic, stableTraffic, startRollout, terminateLeftoverRollouts } from './rollout-driver';
-import { cloudRunClient, stackClient, waitFor } from './stack-client';
+import { promotedTraffic, stableTraffic, startRollout, useRolloutFaultStack } from './rollout-driver';
+import { waitFor } from './stack-client';
 
 const BACKEND = RELEASE_SERVICES.backend;
 const DASHBOARD = RELEASE_SERVICES.dashboard;
@@ -29,35 +27,15 @@ steps:
  */
 describe('fault matrix: Cloud Run control plane mid-rollout (emulator over gRPC, real dev server)', function () {
   this.timeout(300_000);
-  let stack: Stack;
-  let client: DrillClient;
-  let admin: ServicesClient;
-  before(async () => {
-    stack = await startStack('faults-cloud-run');
-    stack.sandbox.cloudRun.setPropagationDelay(100);
-    client = await stackClient(stack);
-    admin = cloudRunClient(stack);
-  });
-  after(async () => {
-    await admin?.close();
-    await stack?.stop();
-  });
-  beforeEach(async () => {
-    stack.sandbox.faults.clear();
-    await pinStable(admin, stack);
-  });
-  afterEach(async () => {
-    stack.sandbox.faults.clear();
-    await terminateLeftoverRollouts(client);
-  });
+  const rig = useRolloutFaultStack('faults-cloud-run');
 
-  const cloudRun = () => stack.sandbox.cloudRun;
+  const cloudRun = () => rig.stack.sandbox.cloudRun;
   const stable = stableTraffic;
   const promoted = (role: 'backend' | 'dashboard') => promotedTraffic(role, 'staff');
 
   /** Starts the rollout and waits until the staff step has shifted every service. */
   async function start(): Promise<{ handle: WorkflowHandle; since: number; approving: Promise<void> }> {
-    const run = await startRollout(stack, client, PLAN);
+    const run = await startRollout(rig.stack, rig.client, PLAN);
     await waitFor('the staff step to shift', async () => !!(await run.handle.query(rolloutStatusQuery).catch(() => undefined))?.steps.find((x) => x.name === 'staff')?.shiftedAt);
     return run;
   }

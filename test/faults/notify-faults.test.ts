@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ServicesClient } from '@google-cloud/run';
-import { finishedRollout, type DrillClient } from '../../src/client';
+import { finishedRollout } from '../../src/client';
 import { RELEASE_SERVICES, SANDBOX_ROLLOUT_ENVIRONMENT } from '../../src/sandbox/rollout';
 import type { RolloutResult } from '../../src/contracts/rollout';
 import { freePort } from '../support/ports';
-import { startStack, type Stack } from '../support/stack';
-import { pinStable, promotedTraffic, startRollout, terminateLeftoverRollouts } from './rollout-driver';
-import { cloudRunClient, stackClient } from './stack-client';
+import { promotedTraffic, startRollout, useRolloutFaultStack } from './rollout-driver';
 
 /** One step to everyone, no approval: the only notice is "finished". */
 const plan = (target: string) => `environment: ${SANDBOX_ROLLOUT_ENVIRONMENT}
@@ -46,31 +43,17 @@ async function silentWebhook(): Promise<{ url: string; requests: { arrivedMs: nu
  */
 describe('fault matrix: a webhook that is down or never answers (real dev server, sandbox release group)', function () {
   this.timeout(300_000);
-  let stack: Stack;
-  let client: DrillClient;
-  let admin: ServicesClient;
-  before(async () => {
-    stack = await startStack('faults-notify');
-    stack.sandbox.cloudRun.setPropagationDelay(100);
-    client = await stackClient(stack);
-    admin = cloudRunClient(stack);
-  });
-  after(async () => {
-    await admin?.close();
-    await stack?.stop();
-  });
-  beforeEach(() => pinStable(admin, stack));
-  afterEach(() => terminateLeftoverRollouts(client));
+  const rig = useRolloutFaultStack('faults-notify');
 
-  const notifications = () => stack.workerConfig.environments[SANDBOX_ROLLOUT_ENVIRONMENT]!.rollout.notifications;
+  const notifications = () => rig.stack.workerConfig.environments[SANDBOX_ROLLOUT_ENVIRONMENT]!.rollout.notifications;
   const missed = (result: RolloutResult) => result.timeline.filter((t) => t.event === 'notification').map((t) => t.detail);
 
   async function promotes(target: string): Promise<RolloutResult> {
-    const run = await startRollout(stack, client, plan(target));
+    const run = await startRollout(rig.stack, rig.client, plan(target));
     const result = await finishedRollout(run.handle);
     await run.approving;
     assert.equal(result.outcome, 'promoted', result.abortReason);
-    for (const [role, service] of Object.entries(RELEASE_SERVICES)) assert.deepEqual(stack.sandbox.cloudRun.view(service).traffic, promotedTraffic(role as 'backend' | 'dashboard'), service);
+    for (const [role, service] of Object.entries(RELEASE_SERVICES)) assert.deepEqual(rig.stack.sandbox.cloudRun.view(service).traffic, promotedTraffic(role as 'backend' | 'dashboard'), service);
     return result;
   }
 

@@ -5,8 +5,8 @@ import { loadRolloutPlan } from '../../src/domain/rollout/plan-context';
 import { RELEASE_SERVICES, SANDBOX_ROLLOUT_ENVIRONMENT } from '../../src/sandbox/rollout';
 import { releaseServiceGroup } from '../../src/sandbox/rollout/release-group';
 import { approveUpdate, rolloutStatusQuery } from '../../src/contracts/rollout';
-import type { Stack } from '../support/stack';
-import { setTraffic, sleep } from './stack-client';
+import { startStack, type Stack } from '../support/stack';
+import { cloudRunClient, setTraffic, sleep, stackClient } from './stack-client';
 
 export const release = releaseServiceGroup();
 const PINNED = 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION';
@@ -48,4 +48,39 @@ export async function terminateLeftoverRollouts(client: DrillClient): Promise<vo
   for await (const wf of client.temporal.workflow.list({ query: `ExecutionStatus = 'Running' AND WorkflowId = 'traffic-${SANDBOX_ROLLOUT_ENVIRONMENT}-convex'` })) {
     await client.temporal.workflow.getHandle(wf.workflowId).terminate('fault matrix: test over').catch(() => undefined);
   }
+}
+
+/** What a fault-matrix block of rollouts runs against: its stack, the client `drillctl` uses, and the real Cloud Run client. */
+export interface RolloutFaultStack {
+  stack: Stack;
+  client: DrillClient;
+  admin: ServicesClient;
+}
+
+/**
+ * Mocha hooks for a fault-matrix block of rollouts on the sandbox's release group: one stack for the
+ * block (Cloud Run propagating in 100 ms); each test starts with no faults and every release service
+ * on its stable revision, and ends with no faults and no rollout left holding the group's lock.
+ */
+export function useRolloutFaultStack(name: string): RolloutFaultStack {
+  const rig = {} as RolloutFaultStack;
+  before(async () => {
+    rig.stack = await startStack(name);
+    rig.stack.sandbox.cloudRun.setPropagationDelay(100);
+    rig.client = await stackClient(rig.stack);
+    rig.admin = cloudRunClient(rig.stack);
+  });
+  after(async () => {
+    await rig.admin?.close();
+    await rig.stack?.stop();
+  });
+  beforeEach(async () => {
+    rig.stack.sandbox.faults.clear();
+    await pinStable(rig.admin, rig.stack);
+  });
+  afterEach(async () => {
+    rig.stack.sandbox.faults.clear();
+    await terminateLeftoverRollouts(rig.client);
+  });
+  return rig;
 }

@@ -13,9 +13,9 @@ import { startSandboxUsers } from '../../src/sandbox/rollout';
 import { ROLLOUT_WORKFLOW } from '../../src/contracts/rollout';
 import { startUnderTrafficLock } from '../../src/contracts/traffic-lock';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
-import { saveHistory } from './histories';
+import { runRecording, saveHistory } from './histories';
 import { BACKEND, CANDIDATE, rolloutInputFor, startRolloutCloudRun } from './rollout-sandbox';
-import { stopDevServer, testEnv } from './temporal';
+import { testEnv } from './temporal';
 import { createTestWorker, tempDir } from './worker';
 import { registerRollout } from './worker-config';
 
@@ -68,10 +68,6 @@ async function main(): Promise<void> {
     await record(prefix, false);
     await record(`${prefix}fail`, true);
   });
-  await stopDevServer();
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runRecording(main);

@@ -10,8 +10,8 @@ import { startSandbox } from '../../src/sandbox/sandbox';
 import type { BackupRestoreInput } from '../../src/contracts/backup-restore';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { backupRestoreDrill } from '../../src/workflows/backup-restore';
-import { saveHistory } from './histories';
-import { stopDevServer, testEnv } from './temporal';
+import { runRecording, saveHistory } from './histories';
+import { testEnv } from './temporal';
 import { createTestWorker, tempDir } from './worker';
 
 async function main(): Promise<void> {
@@ -42,10 +42,6 @@ async function main(): Promise<void> {
     }
   });
   await sandbox.stop();
-  await stopDevServer();
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runRecording(main);

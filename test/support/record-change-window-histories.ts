@@ -13,9 +13,9 @@ import { signDecision } from '../../src/signing/sign-decision';
 import { abortUpdate, overrideWindowUpdate, ROLLOUT_WORKFLOW, rolloutStatusQuery, type RolloutStatus } from '../../src/contracts/rollout';
 import { startUnderTrafficLock } from '../../src/contracts/traffic-lock';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
-import { saveHistory } from './histories';
+import { runRecording, saveHistory } from './histories';
 import { rolloutInputFor, startRolloutCloudRun } from './rollout-sandbox';
-import { stopDevServer, testEnv } from './temporal';
+import { testEnv } from './temporal';
 import { createTestWorker, tempDir } from './worker';
 import { registerRollout } from './worker-config';
 
@@ -63,10 +63,6 @@ async function main(): Promise<void> {
       await h.executeUpdate(abortUpdate, { args: [{ by: 'alice', reason: 'wait for the freeze to end' }] });
     });
   });
-  await stopDevServer();
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runRecording(main);

@@ -10,9 +10,9 @@ import { healthDrill } from '../../src/workflows/health';
 import { readinessGate } from '../../src/workflows/readiness-gate';
 import { replayDrill } from '../../src/workflows/replay';
 import { rollbackDrill } from '../../src/workflows/rollback';
-import { saveHistory } from './histories';
+import { runRecording, saveHistory } from './histories';
 import { startStack } from './stack';
-import { stopDevServer, testEnv } from './temporal';
+import { testEnv } from './temporal';
 
 async function main(): Promise<void> {
   const stack = await startStack('record-failures');
@@ -60,10 +60,6 @@ async function main(): Promise<void> {
   faults.clear();
 
   await stack.stop();
-  await stopDevServer();
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runRecording(main);

@@ -2,9 +2,9 @@
 import { attestDocsUpdate, gateStatusQuery } from '../../src/contracts/readiness-gate';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { readinessGate } from '../../src/workflows/readiness-gate';
-import { saveHistory } from './histories';
+import { runRecording, saveHistory } from './histories';
 import { startStack } from './stack';
-import { stopDevServer, testEnv } from './temporal';
+import { testEnv } from './temporal';
 
 async function main(): Promise<void> {
   const stack = await startStack('record-gate');
@@ -17,10 +17,6 @@ async function main(): Promise<void> {
   await handle.executeUpdate(attestDocsUpdate, { args: [{ attester: 'oncall', reason: 'runbook reviewed' }] });
   console.log((await handle.result()).verdict, await saveHistory(env.client, workflowId, workflowId));
   await stack.stop();
-  await stopDevServer();
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runRecording(main);

@@ -3,8 +3,8 @@
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { startSandbox } from '../../src/sandbox/sandbox';
 import { healthDrill } from '../../src/workflows/health';
-import { saveHistory } from './histories';
-import { stopDevServer, testEnv } from './temporal';
+import { runRecording, saveHistory } from './histories';
+import { testEnv } from './temporal';
 import { createTestWorker, tempDir } from './worker';
 
 async function main(): Promise<void> {
@@ -21,10 +21,6 @@ async function main(): Promise<void> {
     console.log(await saveHistory(env.client, 'record-health-fail', 'healthDrill-fail'));
   });
   await sandbox.stop();
-  await stopDevServer();
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runRecording(main);

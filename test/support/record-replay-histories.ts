@@ -9,8 +9,8 @@ import { startSandbox } from '../../src/sandbox/sandbox';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
 import { replayDrill } from '../../src/workflows/replay';
 import { stringify } from 'yaml';
-import { saveHistory } from './histories';
-import { stopDevServer, testEnv } from './temporal';
+import { runRecording, saveHistory } from './histories';
+import { testEnv } from './temporal';
 import { createTestWorker, emptyWorkerConfig, tempDir } from './worker';
 import { registerReplay } from './worker-config';
 
@@ -42,10 +42,6 @@ async function main(): Promise<void> {
     }
   });
   await sandbox.stop();
-  await stopDevServer();
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runRecording(main);

@@ -3,10 +3,7 @@
 // whose restore fails. Run after a deliberate change to src/workflows/rollback*.ts or
 // src/workflows/rollout/compensation.ts (with a patched() guard for running workflows):
 //   npx tsx test/support/record-restore-histories.ts [environment prefix, default can]
-// Every run of each chain is saved. The first run's file is named for the workflow id (an applied
-// drill checks that it runs under the group's lock id; a rollout's gates derive their ids from
-// it); later runs start no child and skip that check, so `-run2`, `-run3`... are free names.
-import { grpc } from 'google-gax';
+// Every run of each chain is saved (saveRunChain: the first under the workflow id, then `-run2`, `-run3`...).
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { closeCloudRunClients } from '../../src/activities/traffic';
 import { EnvironmentSchema } from '../../src/domain/config/schema';
@@ -15,11 +12,12 @@ import { rollbackProgressQuery, ROLLBACK_WORKFLOW } from '../../src/contracts/ro
 import { abortUpdate, ROLLOUT_WORKFLOW, rolloutStatusQuery } from '../../src/contracts/rollout';
 import { startUnderTrafficLock } from '../../src/contracts/traffic-lock';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
-import { saveHistory } from './histories';
+import { runRecording, saveRunChain } from './histories';
 import { rollbackInputFor } from './rollback-sandbox';
 import { rolloutInputFor, startRolloutCloudRun, startTestEndpoint } from './rollout-sandbox';
 import { runChain } from './run-chain';
-import { stopDevServer, testEnv } from './temporal';
+import { IAM_DENIES_UPDATE } from './stuck-compensation';
+import { testEnv } from './temporal';
 import { createTestWorker, emptyWorkerConfig } from './worker';
 import { registerRollback, registerRollout } from './worker-config';
 
@@ -44,7 +42,7 @@ steps:
 
 /** Fails both services' updates until the compensation has continued as new twice, then lets it finish and saves every run. */
 async function failUntilHandedOver(client: Client, sandbox: CloudRunSandbox, h: WorkflowHandleWithFirstExecutionRunId): Promise<void> {
-  for (const service of [BACKEND, DASHBOARD]) sandbox.failUpdates(service, { code: grpc.status.PERMISSION_DENIED, message: 'injected: IAM policy denies run.services.update' });
+  for (const service of [BACKEND, DASHBOARD]) sandbox.failUpdates(service, IAM_DENIES_UPDATE);
   const deadline = Date.now() + 10 * 60_000;
   while ((await runChain(client, h.workflowId, h.firstExecutionRunId)).length < 3) {
     if (Date.now() > deadline) throw new Error(`${h.workflowId} did not continue as new twice within 10 minutes`);
@@ -56,8 +54,7 @@ async function failUntilHandedOver(client: Client, sandbox: CloudRunSandbox, h: 
     (err: Error) => `failed: ${err.message}`,
   );
   console.log(`${h.workflowId}: ${outcome}`);
-  const chain = await runChain(client, h.workflowId, h.firstExecutionRunId);
-  for (const [i, run] of chain.entries()) console.log(await saveHistory(client, h.workflowId, i === 0 ? h.workflowId : `${h.workflowId}-run${i + 1}`, run.runId));
+  for (const file of await saveRunChain(client, h.workflowId, h.firstExecutionRunId, 'every-run')) console.log(file);
 }
 
 async function main(): Promise<void> {
@@ -87,7 +84,7 @@ async function main(): Promise<void> {
     const input = rolloutInputFor(rolloutSandbox, environment, rolloutPlan, { continueAsNewAfterEvents: 60 });
     const r = await startUnderTrafficLock(env.client.workflow, ROLLOUT_WORKFLOW, { environment, group: input.group, taskQueue: TASK_QUEUE, args: [registerRollout(config, input)] });
     while ((await r.query(rolloutStatusQuery)).phase !== 'baking') await pause(100);
-    for (const service of [BACKEND, DASHBOARD]) rolloutSandbox.failUpdates(service, { code: grpc.status.PERMISSION_DENIED, message: 'injected: IAM policy denies run.services.update' });
+    for (const service of [BACKEND, DASHBOARD]) rolloutSandbox.failUpdates(service, IAM_DENIES_UPDATE);
     await r.executeUpdate(abortUpdate, { args: [{ by: 'bob', reason: 'pager: projection lag' }] });
     await failUntilHandedOver(env.client, rolloutSandbox, r);
     await rolloutSandbox.stop();
@@ -95,10 +92,6 @@ async function main(): Promise<void> {
   await closeCloudRunClients();
   await notices.stop();
   await flags.stop();
-  await stopDevServer();
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runRecording(main);

@@ -9,9 +9,9 @@ import { closeCloudRunClients } from '../../src/activities/traffic';
 import { seedServiceGroup, startCloudRunSandbox } from '../../src/sandbox/cloud-run';
 import { ROLLBACK_WORKFLOW, rollbackWorkflowId, type RollbackDrillInput } from '../../src/contracts/rollback';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
-import { saveHistory } from './histories';
+import { runRecording, saveHistory } from './histories';
 import { rollbackInputFor } from './rollback-sandbox';
-import { stopDevServer, testEnv } from './temporal';
+import { testEnv } from './temporal';
 import { createTestWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -39,10 +39,6 @@ async function main(): Promise<void> {
   });
   await closeCloudRunClients();
   await sandbox.stop();
-  await stopDevServer();
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runRecording(main);

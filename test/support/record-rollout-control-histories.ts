@@ -7,7 +7,7 @@
 // Each rollout runs on a real dev server against its own Cloud Run sandbox, with the worker owning
 // its config (registerRollout), as `drillctl rollout start` would. File names are the workflow ids:
 // child gates' ids derive from the rollout's. A continued-as-new rollout saves its first run under
-// its id and its last run under the id with `-last` (that run starts no child, so the name is free).
+// its id and its last run under the id with `-last` (saveRunChain).
 import type { WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../src/activities';
 import { closeCloudRunClients } from '../../src/activities/traffic';
@@ -26,9 +26,9 @@ import {
 } from '../../src/contracts/rollout';
 import { startUnderTrafficLock } from '../../src/contracts/traffic-lock';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
-import { saveHistory } from './histories';
+import { runRecording, saveRunChain } from './histories';
 import { rolloutInputFor, startRolloutCloudRun, startTestEndpoint, type TestEndpoint } from './rollout-sandbox';
-import { stopDevServer, testEnv } from './temporal';
+import { testEnv } from './temporal';
 import { createTestWorker, tempDir } from './worker';
 import { registerRollout } from './worker-config';
 
@@ -153,19 +153,13 @@ async function main(): Promise<void> {
         (err: Error) => `failed: ${err.message}`,
       );
       console.log(`${scenario.name}: ${outcome}`);
-      console.log(await saveHistory(env.client, h.workflowId, h.workflowId, h.firstExecutionRunId));
-      const last = await h.describe();
-      if (last.runId !== h.firstExecutionRunId) console.log(await saveHistory(env.client, h.workflowId, `${h.workflowId}-last`, last.runId));
+      for (const file of await saveRunChain(env.client, h.workflowId, h.firstExecutionRunId, 'last-run')) console.log(file);
       await sandbox.stop();
     }
   });
   await closeCloudRunClients();
   await flags.stop();
   await chat.stop();
-  await stopDevServer();
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runRecording(main);

@@ -16,9 +16,9 @@ import type { DecisionKind } from '../../src/domain/decision-signature';
 import { approveUpdate, rejectUpdate, ROLLOUT_WORKFLOW, rolloutStatusQuery, type ApprovalRequest, type RolloutInput } from '../../src/contracts/rollout';
 import { startUnderTrafficLock } from '../../src/contracts/traffic-lock';
 import { TASK_QUEUE } from '../../src/temporal/task-queue';
-import { saveHistory } from './histories';
+import { runRecording, saveHistory } from './histories';
 import { rolloutInputFor, startRolloutCloudRun, startTestEndpoint } from './rollout-sandbox';
-import { stopDevServer, testEnv } from './temporal';
+import { testEnv } from './temporal';
 import { createTestWorker, tempDir } from './worker';
 import { registerRollout } from './worker-config';
 
@@ -97,10 +97,6 @@ async function main(): Promise<void> {
   await sandbox.stop();
   await flags.stop();
   await hook.stop();
-  await stopDevServer();
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runRecording(main);

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Worker } from '@temporalio/worker';
@@ -8,28 +7,14 @@ import { readConfigFile } from '../../src/config-file';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
 import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
 import { createWorker } from '../../src/worker';
-import { freePort } from '../support/ports';
+import { freeServerPort } from '../support/ports';
 import { repoRoot, tempDir } from '../support/worker';
 
-// What the browser tests share: Debian's chromium through playwright-core, a dev server port whose
-// Web UI port (+1000) is free too, and reading what the Web UI shows. Screenshots go to
+// What the browser tests share: Debian's chromium through playwright-core, a dev server with its
+// Web UI, sandbox and worker, and reading what the Web UI shows. Screenshots go to
 // test/ui/screenshots/ (not committed).
 
 export const screenshots = path.join(repoRoot, 'test', 'ui', 'screenshots');
-
-/** A free gRPC port for the dev server whose Web UI port (port + 1000) is free too. */
-export async function portPair(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (port + 1000 > 65535) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port + 1000, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
 
 /** A dev server with its Web UI, a sandbox and a worker for one browser suite. */
 export interface WebUiStack {
@@ -48,7 +33,7 @@ export interface WebUiStack {
 async function startUiDevServer(name: string): Promise<RunningDevServer> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= 3; attempt++) {
-    const port = await portPair();
+    const port = await freeServerPort();
     const logFile = path.join(tempDir(`${name}-temporal`), 'dev-server.log');
     try {
       return await startDevServer({ port, uiPort: port + 1000, logFile });

@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../src/activities';
-import { closeCloudRunClients } from '../../src/activities/traffic';
 import type { Config } from '../../src/domain/config/schema';
 import type { DecisionPayload } from '../../src/domain/decision-signature';
 import { renderRolloutMarkdown } from '../../src/domain/rollout/report';
 import { describeAllocation } from '../../src/domain/traffic/allocation';
-import type { CloudRunSandbox } from '../../src/sandbox/cloud-run';
 import { signDecision } from '../../src/signing/sign-decision';
-import { abortUpdate, finishedRollout, overrideWindowSignal, overrideWindowUpdate, ROLLOUT_WORKFLOW, rolloutStatusQuery, type RolloutStatus, type WindowOverrideRequest } from '../../src/contracts/rollout';
-import { startUnderTrafficLock } from '../../src/contracts/traffic-lock';
+import { abortUpdate, finishedRollout, overrideWindowSignal, overrideWindowUpdate, rolloutStatusQuery, type RolloutStatus, type WindowOverrideRequest } from '../../src/contracts/rollout';
 import { uniqueEnvironment } from '../support/rollback-sandbox';
-import { BACKEND, CANDIDATE, DASHBOARD, rolloutInputFor, startRolloutCloudRun, startTestEndpoint, STABLE, trafficOf, type TestEndpoint } from '../support/rollout-sandbox';
+import { BACKEND, CANDIDATE, DASHBOARD, rolloutInputFor, startTestEndpoint, STABLE, trafficOf, type TestEndpoint } from '../support/rollout-sandbox';
+import { signingKeys, useTimeSkippingRollouts } from '../support/time-skipping-rollouts';
 import { tempDir } from '../support/worker';
 import { registerRollout } from '../support/worker-config';
-import { useTimeSkippingWorker } from '../support/time-skipping-worker';
 
 const TASK_QUEUE = 'change-windows-test';
 const HOUR = 3_600_000;
@@ -32,63 +24,35 @@ steps:
 `;
 
 describe('change windows and freezes (time-skipping test server, real activities, Cloud Run emulator)', function () {
-  let env: TestWorkflowEnvironment;
-  let sandbox: CloudRunSandbox;
-  const dir = tempDir('windows');
-  const key = path.join(dir, 'alice');
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice@laptop', '-f', key]);
-  const allowedSignersFile = path.join(dir, 'allowed_signers');
-  fs.writeFileSync(allowedSignersFile, `alice namespaces="drillctl" ${fs.readFileSync(`${key}.pub`, 'utf8').trim()}\n`);
+  const { keys, allowedSignersFile } = signingKeys(tempDir('windows'), ['alice']);
+  const key = keys.alice.key;
   // The worker's own config: each test declares its environment, with its freeze, here.
   const config: Config = { environments: {} };
-
-  useTimeSkippingWorker(() => ({ taskQueue: TASK_QUEUE, activities: createActivities({ dataDir: tempDir('windows-worker'), config }) }), (e) => (env = e));
-  beforeEach(async () => {
-    sandbox = await startRolloutCloudRun();
-  });
-  const started: WorkflowHandle[] = [];
+  const rollouts = useTimeSkippingRollouts(TASK_QUEUE, config, 'windows');
   const endpoints: TestEndpoint[] = [];
   afterEach(async () => {
     for (const e of endpoints.splice(0)) await e.stop();
-    for (const h of started.splice(0)) await h.terminate('test finished').catch(() => undefined);
-    await closeCloudRunClients();
-    await sandbox.stop();
   });
 
   /** A rollout in a new environment frozen from `fromMs` to `untilMs` (test server time), for `reason`. */
   async function startFrozen(fromMs: number, untilMs: number, reason: string, chat?: TestEndpoint): Promise<WorkflowHandle> {
     const environment = uniqueEnvironment('cw');
-    const request = registerRollout(config, rolloutInputFor(sandbox, environment, plan));
+    const request = registerRollout(config, rolloutInputFor(rollouts.sandbox, environment, plan));
     config.environments[environment]!.signing = { allowedSignersFile, required: false };
     if (chat) config.environments[environment]!.rollout = { ...config.environments[environment]!.rollout, notifications: { chat: { webhook: chat.url } }, notify: 'chat' };
     config.environments[environment]!.changeWindows = { timeZone: 'UTC', freezes: [{ from: new Date(fromMs).toISOString(), until: new Date(untilMs).toISOString(), reason }] };
-    const h = await startUnderTrafficLock(env.client.workflow, ROLLOUT_WORKFLOW, { environment, group: 'convex', taskQueue: TASK_QUEUE, args: [request] });
-    started.push(h);
-    return h;
+    return rollouts.start(request);
   }
 
   const status = (h: WorkflowHandle): Promise<RolloutStatus> => h.query(rolloutStatusQuery);
-  async function until(h: WorkflowHandle, what: string, test: (s: RolloutStatus) => boolean): Promise<RolloutStatus> {
-    const deadline = Date.now() + 90_000;
-    let last: RolloutStatus | undefined;
-    while (Date.now() < deadline) {
-      last = await status(h);
-      if (test(last)) return last;
-      if (last.phase === 'baking' && !last.paused) {
-        // The test server skips to the bake's end.
-        const rec = last.steps[last.stepIndex]!;
-        await env.sleep(Math.max(1000, rec.bakeMs - rec.bakedMs + 1000));
-      } else await new Promise((r) => setTimeout(r, 100));
-    }
-    return assert.fail(`rollout never reached "${what}"; last phase ${last?.phase} at step ${last?.currentStep}, ${JSON.stringify(last?.changeWindow)}`);
-  }
+  const { until } = rollouts;
   const waitingAt = (step: string) => (s: RolloutStatus) => s.changeWindow?.step === step;
   const shifted = (step: string) => (s: RolloutStatus) => !!s.steps.find((r) => r.name === step)?.shiftedAt;
   const currentDetails = async (h: WorkflowHandle): Promise<string> => (await h.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
-  const stable = (): string[] => [BACKEND, DASHBOARD].map((s) => describeAllocation(trafficOf(sandbox, s)));
+  const stable = (): string[] => [BACKEND, DASHBOARD].map((s) => describeAllocation(trafficOf(rollouts.sandbox, s)));
 
   it('a step due during a freeze waits, naming the freeze in status and the Web UI, and advances when it ends', async () => {
-    const now = await env.currentTimeMs();
+    const now = await rollouts.env.currentTimeMs();
     const freezeEnds = now + 3 * HOUR;
     const chat = await startTestEndpoint();
     endpoints.push(chat);
@@ -105,27 +69,27 @@ describe('change windows and freezes (time-skipping test server, real activities
     assert.match(told ?? '', /step canary\): the shift to 10 % of step canary waits: change freeze "Payments migration"/, JSON.stringify(chat.calls));
 
     // The test server skips time to the next timer: the freeze's end.
-    await env.sleep(freezeEnds - (await env.currentTimeMs()) + 1000);
+    await rollouts.env.sleep(freezeEnds - (await rollouts.env.currentTimeMs()) + 1000);
     const after = await until(h, 'canary shifted', shifted('canary'));
     assert.equal(after.changeWindow, undefined);
     const canary = after.steps[0]!;
     assert.ok(Date.parse(canary.shiftedAt!) >= freezeEnds, `shifted at ${canary.shiftedAt}, the freeze ends at ${new Date(freezeEnds).toISOString()}`);
     assert.ok(after.timeline.some((t) => t.event === 'window-open' && t.step === 'canary'));
-    assert.match(describeAllocation(trafficOf(sandbox, BACKEND)), new RegExp(`${CANDIDATE[BACKEND]} 10%`));
+    assert.match(describeAllocation(trafficOf(rollouts.sandbox, BACKEND)), new RegExp(`${CANDIDATE[BACKEND]} 10%`));
     const result = await finishedRollout(h);
     assert.equal(result.outcome, 'promoted');
   });
 
   it('an abort during the wait restores stable traffic at once, without waiting for the freeze to end', async () => {
-    const now = await env.currentTimeMs();
+    const now = await rollouts.env.currentTimeMs();
     // The canary shifts before the freeze; the full step's turn comes during it.
     const freezeEnds = now + 10 * 24 * HOUR;
     const h = await startFrozen(now + 30 * 60_000, freezeEnds, 'Year-end change freeze');
     await until(h, 'canary shifted', shifted('canary'));
     const s = await until(h, 'full waits for the window', waitingAt('full'));
     assert.match(s.changeWindow!.detail, /Year-end change freeze/);
-    assert.match(describeAllocation(trafficOf(sandbox, BACKEND)), new RegExp(`${CANDIDATE[BACKEND]} 10%`), 'the canary still serves');
-    const abortedAt = await env.currentTimeMs();
+    assert.match(describeAllocation(trafficOf(rollouts.sandbox, BACKEND)), new RegExp(`${CANDIDATE[BACKEND]} 10%`), 'the canary still serves');
+    const abortedAt = await rollouts.env.currentTimeMs();
     await h.executeUpdate(abortUpdate, { args: [{ by: 'dave', reason: 'candidate leaks memory' }] });
     const result = await finishedRollout(h);
     assert.equal(result.outcome, 'aborted');
@@ -136,7 +100,7 @@ describe('change windows and freezes (time-skipping test server, real activities
   });
 
   it('a signed override lets the step start and is recorded in status, timeline and report; an unsigned one is refused', async () => {
-    const now = await env.currentTimeMs();
+    const now = await rollouts.env.currentTimeMs();
     const freezeEnds = now + 5 * 24 * HOUR;
     const h = await startFrozen(now - HOUR, freezeEnds, 'Black Friday');
     await until(h, 'canary waits for the window', waitingAt('canary'));

@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { grpc } from 'google-gax';
 import { closeCloudRunClients } from '../../src/activities/traffic';
 import { seedServiceGroup, startCloudRunSandbox, type CloudRunSandbox } from '../../src/sandbox/cloud-run';
 import { rollbackProgressQuery, ROLLBACK_WORKFLOW, type RollbackDrillInput, type RollbackDrillResult, type RollbackProgress } from '../../src/contracts/rollback';
-import { startUnderTrafficLock, TrafficLockHeldError } from '../../src/contracts/traffic-lock';
+import { startUnderTrafficLock } from '../../src/contracts/traffic-lock';
 import { DrillOutcome, DrillStep } from '../../src/temporal/search-attributes';
 import { rollbackInputFor, uniqueEnvironment } from '../support/rollback-sandbox';
 import { startTestEndpoint, type TestEndpoint } from '../support/rollout-sandbox';
 import { runChain } from '../support/run-chain';
+import { assertHandedOverByContinueAsNew, assertStuckNoticesBackedOff, IAM_DENIES_UPDATE, trafficLockHeld } from '../support/stuck-compensation';
 import { emptyWorkerConfig } from '../support/worker';
 import { registerRollback } from '../support/worker-config';
 import { useTimeSkippingWorker } from '../support/time-skipping-worker';
+import { requestCancellationAsWebUi } from '../support/web-ui-cancel';
 
 const BACKEND = 'oa-convex-backend-sandbox';
 const DASHBOARD = 'oa-convex-dashboard-sandbox';
@@ -57,23 +57,13 @@ describe('applied rollback drill: its restore cannot be abandoned (time-skipping
     }
     return assert.fail(`drill never reached "${what}"; last phase ${last?.phase}`);
   }
-  const lockHeld = async (input: RollbackDrillInput): Promise<boolean> =>
-    startUnderTrafficLock(env.client.workflow, 'stagedRollout', { environment: input.environment, group: input.group, taskQueue: TASK_QUEUE, args: [{}] }).then(
-      async (h) => {
-        await h.terminate('the lock was free: this test failed').catch(() => undefined);
-        return false;
-      },
-      (err: unknown) => {
-        if (err instanceof TrafficLockHeldError) return true;
-        throw err;
-      },
-    );
+  const lockHeld = (input: RollbackDrillInput): Promise<boolean> => trafficLockHeld(env.client.workflow, input, TASK_QUEUE, 'stagedRollout');
 
   it('Cloud Run updates of one service failing for 10 simulated days, then recovering: the drill continues as new, holds the lock, alerts at a backoff, and restores the exact original traffic', async function () {
     this.timeout(20 * 60_000);
     const { input, h } = await start();
     await until(h, 'holding', (p) => p.phase === 'holding');
-    sandbox.failUpdates(BACKEND, { code: grpc.status.PERMISSION_DENIED, message: 'injected: IAM policy denies run.services.update' });
+    sandbox.failUpdates(BACKEND, IAM_DENIES_UPDATE);
     for (let day = 1; day <= 10; day++) {
       await env.sleep('1d');
       const p = await h.query(rollbackProgressQuery);
@@ -93,24 +83,14 @@ describe('applied rollback drill: its restore cannot be abandoned (time-skipping
     assert.ok(result.restoreFailures > 100, `${result.restoreFailures} failed restore attempts counted across runs`);
     const chain = await runChain(env.client, h.workflowId, h.firstExecutionRunId);
     assert.ok(chain.length >= 3, `10 days of retries continued as new (runs: ${chain.length})`);
-    assert.deepEqual(chain.slice(0, -1).map((r) => r.closedAs), chain.slice(0, -1).map(() => 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW'));
-    assert.equal(chain[chain.length - 1]!.closedAs, 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
-    assert.ok(chain.every((r) => r.events <= 2100), `every run's history stayed short: ${chain.map((r) => r.events).join(', ')}`);
-    const stuck = notices.calls.filter((c) => (c.idempotencyKey ?? '').endsWith(':restore-stuck'));
-    assert.ok(stuck.length >= 5 && stuck.length <= 120, `${stuck.length} stuck notices in 10 days`);
-    assert.equal(new Set(stuck.map((c) => c.idempotencyKey)).size, stuck.length);
+    assertHandedOverByContinueAsNew(chain, 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+    assertStuckNoticesBackedOff(notices, 'restore-stuck');
   });
 
   it('Web UI-style cancellation mid-hold restores the exact original traffic and records who cancelled', async () => {
     const { h } = await start();
     await until(h, 'holding', (p) => p.phase === 'holding');
-    await env.client.workflowService.requestCancelWorkflowExecution({
-      namespace: env.namespace ?? 'default',
-      workflowExecution: { workflowId: h.workflowId },
-      identity: 'alice@example.com',
-      reason: 'drill window over',
-      requestId: randomUUID(),
-    });
+    await requestCancellationAsWebUi(env, h.workflowId, { identity: 'alice@example.com', reason: 'drill window over' });
     await assert.rejects(h.result(), (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure);
     for (const s of [BACKEND, DASHBOARD]) assert.deepEqual(sandbox.view(s).traffic, LATEST, s);
     const p = await h.query(rollbackProgressQuery);

@@ -1,24 +1,24 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { grpc } from 'google-gax';
 import { closeCloudRunClients } from '../../src/activities/traffic';
 import { EnvironmentSchema, type Config } from '../../src/domain/config/schema';
 import type { CloudRunSandbox } from '../../src/sandbox/cloud-run';
 import { ROLLBACK_WORKFLOW } from '../../src/contracts/rollback';
 import { abortUpdate, ROLLOUT_ABORTED, ROLLOUT_WORKFLOW, rolloutStatusQuery, type RolloutInput, type RolloutResult, type RolloutStatus } from '../../src/contracts/rollout';
-import { startUnderTrafficLock, TrafficLockHeldError } from '../../src/contracts/traffic-lock';
+import { startUnderTrafficLock } from '../../src/contracts/traffic-lock';
 import { DrillOutcome } from '../../src/temporal/search-attributes';
 import { uniqueEnvironment } from '../support/rollback-sandbox';
 import { BACKEND, cohortFlags, DASHBOARD, rolloutInputFor, STABLE, startRolloutCloudRun, startTestEndpoint, trafficOf, type TestEndpoint } from '../support/rollout-sandbox';
 import { runChain } from '../support/run-chain';
+import { assertHandedOverByContinueAsNew, assertStuckNoticesBackedOff, IAM_DENIES_UPDATE, trafficLockHeld } from '../support/stuck-compensation';
 import { registerRollout } from '../support/worker-config';
 import { useTimeSkippingWorker } from '../support/time-skipping-worker';
+import { requestCancellationAsWebUi } from '../support/web-ui-cancel';
 
 const TASK_QUEUE = 'rollout-compensation-test';
 const { EventType } = temporal.api.enums.v1;
@@ -125,24 +125,14 @@ describe('rollout compensation cannot be abandoned (time-skipping test server, r
     assert.deepEqual(trafficOf(sandbox, BACKEND), pinned(STABLE[BACKEND]));
     assert.deepEqual(trafficOf(sandbox, DASHBOARD), pinned(STABLE[DASHBOARD]));
   };
-  const lockHeld = async (i: RolloutInput): Promise<boolean> =>
-    startUnderTrafficLock(env.client.workflow, ROLLBACK_WORKFLOW, { environment: i.environment, group: i.group, taskQueue: TASK_QUEUE, args: [{}] }).then(
-      async (h) => {
-        await h.terminate('the lock was free: this test failed').catch(() => undefined);
-        return false;
-      },
-      (err: unknown) => {
-        if (err instanceof TrafficLockHeldError) return true;
-        throw err;
-      },
-    );
+  const lockHeld = (i: RolloutInput): Promise<boolean> => trafficLockHeld(env.client.workflow, i, TASK_QUEUE, ROLLBACK_WORKFLOW);
 
   it('Cloud Run updates failing for 10 simulated days, then recovering: the run continues as new, holds the lock, alerts at a backoff, and restores stable traffic', async function () {
     this.timeout(20 * 60_000);
     const i = input();
     const h = await start(i);
     await until(h, 'baking', (s) => s.phase === 'baking');
-    for (const service of [BACKEND, DASHBOARD]) sandbox.failUpdates(service, { code: grpc.status.PERMISSION_DENIED, message: 'injected: IAM policy denies run.services.update' });
+    for (const service of [BACKEND, DASHBOARD]) sandbox.failUpdates(service, IAM_DENIES_UPDATE);
     await h.executeUpdate(abortUpdate, { args: [{ by: 'alice', reason: 'pager: write failures' }] });
     await until(h, 'compensation stuck', (s) => s.compensation === 'stuck');
     let runs = 1;
@@ -164,16 +154,8 @@ describe('rollout compensation cannot be abandoned (time-skipping test server, r
     assert.deepEqual(cohortFlags(flags), { canary: false });
     assert.equal(result.compensation, 'done');
     assert.ok(result.timeline.some((t) => t.event === 'continued-as-new' && /compensat/.test(t.detail)), 'continued as new while compensating');
-    // Every run but the last continued as new: none failed, timed out or was terminated, so the
-    // Workflow ID (the lock) was never free while traffic was shifted.
-    const chain = await runChain(env.client, h.workflowId, h.firstExecutionRunId);
-    assert.deepEqual(chain.slice(0, -1).map((r) => r.closedAs), chain.slice(0, -1).map(() => 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW'));
-    assert.equal(chain[chain.length - 1]!.closedAs, 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED');
-    assert.ok(chain.every((r) => r.events <= 2100), `every run's history stayed short: ${chain.map((r) => r.events).join(', ')}`);
-    // The stuck restore is announced again at a backoff, each time with its own key, not on every retry.
-    const stuckNotices = notices.calls.filter((c) => (c.idempotencyKey ?? '').endsWith(':compensation-stuck'));
-    assert.ok(stuckNotices.length >= 5 && stuckNotices.length <= 120, `${stuckNotices.length} stuck notices in 10 days`);
-    assert.equal(new Set(stuckNotices.map((c) => c.idempotencyKey)).size, stuckNotices.length);
+    assertHandedOverByContinueAsNew(await runChain(env.client, h.workflowId, h.firstExecutionRunId), 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED');
+    assertStuckNoticesBackedOff(notices, 'compensation-stuck');
   });
 
   it('a webhook that never answers: the restore starts within 5 s of the abort, before the abort notice is sent', async function () {
@@ -207,14 +189,7 @@ describe('rollout compensation cannot be abandoned (time-skipping test server, r
     const i = input();
     const h = await start(i);
     await until(h, 'baking', (s) => s.phase === 'baking');
-    // What the Web UI's "Request Cancellation" sends: the signed-in user's identity and a reason.
-    await env.client.workflowService.requestCancelWorkflowExecution({
-      namespace: env.namespace ?? 'default',
-      workflowExecution: { workflowId: h.workflowId },
-      identity: 'alice@example.com',
-      reason: 'Sev2: candidate corrupts exports',
-      requestId: randomUUID(),
-    });
+    await requestCancellationAsWebUi(env, h.workflowId, { identity: 'alice@example.com', reason: 'Sev2: candidate corrupts exports' });
     await assert.rejects(h.result(), (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure);
     assertStable();
     assert.deepEqual(cohortFlags(flags), { canary: false });

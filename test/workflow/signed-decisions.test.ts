@@ -1,34 +1,20 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../src/activities';
-import { closeCloudRunClients } from '../../src/activities/traffic';
 import { signDecision } from '../../src/signing/sign-decision';
 import type { Config } from '../../src/domain/config/schema';
 import { decisionMessage, type DecisionKind, type DecisionPayload } from '../../src/domain/decision-signature';
 import { renderRolloutMarkdown } from '../../src/domain/rollout/report';
-import type { CloudRunSandbox } from '../../src/sandbox/cloud-run';
 import { ROLLBACK_WORKFLOW } from '../../src/contracts/rollback';
-import { abortUpdate, approveUpdate, approveSignal, ROLLOUT_WORKFLOW, rolloutStatusQuery, type ApprovalRequest, type RolloutInput, type RolloutResult, type RolloutStatus } from '../../src/contracts/rollout';
-import { startUnderTrafficLock } from '../../src/contracts/traffic-lock';
+import { abortUpdate, approveUpdate, approveSignal, rolloutStatusQuery, type ApprovalRequest, type RolloutInput, type RolloutResult, type RolloutStatus } from '../../src/contracts/rollout';
 import { rollbackInputFor, uniqueEnvironment } from '../support/rollback-sandbox';
-import { BACKEND, CANDIDATE, rolloutInputFor, startRolloutCloudRun, trafficOf } from '../support/rollout-sandbox';
+import { BACKEND, CANDIDATE, rolloutInputFor, trafficOf } from '../support/rollout-sandbox';
+import { signingKeys, useTimeSkippingRollouts } from '../support/time-skipping-rollouts';
 import { tempDir } from '../support/worker';
 import { registerRollout } from '../support/worker-config';
-import { useTimeSkippingWorker } from '../support/time-skipping-worker';
 
 const TASK_QUEUE = 'signed-decisions-test';
-
-/** Real keys from the real ssh-keygen; alice, bob and carol are allowed signers, mallory is not. */
-function keygen(dir: string, name: string): { key: string; pub: string } {
-  const key = path.join(dir, name);
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}@laptop`, '-f', key]);
-  return { key, pub: fs.readFileSync(`${key}.pub`, 'utf8').trim() };
-}
 
 const plan = `
 environment: $ENV
@@ -46,59 +32,31 @@ steps:
 `;
 
 describe('signed decisions (time-skipping test server, real activities, real ssh-keygen keys)', function () {
-  let env: TestWorkflowEnvironment;
-  let sandbox: CloudRunSandbox;
-  const dir = tempDir('signers');
-  const keys = { alice: keygen(dir, 'alice'), bob: keygen(dir, 'bob'), carol: keygen(dir, 'carol'), mallory: keygen(dir, 'mallory') };
-  const allowedSignersFile = path.join(dir, 'allowed_signers');
-  fs.writeFileSync(allowedSignersFile, ['alice', 'bob', 'carol'].map((p) => `${p} namespaces="drillctl" ${keys[p as 'alice'].pub}`).join('\n') + '\n');
+  // Real keys from the real ssh-keygen; alice, bob and carol are allowed signers, mallory is not.
+  const { keys, allowedSignersFile } = signingKeys(tempDir('signers'), ['alice', 'bob', 'carol', 'mallory'], ['alice', 'bob', 'carol']);
   // The worker's own config: environments are added per test (each has its own traffic lock id).
   const config: Config = { environments: {} };
-
-  useTimeSkippingWorker(() => ({ taskQueue: TASK_QUEUE, activities: createActivities({ dataDir: tempDir('signed-worker'), config }) }), (e) => (env = e));
-  beforeEach(async () => {
-    sandbox = await startRolloutCloudRun();
-  });
-  const started: WorkflowHandle[] = [];
-  afterEach(async () => {
-    for (const h of started.splice(0)) await h.terminate('test finished').catch(() => undefined);
-    await closeCloudRunClients();
-    await sandbox.stop();
-  });
+  const rollouts = useTimeSkippingRollouts(TASK_QUEUE, config, 'signed');
 
   /** A rollout in a new environment the worker's config declares (production, or a plain one). */
   async function start(production: boolean): Promise<{ h: WorkflowHandle; input: RolloutInput }> {
     const environment = uniqueEnvironment(production ? 'sp' : 'sn');
     const approvers = ['carol', 'alice', 'bob'];
     const confirmation = { confirmed: true, ticket: 'CHG-9', reason: 'release 1.4' };
-    const input = rolloutInputFor(sandbox, environment, plan, {
+    const input = rolloutInputFor(rollouts.sandbox, environment, plan, {
       production,
       productionApprovers: production ? approvers : [],
       ...(production ? { confirmation } : {}),
     });
-    if (production) input.gates.rollback = { workflowType: ROLLBACK_WORKFLOW, input: rollbackInputFor(sandbox, { mode: 'apply', environment, production: true, approvers, confirmation }) };
+    if (production) input.gates.rollback = { workflowType: ROLLBACK_WORKFLOW, input: rollbackInputFor(rollouts.sandbox, { mode: 'apply', environment, production: true, approvers, confirmation }) };
     // The worker's config declares the environment (production or not) and who may sign there.
     const request = registerRollout(config, input);
     config.environments[environment]!.signing = { allowedSignersFile, required: false };
-    const h = await startUnderTrafficLock(env.client.workflow, ROLLOUT_WORKFLOW, { environment, group: 'convex', taskQueue: TASK_QUEUE, args: [request] });
-    started.push(h);
-    return { h, input };
+    return { h: await rollouts.start(request), input };
   }
 
   const status = (h: WorkflowHandle): Promise<RolloutStatus> => h.query(rolloutStatusQuery);
-  async function until(h: WorkflowHandle, what: string, test: (s: RolloutStatus) => boolean): Promise<RolloutStatus> {
-    const deadline = Date.now() + 90_000;
-    let last: RolloutStatus | undefined;
-    while (Date.now() < deadline) {
-      last = await status(h);
-      if (test(last)) return last;
-      if (last.phase === 'baking' && !last.paused) {
-        const rec = last.steps[last.stepIndex]!;
-        await env.sleep(Math.max(1000, rec.bakeMs - rec.bakedMs + 1000));
-      } else await new Promise((r) => setTimeout(r, 100));
-    }
-    return assert.fail(`rollout never reached "${what}"; last phase ${last?.phase} at step ${last?.currentStep}`);
-  }
+  const { until } = rollouts;
   const waitingFor = (step: string) => (s: RolloutStatus) => s.phase === 'awaiting-approval' && s.currentStep === step;
 
   /** What `drillctl rollout approve --key` sends: the words, and a signature over the rollout's current challenge. */
@@ -204,6 +162,6 @@ describe('signed decisions (time-skipping test server, real activities, real ssh
       ['canary', 'bob', 'verified'],
       ['full', 'alice', 'verified'],
     ]);
-    assert.equal(trafficOf(sandbox, BACKEND)[0]!.revision, CANDIDATE[BACKEND]);
+    assert.equal(trafficOf(rollouts.sandbox, BACKEND)[0]!.revision, CANDIDATE[BACKEND]);
   });
 });
