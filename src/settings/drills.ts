@@ -20,7 +20,9 @@ import { SettingsError, SettingsFailureType } from './errors';
 export function healthDrillSettings(config: Config, request: HealthDrillRequest): HealthDrillInput {
   const e = environmentOf(config, request.environment);
   const health = sectionOf(e, 'health', 'add health.backendUrl and health.dashboardUrl');
-  const cloudRunServices = [...new Set(Object.values(e.env.serviceGroups).flatMap((g) => Object.values(g.services).map((s) => s.service)))];
+  // A gate reads its own group's services: one environment may hold hundreds of groups.
+  const groups = request.group !== undefined ? [serviceGroupOf(e, request.group).config] : Object.values(e.env.serviceGroups);
+  const cloudRunServices = [...new Set(groups.flatMap((g) => Object.values(g.services).map((s) => s.service)))];
   if (!e.env.cloudRun || cloudRunServices.length === 0) return { environment: e.name, health };
   return { environment: e.name, health, cloudRun: { ...e.env.cloudRun, sandbox: e.env.sandbox }, cloudRunServices };
 }

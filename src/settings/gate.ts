@@ -17,7 +17,7 @@ export function readinessGateSettings(config: Config, request: ReadinessGateRequ
   const groups = Object.keys(e.env.serviceGroups);
   const group = request.group ?? e.env.gate.serviceGroup ?? (groups.length === 1 ? groups[0] : undefined) ?? (groups.length === 0 ? 'default' : undefined);
   if (!group) throw new SettingsError(SettingsFailureType.unknownName, `environment "${e.name}" has several service groups`, `set gate.serviceGroup to one of: ${groups.join(', ')}`);
-  const health = { environment: e.name };
+  const health = { environment: e.name, ...(Object.hasOwn(e.env.serviceGroups, group) ? { group } : {}) };
   healthDrillSettings(config, health);
   let backupRestore: BackupRestoreRequest | undefined;
   if (e.env.backup) {

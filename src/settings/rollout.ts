@@ -3,7 +3,7 @@ import { planContextIssues } from '../domain/rollout/plan-context';
 import type { RolloutGate } from '../domain/rollout/plan-schema';
 import { productionGuardProblem } from '../domain/traffic/production-guard';
 import { BACKUP_RESTORE_WORKFLOW, type BackupRestoreRequest } from '../contracts/backup-restore';
-import { HEALTH_WORKFLOW } from '../contracts/health';
+import { HEALTH_WORKFLOW, type HealthDrillRequest } from '../contracts/health';
 import { REPLAY_WORKFLOW } from '../contracts/replay';
 import { ROLLBACK_WORKFLOW, type RollbackDrillRequest } from '../contracts/rollback';
 import type { GateLaunch, GateLaunches, RolloutInput, RolloutRequest } from '../contracts/rollout';
@@ -15,9 +15,11 @@ import { SettingsError, SettingsFailureType } from './errors';
 function gateLaunch(config: Config, gate: RolloutGate, request: RolloutRequest): GateLaunch {
   const environment = request.environment;
   switch (gate) {
-    case 'health':
-      healthDrillSettings(config, { environment });
-      return { workflowType: HEALTH_WORKFLOW, input: { environment } };
+    case 'health': {
+      const child: HealthDrillRequest = { environment, group: request.group };
+      healthDrillSettings(config, child);
+      return { workflowType: HEALTH_WORKFLOW, input: child };
+    }
     case 'backup-restore': {
       const c = request.confirmation;
       const child: BackupRestoreRequest = { environment, authorization: { destructive: false, confirmed: !!c?.confirmed, ticket: c?.ticket, reason: c?.reason, requestedBy: request.initiator } };
@@ -67,7 +69,7 @@ export function rolloutSettings(config: Config, request: RolloutRequest): Rollou
     productionApprovers: approvers,
     services: Object.entries(services).map(([role, s]) => ({ role, service: s.service, probe: s.probe })),
     traffic: { probeIntervalMs: e.env.rollback.probeIntervalMs, consecutiveHealthy: e.env.rollback.consecutiveHealthy, switchTimeoutSeconds: e.env.rollback.switchTimeoutSeconds },
-    preflightHealth: { workflowType: HEALTH_WORKFLOW, input: { environment: e.name } },
+    preflightHealth: { workflowType: HEALTH_WORKFLOW, input: { environment: e.name, group: request.group } },
     gates,
     ...(request.webUiUrl ? { webUiUrl: request.webUiUrl } : {}),
     ...(request.continueAsNewAfterEvents ? { continueAsNewAfterEvents: request.continueAsNewAfterEvents } : {}),
