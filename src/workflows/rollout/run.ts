@@ -13,6 +13,9 @@ import { recordRolloutPhase } from '../metrics';
 import { causeMessage } from '../plumbing/cause-message';
 import { rolloutActivityOptions, type RolloutActivityOptions } from './activity-options';
 
+/** Runs recorded before it upserted DrillStep on every phase, changed or not. */
+export const SKIP_UNCHANGED_STEP_PATCH = 'rollout-skip-unchanged-step-attribute';
+
 /** Timeline entries kept in the carried state; the oldest go first (counted in timelineDropped). */
 const MAX_TIMELINE = 500;
 
@@ -165,7 +168,7 @@ export class RolloutRun {
     const where = phase === 'preflight' || phase === 'finishing' || phase === 'compensating' ? phase : phase === 'completed' || phase === 'aborted' ? 'done' : (state.currentStep ?? phase);
     // An unchanged value costs a history event per phase: about 80 of a 20-step plan's events
     // (bench: history-growth). Patched in after histories were recorded with the old behaviour.
-    if (where !== this.shownStep || !patched('rollout-skip-unchanged-step-attribute')) upsertSearchAttributes([{ key: DrillStep, value: where }]);
+    if (where !== this.shownStep || !patched(SKIP_UNCHANGED_STEP_PATCH)) upsertSearchAttributes([{ key: DrillStep, value: where }]);
     this.shownStep = where;
     if (headline) this.showDetails(headline, notes);
   }

@@ -7,6 +7,9 @@ import { describeAllocation } from '../../domain/traffic/allocation';
 import type { StepRecord } from '../../contracts/rollout';
 import { nowIso, type RolloutRun } from './run';
 
+/** Runs recorded before a step's data-plane probes ran as one activity. */
+export const ONE_PROBE_ACTIVITY_PATCH = 'rollout-one-probe-activity';
+
 /** A paused rollout starts no traffic change until it is resumed (or aborted). */
 export async function holdWhilePaused(run: RolloutRun, what: string): Promise<void> {
   const { state } = run;
@@ -46,7 +49,7 @@ export async function shift(run: RolloutRun, step: RolloutStep, tag: string | un
     ...(rec.tagUrls[s.role] ? [probe(s, rec.tagUrls[s.role]!, [s.candidate], `step ${step.name}: ${s.service} tag ${tag}`)] : []),
   ]);
   // One activity for every probe of the step; histories recorded before ran one per URL.
-  if (patched('rollout-one-probe-activity')) {
+  if (patched(ONE_PROBE_ACTIVITY_PATCH)) {
     await acts.probeServingRevisions.executeWithOptions({ ...options.probe, summary: `step ${step.name}: ${probes.map((p) => p.summary).join('; ')}` }, [probes.map((p) => p.request)]);
   } else {
     await Promise.all(probes.map((p) => acts.probeServingRevision.executeWithOptions({ ...options.probe, summary: `${p.what}: ${p.summary}` }, [p.request])));
