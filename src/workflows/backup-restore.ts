@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { fromWorkerConfig, settings, WORKER_OWNED_CONFIG_PATCH } from './worker-settings';
+import { fromWorkerConfig, settings } from './worker-settings';
 import { decidePatchesUpFront } from './plumbing/patches-up-front';
 import { failRun } from './plumbing/failure-result';
 import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../contracts/run-conclusion';
@@ -49,7 +49,7 @@ const joinPath = (dir: string, name: string): string => `${dir.replace(/\/+$/, '
  * snapshots, and time every phase on workflow time.
  */
 export async function backupRestoreDrill(request: BackupRestoreRequest): Promise<BackupRestoreResult> {
-  decidePatchesUpFront([WORKER_OWNED_CONFIG_PATCH, WORKER_SNAPSHOTS_PATCH, FAILURES_ARE_RESULTS_PATCH]);
+  decidePatchesUpFront([WORKER_SNAPSHOTS_PATCH]);
   const input = await fromWorkerConfig<BackupRestoreInput>(request, () => settings.resolveBackupRestoreDrill(request));
   const startedAt = Date.now();
   const { backup, restoreMode } = input;

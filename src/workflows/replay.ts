@@ -1,6 +1,6 @@
 import { type ActivityOptions, ActivityFailure, ApplicationFailure, CancellationScope, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { fromWorkerConfig, settings, WORKER_OWNED_CONFIG_PATCH } from './worker-settings';
+import { fromWorkerConfig, settings } from './worker-settings';
 import { decidePatchesUpFront } from './plumbing/patches-up-front';
 import { failRun } from './plumbing/failure-result';
 import { failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../contracts/run-conclusion';
@@ -56,7 +56,7 @@ export const REPLAY_LEVELS_PATCH = 'replay-levels';
  * always cleans the fixtures up, also when the drill fails or is cancelled.
  */
 export async function replayDrill(request: ReplayDrillRequest): Promise<ReplayDrillResult> {
-  decidePatchesUpFront([WORKER_OWNED_CONFIG_PATCH, REPLAY_LEVELS_PATCH, FAILURES_ARE_RESULTS_PATCH]);
+  decidePatchesUpFront([REPLAY_LEVELS_PATCH]);
   const input = await fromWorkerConfig<ReplayDrillInput>(request, () => settings.resolveReplayDrill(request));
   const startedAt = Date.now();
   upsertSearchAttributes([{ key: DrillKind, value: 'replay' }]);
