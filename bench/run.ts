@@ -6,12 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
-import { startDevServer, type RunningDevServer } from '../src/temporal/dev-server';
 import { machine, type BenchResult } from './harness';
 import { BENCHMARKS } from './benchmarks';
 import { formatValue } from './markdown';
 import { stopBenchWorker } from './support/worker';
-import { freePort } from '../test/support/ports';
+import { startDevServerOnFreePort } from '../test/support/temporal';
 
 function parseArgs(argv: string[]): { quick: boolean; only?: string } {
   const quick = argv.includes('--quick');
@@ -31,23 +30,12 @@ function printTable(results: BenchResult[]): void {
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
 }
 
-/** Another process may take the free port before the server binds it (seen once: exit code 2), so try again. */
-async function devServerOnFreePort(): Promise<RunningDevServer> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startDevServer({ port: await freePort() });
-    } catch (err) {
-      if (attempt >= 3) throw err;
-    }
-  }
-}
-
 async function main(): Promise<void> {
   const { quick, only } = parseArgs(process.argv.slice(2));
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const selected = BENCHMARKS.filter((b) => !only || b.name === only);
   if (selected.length === 0) throw new Error(`no benchmark named ${only}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
-  const server = await devServerOnFreePort();
+  const server = await startDevServerOnFreePort();
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drillctl-bench-'));
   const started = Date.now();
   const results: BenchResult[] = [];

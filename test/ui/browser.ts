@@ -5,9 +5,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Worker } from '@temporalio/worker';
 import { readConfigFile } from '../../src/config-file';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
-import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
+import type { RunningDevServer } from '../../src/temporal/dev-server';
 import { createWorker } from '../../src/worker';
-import { freeServerPort } from '../support/ports';
+import { startDevServerOnFreePort } from '../support/temporal';
 import { repoRoot, tempDir } from '../support/worker';
 
 // What the browser tests share: Debian's chromium through playwright-core, a dev server with its
@@ -25,28 +25,8 @@ export interface WebUiStack {
   stop(): Promise<void>;
 }
 
-/**
- * The dev server picks its other ports (HTTP API, metrics, internal services) at random, so another
- * process can take one between its choice and its bind; a start that fails is retried on new ports,
- * and the last failure says what the server printed.
- */
-async function startUiDevServer(name: string): Promise<RunningDevServer> {
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    const port = await freeServerPort();
-    const logFile = path.join(tempDir(`${name}-temporal`), 'dev-server.log');
-    try {
-      return await startDevServer({ port, uiPort: port + 1000, logFile });
-    } catch (err) {
-      const printed = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-2000) : '';
-      lastError = new Error(`${(err as Error).message}\n${printed}`);
-    }
-  }
-  throw lastError;
-}
-
 export async function startWebUiStack(name: string): Promise<WebUiStack> {
-  const server = await startUiDevServer(name);
+  const server = await startDevServerOnFreePort({ withUi: true });
   let sandbox: Sandbox | undefined;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
