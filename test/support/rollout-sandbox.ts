@@ -147,6 +147,30 @@ export function missingTimeSkippingServer(path: string | undefined): string | un
   return `the time-skipping test server is not installed${path ? ` (${path} does not exist)` : ''}: run \`npm run setup\` (the README's test command does), or set TEMPORAL_TEST_SERVER to its path`;
 }
 
+type TimeSkippingFactory = {
+  create(opts: {
+    server: { type: 'time-skipping'; executable: { type: 'existing-path'; path: string } };
+    supportsTimeSkipping: true;
+    connectionOptions: { channelArgs: Record<string, number> };
+  }): Promise<TestWorkflowEnvironment>;
+};
+
+/**
+ * The Java test server allows a client's keepalive ping at most every 5 minutes (grpc-java's
+ * default), and the SDK's client pings every 30 s of silence. During a long `env.sleep` the server
+ * answers with GOAWAY "too_many_pings" and drops the connection: the sleep is cancelled or retried
+ * and the test stalls for minutes (seen in CI on the 10-simulated-day compensation test). A local
+ * connection needs no keepalive, so it is turned off. `createTimeSkipping` takes no connection
+ * options; this calls the factory it wraps with the same arguments plus those.
+ */
+function createTimeSkippingWithoutKeepalive(path: string): Promise<TestWorkflowEnvironment> {
+  return (TestWorkflowEnvironment as unknown as TimeSkippingFactory).create({
+    server: { type: 'time-skipping', executable: { type: 'existing-path', path } },
+    supportsTimeSkipping: true,
+    connectionOptions: { channelArgs: { 'grpc.keepalive_time_ms': -1, 'grpc.keepalive_permit_without_calls': 0 } },
+  });
+}
+
 /**
  * A time-skipping test server (the Java test server set-up installed), with drillctl's search
  * attributes registered. Throws when set-up could not install it: a test that needs it never skips.
@@ -155,7 +179,7 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = temporalTestServerPath();
   const missing = missingTimeSkippingServer(path);
   if (missing) throw new Error(missing);
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: path! } } });
+  const env = await createTimeSkippingWithoutKeepalive(path!);
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     // Every drillctl attribute is a Keyword: IndexedValueType 2.
