@@ -1,5 +1,5 @@
 import { durationMs } from './duration';
-import { isHttpMetric } from './metric-check-schema';
+import { isHttpMetric } from './http-provider';
 import type { AnalysisPolicy } from './plan-schema';
 import type { CheckState, CheckVerdict, RolloutService } from './records';
 import { revisionMetricRequests, revisionMetricVerdict, type RevisionMetricReading, type RevisionMetricRequest } from './revision-metrics';

@@ -3,7 +3,8 @@ import { DURATION_CAPS_MS } from '../duration-limits';
 import { HttpUrlSchema } from '../http-url';
 import { strictObject } from '../strict-object';
 import { boundedDuration } from './duration-schema';
-import { HTTP_PROVIDER, PROVIDER_NAME } from './metric-provider-schema';
+import { isHttpMetric } from './http-provider';
+import { PROVIDER_NAME } from './metric-provider-schema';
 
 const Name = z.string().regex(/^[a-z0-9][-a-z0-9]{0,39}$/, { message: 'expected a short lowercase name (letters, digits, dashes; at most 40)' });
 
@@ -64,7 +65,7 @@ export const MetricCheckSchema = strictObject(
   },
   { secretHeaders: "a plan never carries credentials: declare them on an endpoint in the worker's config (rollout.endpoints.NAME: { url, secretHeaders }) and use ${endpoints.NAME} in the URL" },
 ).superRefine((m, ctx) => {
-  const http = m.provider === undefined || m.provider === HTTP_PROVIDER;
+  const http = isHttpMetric(m);
   if (http) {
     if (!m.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'an http metric check needs a url (or name a metric provider: provider: NAME, query: ...)' });
     for (const key of ['query', 'countQuery', 'window', 'services', 'minSamples', 'compare'] as const) if (m[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: PROVIDER_ONLY });
@@ -83,11 +84,6 @@ export const MetricCheckSchema = strictObject(
 
 export type MetricCheck = z.infer<typeof MetricCheckSchema>;
 export type CompareSpec = z.infer<typeof CompareSchema>;
-
-/** Whether a check reads the plan's URL (the built-in http provider) rather than a declared provider. */
-export function isHttpMetric(m: Pick<MetricCheck, 'provider'>): boolean {
-  return m.provider === undefined || m.provider === HTTP_PROVIDER;
-}
 
 /** A query with its placeholders filled; values are Cloud Run names and step names (no quotes or braces). */
 export function fillQuery(query: string, values: Record<(typeof QUERY_PLACEHOLDERS)[number], string>): string {

@@ -4,11 +4,10 @@ import { HttpUrlSchema } from '../http-url';
 import { SecretRefSchema } from '../secret-ref';
 import { strictObject } from '../strict-object';
 import { boundedDuration } from './duration-schema';
+import { HTTP_PROVIDER } from './http-provider';
 
 /** Names of metric providers, as plans write them (`provider: NAME`); `http` is built in. */
 export const PROVIDER_NAME = /^[a-z][a-z0-9-]{0,39}$/;
-/** The built-in provider: the plan's own URL answering a number or JSON (credentials from `rollout.endpoints`). */
-export const HTTP_PROVIDER = 'http';
 
 const PrometheusAuthSchema = z.union(
   [

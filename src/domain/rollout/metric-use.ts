@@ -1,5 +1,6 @@
 import { nearestName } from '../nearest-name';
-import { CLOUD_RUN_METRICS, isHttpMetric, type MetricCheck } from './metric-check-schema';
+import { isHttpMetric } from './http-provider';
+import { CLOUD_RUN_METRICS, type MetricCheck } from './metric-check-schema';
 import { providerKind, type MetricProvider } from './metric-provider-schema';
 
 export interface MetricUseIssue {
