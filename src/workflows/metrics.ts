@@ -51,9 +51,12 @@ export function recordRolloutPhase(tags: RolloutTags, previous: RolloutPhase | u
   gauge.set(1, { ...labels, phase });
 }
 
-/** 1 while a compensation step fails and is being retried, 0 once it succeeds. */
+/**
+ * 1 while a compensation step fails and is being retried, 0 once it succeeds: a rollout's abort and
+ * a rollback drill's restore alike (the group's traffic lock lets only one of them run at a time).
+ */
 export function recordCompensationStuck(tags: RolloutTags, stuck: boolean): void {
   metricMeter
-    .createGauge(ROLLOUT_COMPENSATION_STUCK, 'int', undefined, 'A rollout compensation (stable traffic back, hooks undone) keeps failing and is retried')
+    .createGauge(ROLLOUT_COMPENSATION_STUCK, 'int', undefined, "A compensation keeps failing and is retried: a rollout's abort (stable traffic back, hooks undone) or a rollback drill's restore")
     .set(stuck ? 1 : 0, { environment: tags.environment, group: tags.group });
 }

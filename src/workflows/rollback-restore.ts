@@ -7,6 +7,7 @@ import { trafficSettled } from '../domain/traffic/service-state';
 import { stuckAlarmDue, type StuckAlarm } from '../domain/traffic/stuck-alarm';
 import type { RollbackCarried, RollbackDrillInput, RollbackProgress, RollbackServiceResult } from '../contracts/rollback';
 import { DrillOutcome, DrillStep } from '../temporal/search-attributes';
+import { recordCompensationStuck } from './metrics';
 import { causeMessage } from './plumbing/cause-message';
 import { NOTIFY_NON_RETRYABLE } from './plumbing/failure-lists';
 import { RestoreHandOver, restoreUntilDone } from './plumbing/restore-until-done';
@@ -102,6 +103,7 @@ export class RollbackRestore {
   restoreAll(): Promise<TrafficChangeOutcome[]> {
     if (this.stuckWhenTakenOver) {
       this.stuckWhenTakenOver = false;
+      recordCompensationStuck(this.input, true);
       upsertSearchAttributes([
         { key: DrillStep, value: 'restore-failing' },
         { key: DrillOutcome, value: 'COMPENSATION_STUCK' },
@@ -116,6 +118,7 @@ export class RollbackRestore {
       const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !(s.reason instanceof RestoreHandOver));
       if (failed) throw failed.reason;
       if (handedOver.length) throw new RestoresHandedOver(handedOver.map((p) => p.service));
+      if (this.restoreFailures > 0) recordCompensationStuck(this.input, false);
       return settled.map((s) => (s as PromiseFulfilledResult<TrafficChangeOutcome>).value);
     });
   }
@@ -166,6 +169,7 @@ export class RollbackRestore {
     this.progress.restoreFailures = this.restoreFailures;
     this.progress.lastRestoreError = `${p.service}: ${message}`;
     this.setState(p, 'RESTORE FAILING');
+    recordCompensationStuck(this.input, true);
     this.failingListener?.();
     setCurrentDetails(`**RESTORE FAILING** on ${p.service} (attempt ${attempt}): ${message}\n\nOriginal traffic to restore: ${p.originalSummary}. Retrying until it succeeds.\n\n${this.table()}`);
     // Runs recorded before the patch announced every failed attempt.

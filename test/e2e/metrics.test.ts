@@ -28,41 +28,56 @@ function parseMetrics(text: string): Sample[] {
 const find = (samples: Sample[], name: string, labels: Record<string, string>): Sample[] =>
   samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
 
+const DASHBOARD = 'oa-convex-dashboard-sandbox';
+
 describe('worker metrics (a worker process with DRILLCTL_METRICS_ADDRESS, scraped over HTTP)', function () {
   this.timeout(300_000);
   let sandbox: Sandbox;
   let worker: WorkerProcess;
+  let address: string;
+  let home: string;
+  let metricsAddress: string;
+
+  before(async () => {
+    ({ address } = await devServer());
+    home = tempDir('metrics-home');
+    sandbox = await startSandbox({ dataDir: tempDir('metrics-sandbox') });
+    metricsAddress = `127.0.0.1:${await freePort()}`;
+    worker = startWorkerProcess(address, { DRILLCTL_HOME: home, DRILLCTL_CONFIG: sandbox.configPath, DRILLCTL_METRICS_ADDRESS: metricsAddress });
+    await worker.ready;
+  });
 
   after(async () => {
     await worker?.kill('SIGTERM');
     await sandbox?.stop();
   });
 
-  it('after an applied rollback drill: its outcome counter and RTO histogram, with the right labels, next to the SDK metrics', async () => {
-    const { address } = await devServer();
-    const home = tempDir('metrics-home');
-    sandbox = await startSandbox({ dataDir: tempDir('metrics-sandbox') });
-    const metricsAddress = `127.0.0.1:${await freePort()}`;
-    worker = startWorkerProcess(address, { DRILLCTL_HOME: home, DRILLCTL_CONFIG: sandbox.configPath, DRILLCTL_METRICS_ADDRESS: metricsAddress });
-    await worker.ready;
+  const applyRollbackDrill = () => runDrillctl(['--config', sandbox.configPath, '--json', 'drill', 'rollback', '--apply'], { TEMPORAL_ADDRESS: address, DRILLCTL_HOME: home }, 240_000);
 
-    const run = await runDrillctl(['--config', sandbox.configPath, '--json', 'drill', 'rollback', '--apply'], { TEMPORAL_ADDRESS: address, DRILLCTL_HOME: home }, 240_000);
+  /** Scrapes until `done` holds (the workflow's metrics reach the runtime with its activations). */
+  async function scrapeUntil(done: (samples: Sample[]) => boolean, what: string): Promise<Sample[]> {
+    let text = '';
+    for (let i = 0; i < 200; i++) {
+      if (i) await new Promise((r) => setTimeout(r, 300));
+      const res = await fetch(`http://${metricsAddress}/metrics`);
+      assert.equal(res.status, 200);
+      text = await res.text();
+      const samples = parseMetrics(text);
+      if (done(samples)) return samples;
+    }
+    assert.fail(`${what} never showed in:\n${text}\nworker:\n${worker.output()}`);
+  }
+
+  it('after an applied rollback drill: its outcome counter and RTO histogram, with the right labels, next to the SDK metrics', async () => {
+    const run = await applyRollbackDrill();
     assert.equal(run.code, 0, `${run.stderr}\nworker:\n${worker.output()}`);
     const result = JSON.parse(run.stdout) as RollbackDrillResult;
     assert.equal(result.verdict, 'PASS');
     assert.ok(result.rtoSeconds !== undefined);
 
     const labels = { kind: 'rollback', environment: result.environment, verdict: 'PASS' };
-    let samples: Sample[] = [];
-    let text = '';
-    // The workflow's metrics reach the runtime with its last activation; poll until they show.
-    for (let i = 0; i < 100 && find(samples, 'drillctl_drill_outcomes_total', labels).length === 0; i++) {
-      if (i) await new Promise((r) => setTimeout(r, 300));
-      const res = await fetch(`http://${metricsAddress}/metrics`);
-      assert.equal(res.status, 200);
-      text = await res.text();
-      samples = parseMetrics(text);
-    }
+    const samples = await scrapeUntil((s) => find(s, 'drillctl_drill_outcomes_total', labels).length > 0, 'the outcome counter');
+    const text = samples.map((x) => `${x.name}${JSON.stringify(x.labels)} ${x.value}`).join('\n');
 
     const outcome = find(samples, 'drillctl_drill_outcomes_total', labels);
     assert.equal(outcome.length, 1, `no outcome counter for ${JSON.stringify(labels)} in:\n${text}`);
@@ -84,5 +99,23 @@ describe('worker metrics (a worker process with DRILLCTL_METRICS_ADDRESS, scrape
     assert.equal(find(samples, 'drillctl_restore_seconds_count', { kind: 'rollback', environment: result.environment })[0]?.value, 1);
     // The SDK runtime's own metrics are on the same endpoint.
     assert.ok(samples.some((s) => s.name.startsWith('temporal_workflow_completed')), 'SDK runtime metrics are served too');
+  });
+
+  it('a rollback drill whose restore keeps failing: the compensation-stuck gauge is 1 meanwhile, and 0 once the restore succeeds', async () => {
+    // The dashboard's switch fails, and so does every restore of it until the fault is cleared.
+    sandbox.faults.inject('cloud-run-fail-operations', { service: DASHBOARD, count: 1000, message: 'injected: restore refused' });
+    const run = applyRollbackDrill();
+    const stuck = (value: number) => (s: Sample[]) => find(s, 'drillctl_rollout_compensation_stuck', { environment: 'sandbox', group: 'convex' })[0]?.value === value;
+    try {
+      await scrapeUntil(stuck(1), 'drillctl_rollout_compensation_stuck 1');
+    } finally {
+      sandbox.faults.clear('cloud-run-fail-operations');
+    }
+    const done = await run;
+    assert.equal(done.code, 1, done.stderr);
+    const result = JSON.parse(done.stdout) as RollbackDrillResult;
+    assert.equal(result.verdict, 'FAIL');
+    assert.equal(result.trafficRestored, true);
+    await scrapeUntil(stuck(0), 'drillctl_rollout_compensation_stuck 0');
   });
 });
