@@ -14,6 +14,7 @@ import {
 } from '../../domain/traffic/revision-identity';
 import { trafficSettled, type ServiceSnapshot } from '../../domain/traffic/service-state';
 import { cloudRunClients } from './cloud-run-clients';
+import { probeGet, type ProbeAnswer } from './probe-get';
 import { CloudRunTrafficAdapter, type TrafficPort } from './cloud-run-traffic';
 
 export interface ServingProbeRequest {
@@ -77,15 +78,14 @@ interface Answer {
 }
 
 /** What one answer says: the revision it names, if the strategy can tell. */
-type Identify = (res: Response, body: string) => string | undefined;
+type Identify = (res: ProbeAnswer) => string | undefined;
 
 async function ask(url: string, identify: Identify, timeoutMs: number): Promise<Answer> {
   try {
-    const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'cache-control': 'no-cache' } });
-    const body = await res.text();
-    return { status: res.status, revision: identify(res, body) };
+    const res = await probeGet(url, timeoutMs);
+    return { status: res.status, revision: identify(res) };
   } catch (err) {
-    return { error: (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message };
+    return { error: (err as Error).message };
   }
 }
 
@@ -191,7 +191,7 @@ async function probeUntilServing(req: ServingProbeRequest, previous: ProbeProgre
   let identify: Identify = () => undefined;
   let path = req.path;
   if (typeof identity === 'object' && 'header' in identity) {
-    identify = (res) => res.headers.get(identity.header) ?? undefined;
+    identify = (res) => res.header(identity.header);
   } else if (typeof identity === 'object' && 'versionEndpoint' in identity) {
     const revisions = port ? await port.listRevisions(req.service) : [];
     const imageOf = (r: string): string | undefined => revisions.find((x) => x.name === r)?.image;
@@ -204,8 +204,8 @@ async function probeUntilServing(req: ServingProbeRequest, previous: ProbeProgre
       path = identity.versionEndpoint.path;
       // The expected revisions first: an answer that matches one of them and another counts.
       const candidates = [...req.expectedRevisions, ...others];
-      identify = (res, body) => {
-        const version = res.status < 400 ? versionFromBody(body, field) : undefined;
+      identify = (res) => {
+        const version = res.status < 400 ? versionFromBody(res.body, field) : undefined;
         return version ? candidates.find((r) => imageServesVersion(imageOf(r) ?? '', version)) : undefined;
       };
     }
