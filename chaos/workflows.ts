@@ -68,14 +68,16 @@ const stableTraffic = (service: string, role: string) => [{ type: 'TRAFFIC_TARGE
 
 /**
  * examples/rollout.yaml cut to three steps of seconds: a health gate, an approval and a cohort hook on
- * every step, a bake with analysis (tag and service probes, the sandbox's metrics).
+ * every step (the first step's approval left out when `firstUnapproved`), a bake with analysis (tag
+ * and service probes, the sandbox's metrics).
  */
-function rolloutPlan(trial: string): string {
-  const step = (name: string, percent: number, extra = '') => `
+function rolloutPlan(trial: string, firstUnapproved: boolean): string {
+  const approval = '\n    approval: { approvers: [alice, bob], allowInitiator: false, timeout: 30m, onTimeout: abort }';
+  // Approval is required unless a step says otherwise.
+  const step = (name: string, percent: number, extra = '', approved = true) => `
   - name: ${name}
     percent: ${percent}${extra}
-    gates: [health]
-    approval: { approvers: [alice, bob], allowInitiator: false, timeout: 30m, onTimeout: abort }
+    gates: [health]${approved ? approval : '\n    approval: { required: false }'}
     bake: 2s
     hooks:
       - { name: cohort-flag, params: { cohort: ${trial}-${name} } }
@@ -91,12 +93,16 @@ function rolloutPlan(trial: string): string {
 serviceGroup: convex
 candidates: { backend: latest, dashboard: latest }
 finish: { traffic: pinned }
-steps:${step('staff', 0, '\n    tag: staff')}${step('limited', 25)}${step('full', 100)}
+steps:${step('staff', 0, '\n    tag: staff', !firstUnapproved)}${step('limited', 25)}${step('full', 100)}
 `;
 }
 
-/** A staged rollout that every approver approves (`promoted`), or whose second step bob rejects (`aborted`). */
-function stagedRollout(name: string, rejectAt?: string): ChaosWorkflow {
+/**
+ * A staged rollout that every approver approves (`promoted`), or whose second step bob rejects
+ * (`aborted`). With `firstUnapproved`, the first step shifts without an approval and the rollout
+ * parks at the second's: a restart then replays a history whose first step needed no person.
+ */
+function stagedRollout(name: string, rejectAt?: string, firstUnapproved = false): ChaosWorkflow {
   const roles = Object.keys(RELEASE_SERVICES) as (keyof typeof RELEASE_SERVICES)[];
   return {
     name,
@@ -109,7 +115,7 @@ function stagedRollout(name: string, rejectAt?: string): ChaosWorkflow {
       // Every trial starts from the stable revisions pinned at 100 %, as a release finds them.
       for (const role of roles) await setTraffic(ctx, RELEASE_SERVICES[role], stableTraffic(RELEASE_SERVICES[role], role));
       const original = await currentTraffic(ctx, this.services);
-      const { plan } = loadRolloutPlan(rolloutPlan(trial), `chaos plan ${name}`, ctx.config);
+      const { plan } = loadRolloutPlan(rolloutPlan(trial, firstUnapproved), `chaos plan ${name}`, ctx.config);
       const steps = plan.steps.map((s) => s.name);
       const ran = rejectAt ? steps.slice(0, steps.indexOf(rejectAt)) : steps;
       const expected: Expectation = rejectAt
@@ -154,6 +160,8 @@ function stagedRollout(name: string, rejectAt?: string): ChaosWorkflow {
           const reached = rejectAt ? steps.slice(0, steps.indexOf(rejectAt) + 1) : steps;
           const out = exactlyOnce('step record', result.steps.map((s) => s.name), reached);
           out.push(...exactlyOnce('decision', result.approvals.map((a) => a.step), reached));
+          const first = result.approvals.find((a) => a.step === steps[0]);
+          if (firstUnapproved && first?.decision !== 'not-required') out.push(`step ${steps[0]} needs no approval, but its decision is ${first?.decision}`);
           out.push(...exactlyOnce('health gate record', result.gates.filter((g) => g.gate === 'health').map((g) => g.step), reached));
           out.push(...exactlyOnce('pre-flight health record', result.gates.filter((g) => g.gate === 'preflight-health').map(() => 'preflight'), ['preflight']));
           out.push(...exactlyOnce('applied hook', result.hooksApplied.map((h) => h.step), ran));
@@ -165,4 +173,4 @@ function stagedRollout(name: string, rejectAt?: string): ChaosWorkflow {
   };
 }
 
-export const CHAOS_WORKFLOWS: ChaosWorkflow[] = [rollbackDrill('rollback-drill', false), rollbackDrill('rollback-cancel', true), stagedRollout('rollout'), stagedRollout('rollout-reject', 'limited'), readinessGate('readiness-gate')];
+export const CHAOS_WORKFLOWS: ChaosWorkflow[] = [rollbackDrill('rollback-drill', false), rollbackDrill('rollback-cancel', true), stagedRollout('rollout'), stagedRollout('rollout-reject', 'limited'), stagedRollout('rollout-first-unapproved', undefined, true), readinessGate('readiness-gate')];
