@@ -37,13 +37,14 @@ export function recordDrillOutcome(o: DrillOutcome): void {
   }
 }
 
-export interface RolloutTags {
+/** The service group a rollout or rollback drill changes, as metric labels. */
+export interface GroupTags {
   environment: string;
   group: string;
 }
 
 /** The rollout's current step (1-based; 0 in pre-flight) and phase (1 for the current phase, 0 for the one it left). */
-export function recordRolloutPhase(tags: RolloutTags, previous: RolloutPhase | undefined, phase: RolloutPhase, stepNumber: number): void {
+export function recordRolloutPhase(tags: GroupTags, previous: RolloutPhase | undefined, phase: RolloutPhase, stepNumber: number): void {
   const labels = { environment: tags.environment, group: tags.group };
   metricMeter.createGauge(ROLLOUT_STEP, 'int', undefined, 'Current step of the rollout of a service group (0: pre-flight)').set(stepNumber, labels);
   const gauge = metricMeter.createGauge(ROLLOUT_PHASE, 'int', undefined, 'Phase of the rollout of a service group: 1 for the current one');
@@ -55,7 +56,7 @@ export function recordRolloutPhase(tags: RolloutTags, previous: RolloutPhase | u
  * 1 while a compensation step fails and is being retried, 0 once it succeeds: a rollout's abort and
  * a rollback drill's restore alike (the group's traffic lock lets only one of them run at a time).
  */
-export function recordCompensationStuck(tags: RolloutTags, stuck: boolean): void {
+export function recordCompensationStuck(tags: GroupTags, stuck: boolean): void {
   metricMeter
     .createGauge(ROLLOUT_COMPENSATION_STUCK, 'int', undefined, "A compensation keeps failing and is retried: a rollout's abort (stable traffic back, hooks undone) or a rollback drill's restore")
     .set(stuck ? 1 : 0, { environment: tags.environment, group: tags.group });

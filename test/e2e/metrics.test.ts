@@ -55,7 +55,7 @@ describe('worker metrics (a worker process with DRILLCTL_METRICS_ADDRESS, scrape
   const applyRollbackDrill = () => runDrillctl(['--config', sandbox.configPath, '--json', 'drill', 'rollback', '--apply'], { TEMPORAL_ADDRESS: address, DRILLCTL_HOME: home }, 240_000);
 
   /** Scrapes until `done` holds (the workflow's metrics reach the runtime with its activations). */
-  async function scrapeUntil(done: (samples: Sample[]) => boolean, what: string): Promise<Sample[]> {
+  async function scrapeUntil(done: (samples: Sample[]) => boolean, what: string): Promise<{ samples: Sample[]; text: string }> {
     let text = '';
     for (let i = 0; i < 200; i++) {
       if (i) await new Promise((r) => setTimeout(r, 300));
@@ -63,7 +63,7 @@ describe('worker metrics (a worker process with DRILLCTL_METRICS_ADDRESS, scrape
       assert.equal(res.status, 200);
       text = await res.text();
       const samples = parseMetrics(text);
-      if (done(samples)) return samples;
+      if (done(samples)) return { samples, text };
     }
     assert.fail(`${what} never showed in:\n${text}\nworker:\n${worker.output()}`);
   }
@@ -76,8 +76,7 @@ describe('worker metrics (a worker process with DRILLCTL_METRICS_ADDRESS, scrape
     assert.ok(result.rtoSeconds !== undefined);
 
     const labels = { kind: 'rollback', environment: result.environment, verdict: 'PASS' };
-    const samples = await scrapeUntil((s) => find(s, 'drillctl_drill_outcomes_total', labels).length > 0, 'the outcome counter');
-    const text = samples.map((x) => `${x.name}${JSON.stringify(x.labels)} ${x.value}`).join('\n');
+    const { samples, text } = await scrapeUntil((s) => find(s, 'drillctl_drill_outcomes_total', labels).length > 0, 'the outcome counter');
 
     const outcome = find(samples, 'drillctl_drill_outcomes_total', labels);
     assert.equal(outcome.length, 1, `no outcome counter for ${JSON.stringify(labels)} in:\n${text}`);

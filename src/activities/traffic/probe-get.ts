@@ -4,7 +4,10 @@ import https from 'node:https';
 // Probes ask every 250 ms of a switch, for every service of every drill and rollout step. Node's
 // http client on kept-alive connections costs well under half the CPU per request of fetch (undici's
 // web streams and abort signals), which the worker's profile showed at 50 concurrent drills.
-const agents: Record<string, http.Agent> = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
+const clients: Record<string, { get: typeof http.get; agent: http.Agent }> = {
+  'http:': { get: http.get, agent: new http.Agent({ keepAlive: true }) },
+  'https:': { get: https.get, agent: new https.Agent({ keepAlive: true }) },
+};
 
 /** One whole answer to a probe. */
 export interface ProbeAnswer {
@@ -20,14 +23,14 @@ export interface ProbeAnswer {
  */
 export function probeGet(url: string, timeoutMs: number): Promise<ProbeAnswer> {
   const u = new URL(url);
-  const agent = agents[u.protocol];
-  if (!agent) return Promise.reject(new Error(`${url}: only http and https URLs can be probed`));
+  const client = clients[u.protocol];
+  if (!client) return Promise.reject(new Error(`${url}: only http and https URLs can be probed`));
   return new Promise((resolve, reject) => {
     const fail = (err: Error): void => {
       clearTimeout(timer);
       reject(err);
     };
-    const req = (u.protocol === 'https:' ? https : http).get(u, { agent, headers: { 'cache-control': 'no-cache' } }, (res) => {
+    const req = client.get(u, { agent: client.agent, headers: { 'cache-control': 'no-cache' } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', fail);
