@@ -13,7 +13,7 @@ import { finishedRun } from '../src/contracts/run-conclusion';
 export type { ChaosWorkflow, StartedTrial } from './chaos-workflow';
 
 /**
- * `drillctl drill rollback --apply` on the seed's group: shift to the rollback targets, measure RTO,
+ * `drillctl drill rollback --apply` on the G7 group: shift to the rollback targets, measure RTO,
  * restore the exact original. With `cancel`, the run is cancelled (the Web UI's "Request
  * Cancellation") as soon as its first traffic update reaches Cloud Run: cancellation is compensation.
  */

@@ -44,7 +44,7 @@ export interface ParkedSandbox {
 
 /**
  * `count` release groups on one Cloud Run sandbox (in this process, so the bench reads the exact
- * instant of every UpdateService call), the seed group whose routers the health gate checks, and
+ * instant of every UpdateService call), the G7 group whose routers the health gate checks, and
  * the metrics endpoint the bake's analysis reads; the config file the worker process runs with.
  */
 export async function startParkedSandbox(dir: string, count: number): Promise<ParkedSandbox> {

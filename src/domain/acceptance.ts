@@ -17,7 +17,7 @@ export function drillName(drill: GateStep['drill']): string {
   return DRILL_NAMES[drill];
 }
 
-/** The seed report's three acceptance criteria, decided only from what the gate recorded. */
+/** The G7 report's three acceptance criteria (docs/origins.md), decided only from what the gate recorded. */
 export function evaluateCriteria(environment: string, steps: GateStep[], attestation: AttestationRecord, rtoTargetSeconds: number): AcceptanceCriterion[] {
   const notPassed = steps.filter((s) => s.status !== 'passed');
   const drills: AcceptanceCriterion = {

@@ -71,7 +71,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const faults = new FaultRegistry();
   const stops: (() => Promise<void>)[] = [];
 
-  // Cloud Run: the seed's service group (backend + dashboard, two Ready revisions each, LATEST 100 %).
+  // Cloud Run: the G7 service group (backend + dashboard, two Ready revisions each, LATEST 100 %).
   // Health probes and drills reach the services through their routers, as they would reach Cloud Run URLs.
   const group = seedServiceGroup();
   // The release group (candidates deployed beside pinned stable revisions) serves staged rollouts.

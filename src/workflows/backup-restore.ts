@@ -42,7 +42,7 @@ function activityFailure(phase: BackupPhase, err: ActivityFailure): BackupRestor
 const joinPath = (dir: string, name: string): string => `${dir.replace(/\/+$/, '')}/${name}`;
 
 /**
- * The backup/restore drill (run-backup-restore-drill.sh made safe):
+ * The backup/restore drill:
  * export a snapshot with the real `convex` CLI, verify it, restore it (into a scratch deployment
  * for a true restore test, or appended/replaced in the source when configured and confirmed),
  * prove the restore (export of the target compared with the snapshot's manifest), prune old

@@ -23,7 +23,7 @@ function plannedChecks(input: HealthDrillInput): PlannedCheck[] {
   ];
 }
 
-/** Baseline health of backend and dashboard (check-nonprod-health.sh), with retries and timing per check. */
+/** Baseline health of backend and dashboard, with retries and timing per check. */
 export async function healthDrill(request: HealthDrillRequest): Promise<HealthDrillResult> {
   const input = await fromWorkerConfig<HealthDrillInput>(request, () => settings.resolveHealthDrill(request));
   upsertSearchAttributes([{ key: DrillKind, value: 'health' }]);
@@ -48,7 +48,7 @@ export async function healthDrill(request: HealthDrillRequest): Promise<HealthDr
       checks.push({ name: check.name, target: check.request.url, ok: false, attempts, durationMs: Date.now() - t0, detail: causeMessage(err) });
     }
   }
-  // Cloud Run's own Ready condition per service, read by type (the seed first read conditions[0]).
+  // Cloud Run's own Ready condition per service, read by type (the operators' script first read conditions[0]: docs/origins.md).
   // Added after histories were recorded, so it is patched in.
   const cloudRun = input.cloudRun;
   if (cloudRun && input.cloudRunServices?.length && patched('cloud-run-readiness')) {

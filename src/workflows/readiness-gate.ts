@@ -40,7 +40,7 @@ import { executeDrill } from './plumbing/drill-child';
 const { writeGateReport } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
 
 /**
- * The whole G7 readiness gate: baseline health, then the backup/restore, replay and rollback drills
+ * The whole G7 readiness gate (docs/origins.md): baseline health, then the backup/restore, replay and rollback drills
  * as child workflows, then a named person attests that the on-call docs are current, then the
  * acceptance criteria and the report. Every figure in the report comes from this workflow's result.
  */

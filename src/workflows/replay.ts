@@ -50,7 +50,7 @@ const PARITY_NEXT_STEP = {
 export const REPLAY_LEVELS_PATCH = 'replay-levels';
 
 /**
- * The replay drill (run-runtime-replay-drill.sh, made trustworthy): seeds fixtures whose ids
+ * The replay drill: seeds fixtures whose ids
  * derive from this workflow, reprojects each scope through the runtime's own command, reads the
  * projections back from Convex and compares them with summaries recomputed from history, and
  * always cleans the fixtures up, also when the drill fails or is cancelled.

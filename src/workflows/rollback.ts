@@ -45,7 +45,7 @@ function handled<T>(p: Promise<T>): Promise<T> {
 }
 
 /**
- * The rollback drill on one service group (run-rollback-drill.sh, made safe): resolve every
+ * The rollback drill on one service group: resolve every
  * service's current allocation and its rollback target, print the plan (dry run, the default), or
  * apply: shift every service to its target, measure RTO on the data plane, restore the exact
  * original allocation and measure that too. The restore is registered before the first change,

@@ -116,7 +116,7 @@ describe('drillctl drill replay (subprocess, real server, worker and sandbox)', 
     await assertFixturesGone(out.fixtures.runId, out.fixtures.workerId);
   });
 
-  it("the seed's silent failure (a no-op sink: write=applied, nothing in Convex) is caught by the read-back", async () => {
+  it("the G7 replay's silent failure (a no-op sink: write=applied, nothing in Convex) is caught by the read-back", async () => {
     await fetch(`${replay.stack.sandbox.controlUrl}/faults/runtime-sink`, { method: 'POST', body: JSON.stringify({ mode: 'noop' }) });
     const run = await replay.stack.drillctl(['drill', 'replay']);
     assert.equal(run.code, 1, run.stderr);

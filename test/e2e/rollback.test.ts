@@ -69,7 +69,7 @@ describe('drillctl drill rollback (subprocess, real server, worker and sandbox)'
     assert.ok(out.webUiUrl.includes('/workflows/traffic-sandbox-convex/'));
   });
 
-  it('prints the seed report lines for people', async () => {
+  it('prints the G7 report\'s lines for people', async () => {
     const r = await run(['drill', 'rollback', '--apply']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Rollback drill on sandbox \/ convex \(drillctl-sandbox, us-central1\): PASS/);

@@ -50,7 +50,7 @@ describe('runtime stand-in (sandbox-runtime subprocess)', function () {
     convex.failWith(null);
   });
 
-  it('seeds the seed script\'s fixtures into durable history and projects them as it goes', async () => {
+  it('seeds the G7 replay\'s fixtures into durable history and projects them as it goes', async () => {
     const seeded = await runRuntime(rt, ['seed', '--run-id', ids.run, '--worker-id', ids.worker]);
     assert.equal(seeded.code, 0, seeded.stderr);
     assert.match(seeded.stdout, new RegExp(`^RUN_ID=${ids.run}\nWORKER_ID=${ids.worker}\n$`));
@@ -104,7 +104,7 @@ describe('runtime stand-in (sandbox-runtime subprocess)', function () {
     assert.equal(history.code, 0);
   });
 
-  it('a noop sink (the seed\'s NoopSink) says write=applied without reaching Convex', async () => {
+  it('a noop sink (the runtime\'s NoopSink) says write=applied without reaching Convex', async () => {
     rt.setSinkFault({ mode: 'noop' });
     const before = convex.calls.length;
     const out = await runRuntime(rt, ['reproject', '--run-id', ids.run]);

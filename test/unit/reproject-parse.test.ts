@@ -119,7 +119,7 @@ describe('parseReprojectOutput and evaluateReprojectOutput', () => {
     assert.equal(verdict.lines[0]?.write, 'applied');
   });
 
-  it('fails on result=error printed to stderr although the command exited 0 (the seed bug)', () => {
+  it('fails on result=error printed to stderr although the command exited 0 (the operators\' script trusted that exit code)', () => {
     const out = parseReprojectOutput({ stdout: '', stderr: `${RUN_SINK_ERROR}\n` });
     assert.equal(out.entries[0]?.stream, 'stderr');
     const verdict = evaluateReprojectOutput(out, single('run', 'g7_drill_run_8130'), 0);

@@ -9,7 +9,7 @@ import { summarizeRun, summarizeWorker } from '../../src/domain/reproject/summar
 import { summaryHash } from '../../src/domain/reproject/summary-hash';
 import { decideProjectionWrite, type ProjectionCheckpoint } from '../../src/domain/reproject/write-decision';
 
-// The seed's fixtures as the runtime's history holds them.
+// The G7 replay's fixtures as the runtime's history holds them.
 const T = (s: number): string => new Date(Date.UTC(2026, 1, 19, 15, 44, s)).toISOString();
 const runHistory: RunHistory = {
   scope: 'run',
@@ -136,7 +136,7 @@ describe('expandArgvTemplate', () => {
 });
 
 describe('replay config', () => {
-  it('defaults to the seed task, and states the runtime env without secrets', () => {
+  it('defaults to the runtime\'s reproject task, and states the runtime env without secrets', () => {
     const replay = ReplayConfigSchema.parse({ env: { MIX_ENV: 'prod' } });
     assert.deepEqual(replay.reprojectRun, ['mix', 'runtime.convex.reproject', '--run-id', '{id}']);
     assert.deepEqual(replay.env, { MIX_ENV: 'prod' });

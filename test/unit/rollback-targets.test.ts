@@ -46,7 +46,7 @@ function service(role: string, id: string, revisions: RevisionInfo[], traffic: T
   };
 }
 
-/** The seed's group: LATEST 100% on the newer revision of each service. Revisions listed oldest first. */
+/** The G7 group: LATEST 100% on the newer revision of each service. Revisions listed oldest first. */
 function seedGroup(): DrillService[] {
   const b = 'oa-backend';
   const d = 'oa-dashboard';
@@ -66,7 +66,7 @@ function rejects(fn: () => unknown, code: string, message: RegExp): void {
 }
 
 describe('resolveRollbackTargets', () => {
-  it('picks, per service, the newest Ready revision created before the serving one (the seed drill)', () => {
+  it('picks, per service, the newest Ready revision created before the serving one (the G7 drill)', () => {
     const t = resolveRollbackTargets('convex', seedGroup());
     assert.deepEqual(
       t.map((x) => [x.service, x.current, x.target, x.targetReason]),

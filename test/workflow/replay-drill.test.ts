@@ -30,7 +30,7 @@ function fakeActivities(over: Partial<ReprojectActivities> = {}) {
   const calls: string[] = [];
   const sighted = new Set<string>();
   const defaults: ReprojectActivities = {
-    // The seed's automatic projection before the reprojection, the reprojection's own write after it.
+    // The seed step's automatic projection before the reprojection, the reprojection's own write after it.
     async sightProjection(req: ProjectionSightingRequest): Promise<ProjectionSighting> {
       const first = !sighted.has(req.entityId);
       sighted.add(req.entityId);

@@ -22,7 +22,7 @@ export interface HttpCheckOutcome {
 
 /**
  * One HTTP health check. A failed expectation throws a retryable `HealthCheckFailed` so Temporal's
- * retry policy does the polling (the seed's curl tried once); the workflow reports the last message.
+ * retry policy does the polling (the operators' curl tried once); the workflow reports the last message.
  */
 export async function httpCheck(req: HttpCheckRequest): Promise<HttpCheckOutcome> {
   let res: Response;

@@ -5,7 +5,7 @@ import { commandFromTemplate } from './command-template';
 import type { ReprojectDeps } from './deps';
 import { assertCommandRan, outputTail, ReplayFailureType } from './failures';
 
-/** The last `NAME=value` line, as the seed script read it (`awk -F= '/^RUN_ID=/' | tail -n 1`). */
+/** The last `NAME=value` line, as the operators' replay script read it (`awk -F= '/^RUN_ID=/' | tail -n 1`). */
 function printedId(stdout: string, name: string): string | undefined {
   const values = stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(`${name}=`)).map((l) => l.slice(name.length + 1));
   return values[values.length - 1];
@@ -13,7 +13,7 @@ function printedId(stdout: string, name: string): string | undefined {
 
 /**
  * Seeds the drill's fixtures with the ids the workflow chose. The command may print
- * `RUN_ID=`/`WORKER_ID=` like the seed script; if it does, they must be the ids asked for.
+ * `RUN_ID=`/`WORKER_ID=` like the runtime's seed step; if it does, they must be the ids asked for.
  * Retried on failure: seeding the same ids twice must be harmless (the stand-in's is).
  */
 export async function seedReplayFixtures(deps: ReprojectDeps, req: ReplayFixtureRequest): Promise<SeededFixtures> {

@@ -17,7 +17,7 @@ export const HealthConfigSchema = strictObject({
   dashboardUrl: Url,
   /** Per-attempt HTTP timeout. */
   timeoutMs: z.number().int().positive().max(DURATION_CAPS_MS.httpRequest, capMs(DURATION_CAPS_MS.httpRequest)).default(5000),
-  /** Attempts per check before it fails (the seed's script tried once). */
+  /** Attempts per check before it fails (the operators' script tried once). */
   attempts: z.number().int().min(1).max(20).default(3),
 });
 
@@ -128,7 +128,7 @@ export const BackupConfigSchema = strictObject({
 const ArgvTemplate = z.array(z.string()).min(1);
 
 export const ReplayConfigSchema = strictObject({
-  /** Working directory of the runtime's commands (the seed ran them in the runtime's app folder). */
+  /** Working directory of the runtime's commands (the operators ran them in the runtime's app folder). */
   cwd: z.string().optional(),
   /** argv templates; `{id}` is replaced by the entity id. Never a shell string. */
   reprojectRun: ArgvTemplate.default(['mix', 'runtime.convex.reproject', '--run-id', '{id}']),
@@ -160,7 +160,7 @@ export const ReplayConfigSchema = strictObject({
   clockSkewToleranceMs: z.number().int().min(0).max(DURATION_CAPS_MS.clockSkew, capMs(DURATION_CAPS_MS.clockSkew)).default(2000),
   commandTimeoutSeconds: z.number().positive().max(DURATION_CAPS_MS.runtimeCommand / 1000, capSeconds(DURATION_CAPS_MS.runtimeCommand)).default(300),
   /**
-   * Environment for every runtime command, stated in the config and shown in the drill (the seed
+   * Environment for every runtime command, stated in the config and shown in the drill (the operators' script
    * ran against whatever MIX_ENV happened to be set). Never secrets: those are references.
    */
   env: z

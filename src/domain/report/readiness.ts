@@ -23,7 +23,7 @@ function stepLine(step: GateStep): string {
 }
 
 /**
- * The readiness report in the seed's shape (objectives, RTO target, steps, outcomes, acceptance
+ * The readiness report in the G7 report's shape (docs/origins.md) (objectives, RTO target, steps, outcomes, acceptance
  * criteria, remaining work), rendered only from the gate's result: the same result always gives
  * the same bytes.
  */

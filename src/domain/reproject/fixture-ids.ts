@@ -18,7 +18,7 @@ function fnv1a(text: string, seed: number): number {
 }
 
 /**
- * Fixture ids derived from the workflow id, like the seed's `g7_drill_run_<n>` but reproducible:
+ * Fixture ids derived from the workflow id, like the G7 replay's `g7_drill_run_<n>` but reproducible:
  * the same drill always names the same fixtures (a retried or reset run finds what an earlier
  * attempt seeded), and the prefix marks them as drill data.
  */

@@ -26,7 +26,7 @@ export function approvalStanding(required: boolean, approvals: readonly Approval
   return approvals.some((a) => a.decision === 'approved') ? 'approved' : 'waiting';
 }
 
-/** What decides whether a baked step may end (its gates passed and its approval came before the bake began). */
+/** What decides whether a baked step may end (its gates and approval were settled before its shift). */
 export interface StepStanding {
   bake: BakeProgress;
   failing: readonly CheckState[];

@@ -32,7 +32,7 @@ export function servingRevisionsAt(s: Pick<RolloutService, 'stable' | 'candidate
 
 /**
  * The allocation after the last step, by the plan's finish policy: `latest` follows the latest Ready
- * revision again (Cloud Run's default, as the seed's services were provisioned), `pinned` stays on
+ * revision again (Cloud Run's default, as the G7 services were provisioned), `pinned` stays on
  * the candidate by name.
  */
 export function finishAllocation(s: Pick<RolloutService, 'candidate' | 'original'>, policy: FinishPolicy, tag?: string): TrafficAllocation {

@@ -1,6 +1,6 @@
 /**
  * Reads what `convex export` / `convex import` (1.48.0) print, instead of trusting their exit
- * code: the seed's drill passed on "Added 0 documents". The lines and messages matched here are
+ * code: the operators' drill passed on "Added 0 documents". The lines and messages matched here are
  * the CLI's own, as its 1.48.0 source prints them.
  */
 

@@ -54,7 +54,7 @@ function sameDeployment(a: string, b: string): boolean {
 /**
  * Why a restore must not start, each with the next step, or [] when it may. Replace modes delete
  * live documents, so they need `--destructive`; writing into production at all needs the
- * production guard (the seed's gate: acknowledgement, change ticket, reason, approver list).
+ * production guard (the operators' production-access gate, docs/origins.md: acknowledgement, change ticket, reason, approver list).
  */
 export function restoreGuardProblems(r: RestoreRequest): string[] {
   const problems: string[] = [];

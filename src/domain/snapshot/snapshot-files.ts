@@ -1,6 +1,6 @@
 /**
  * Names of the files a drill leaves in the snapshot folder, and which of them retention removes.
- * Names carry a UTC timestamp (the seed's script used local time) so they sort by age.
+ * Names carry a UTC timestamp (the operators' script used local time) so they sort by age.
  */
 const STAMP = /^convex-(.+)-export-(\d{8}T\d{6}(?:\d{3})?Z)(\.restored)?\.(zip|manifest\.json)$/;
 

@@ -19,7 +19,7 @@ export interface GuardRequest {
 }
 
 /**
- * Why a traffic change must not start, or undefined when it may. Modelled on the seed's MCP
+ * Why a traffic change must not start, or undefined when it may. Modelled on the operators' MCP
  * production gate: explicit acknowledgement, a change ticket and a reason.
  */
 export function productionGuardProblem(r: GuardRequest): string | undefined {

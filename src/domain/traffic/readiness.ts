@@ -15,7 +15,7 @@ const SUCCEEDED = new Set<string | number>(['CONDITION_SUCCEEDED', 4]);
 const STATE_NAMES: Record<number, string> = { 0: 'STATE_UNSPECIFIED', 1: 'CONDITION_PENDING', 2: 'CONDITION_RECONCILING', 3: 'CONDITION_FAILED', 4: 'CONDITION_SUCCEEDED' };
 
 /**
- * Readiness from the condition whose type is `Ready`, wherever it sits in the list: the seed's
+ * Readiness from the condition whose type is `Ready`, wherever it sits in the list: the operators'
  * script read `conditions[0]`, which is not necessarily Ready.
  */
 export function readinessOf(conditions: readonly RawCondition[] | null | undefined): Readiness {

@@ -7,7 +7,7 @@ export function secondsBetween(startMs: number, endMs: number): number {
 
 /**
  * PASS only when the target revisions served within the RTO target and every service is back on
- * exactly its original allocation (the seed compared RTO with its target by hand, in the report).
+ * exactly its original allocation (the operators compared RTO with its target by hand, in the G7 report).
  */
 export function rollbackVerdict(m: { rtoSeconds: number; rtoTargetSeconds: number; trafficRestored: boolean }): RollbackVerdict {
   return m.trafficRestored && m.rtoSeconds <= m.rtoTargetSeconds ? 'PASS' : 'FAIL';

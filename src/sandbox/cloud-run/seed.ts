@@ -3,7 +3,7 @@ import type { ServiceGroupSpec } from './sandbox';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * The seed's service group as the sandbox plays it: backend and dashboard, each with an older and a
+ * The G7 service group (docs/origins.md) as the sandbox plays it: backend and dashboard, each with an older and a
  * newer Ready revision (names as in the G7 drill report, `-sandbox` instead of `-nonprod`), traffic
  * `latestRevision: true` at 100 %. Group `index` > 0 gets its own service names (`...-sandbox-<index>`)
  * so many groups can share one emulator.

@@ -65,7 +65,7 @@ export interface NewService {
   service: string;
   kind: RevisionKind;
   revisions: NewRevision[];
-  /** Defaults to `latestRevision: true` at 100 %, as the seed's provisioning did. */
+  /** Defaults to `latestRevision: true` at 100 %, as the services were provisioned in the G7 environment. */
   traffic?: ApiTrafficTarget[];
 }
 

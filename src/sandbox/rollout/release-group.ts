@@ -5,7 +5,7 @@ const HOUR_MS = 3_600_000;
 export const RELEASE_SERVICES = { backend: 'oa-convex-backend-release', dashboard: 'oa-convex-dashboard-release' } as const;
 
 /**
- * The seed's backend and dashboard as a staged rollout finds them: each pinned at 100 % to its stable
+ * The G7 backend and dashboard (docs/origins.md) as a staged rollout finds them: each pinned at 100 % to its stable
  * revision, with the new candidate deployed beside it (`gcloud run deploy --no-traffic`) and an older
  * revision behind it, the one a rollback drill goes back to before the candidate serves anything.
  */

@@ -82,7 +82,7 @@ async function reproject(args: string[], io: Io): Promise<number> {
   });
 }
 
-/** Deterministic fixtures, printed as the seed script did (`RUN_ID=`, `WORKER_ID=`). */
+/** Deterministic fixtures, printed as the runtime's seed step did for the operators' replay script (docs/origins.md) (`RUN_ID=`, `WORKER_ID=`). */
 async function seed(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { 'run-id': { type: 'string' }, 'worker-id': { type: 'string' } }, strict: true });
   const suffix = String(Math.floor(Math.random() * 1e6));

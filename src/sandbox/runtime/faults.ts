@@ -9,7 +9,7 @@ export type RuntimeCommand = (typeof RUNTIME_COMMANDS)[number];
 /**
  * What the projection sink does instead of writing:
  * - fail: every call fails like an unreachable Convex (`sink_write_failed`);
- * - noop: every call "succeeds" without reaching Convex (the seed's NoopSink);
+ * - noop: every call "succeeds" without reaching Convex (the runtime's NoopSink, which the G7 replay ran on: docs/origins.md);
  * - drift: upserts reach Convex with `status` replaced by "drifted" (a projector bug: the
  *   projection no longer says what history says; only a parity check against history sees it);
  * - hang: a call never returns, past every timeout of its own (a wedged runtime: the command hangs);

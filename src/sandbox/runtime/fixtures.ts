@@ -3,7 +3,7 @@ import { SinkWriteError, type ConvexProjectionSink } from './convex-sink';
 import type { HistoryStore } from './history-store';
 import type { Projector } from './projector';
 
-// The seed's fixtures (run-runtime-replay-drill.sh).
+// The drill's fixtures: one owner, and one run whose events start, stream a delta and finish.
 const OWNER_USER_ID = 9901;
 const RUN_EVENTS: [string, Record<string, unknown>][] = [
   ['run.started', {}],
@@ -12,7 +12,7 @@ const RUN_EVENTS: [string, Record<string, unknown>][] = [
 ];
 
 /**
- * Seeds one run and one codex worker with the seed script's events. Every append projects, as
+ * Seeds one run and one codex worker with the events above. Every append projects, as
  * the runtime's RunEvents/Workers do, and the projection's result is ignored as there. An id
  * that already exists is left as it is, so a retried seed is harmless.
  */
