@@ -11,6 +11,7 @@ import { whoCancelled } from './plumbing/cancel-request';
 import { causeChain, failRun } from './plumbing/failure-result';
 import { everythingRestored, failureSummary, FAILURES_ARE_RESULTS_PATCH, restorationSentence, RUN_FAILED, type RunChange } from '../contracts/run-conclusion';
 import { causeMessage } from './plumbing/cause-message';
+import { HAND_OVER_WITH_NOTHING_IN_FLIGHT_PATCH } from './plumbing/in-flight';
 import { RESTORE_CONTINUE_AS_NEW_PATCH, RestoresHandedOver, type RollbackRestore } from './rollback-restore';
 
 /** What the end of an applied drill works with, in its first run or in a run that took over a stuck restore. */
@@ -25,7 +26,8 @@ export interface AppliedDrill {
   acts: ActivityInterfaceFor<Activities>;
   step: (phase: RollbackPhase, details: string) => void;
   /** Starts a data-plane probe that waits for the original revisions of `p` to serve again. */
-  probeRestore: (p: ServiceRollbackPlan, deadlineMs: number) => Promise<ServingProbeResult>;
+  /** With `waitForCancel`, a cancelled probe settles once the activity has stopped, not when asked to. */
+  probeRestore: (p: ServiceRollbackPlan, deadlineMs: number, waitForCancel?: boolean) => Promise<ServingProbeResult>;
   switchTimeoutMs: number;
   shiftStartedAtMs: number;
 }
@@ -48,9 +50,12 @@ export async function restoreAndMeasure(d: AppliedDrill, rtoSeconds: number, alo
   const deadlineMs = Date.now() + d.switchTimeoutMs;
   const watchers = new CancellationScope();
   const watched = alongside ? d.plans.filter((p) => p.probeAlongsideChange) : [];
+  // A stopped watcher still running when the run hands over would be dropped with it.
+  const waitForCancel = watched.length > 0 && patched(HAND_OVER_WITH_NOTHING_IN_FLIGHT_PATCH);
   let restoreProbes = watched.map((p) => {
-    const probe = watchers.run(() => d.probeRestore(p, deadlineMs));
+    const probe = watchers.run(() => d.probeRestore(p, deadlineMs, waitForCancel));
     probe.catch(() => undefined); // a stopped watcher rejects; its promise is then replaced
+    d.restore.alongside(probe);
     return probe;
   });
   // A probe watching a restore that fails cannot succeed until a retry does: stop it (it would poll

@@ -10,6 +10,7 @@ import { DrillOutcome, DrillStep } from '../temporal/search-attributes';
 import { recordCompensationStuck } from './metrics';
 import { causeMessage } from './plumbing/cause-message';
 import { NOTIFY_NON_RETRYABLE } from './plumbing/failure-lists';
+import { InFlight } from './plumbing/in-flight';
 import { RestoreHandOver, restoreUntilDone } from './plumbing/restore-until-done';
 
 /**
@@ -48,6 +49,7 @@ export class RollbackRestore {
   private readonly attempts: Record<string, number>;
   private readonly alarm: StuckAlarm;
   private notifications: number;
+  private readonly beside = new InFlight();
   private readonly state: Map<string, string>;
   private readonly continueAsNewAfterEvents: number;
   private failingListener?: () => void;
@@ -87,6 +89,11 @@ export class RollbackRestore {
 
   table(): string {
     return serviceTable(this.plans, (p) => this.state.get(p.service) ?? '');
+  }
+
+  /** Work started beside the restores (a data-plane watcher): a run hands over only once it has settled. */
+  alongside(work: Promise<unknown>): void {
+    this.beside.track(work);
   }
 
   /** Called after each failed attempt (the last listener given wins). */
@@ -158,7 +165,8 @@ export class RollbackRestore {
       {
         previousAttempts: this.attempts[p.service] ?? 0,
         failed: (attempt, message) => this.failed(p, attempt, message),
-        handOver: () => patched(RESTORE_CONTINUE_AS_NEW_PATCH) && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= this.continueAsNewAfterEvents),
+        handOver: () =>
+          patched(RESTORE_CONTINUE_AS_NEW_PATCH) && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= this.continueAsNewAfterEvents) && this.beside.mayHandOver(),
       },
     );
   }
@@ -199,8 +207,9 @@ export class RollbackRestore {
     this.notifications++;
     const { workflowId } = workflowInfo();
     const key = `${workflowId}#${this.notifications}:restore-stuck`;
-    this.acts.notifyRollout
+    const sent = this.acts.notifyRollout
       .executeWithOptions({ ...notifyOptions, summary: 'notify: restore-stuck' }, [{ target, notification: { key, notice: 'restore-stuck', environment: this.input.environment, group: this.input.group, workflowId, text } }])
       .catch((err: unknown) => log.warn(`could not send the restore-stuck notification: ${causeMessage(err)}`));
+    this.beside.track(sent);
   }
 }

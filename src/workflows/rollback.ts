@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   log,
@@ -75,9 +76,9 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
   const { read: readOptions, change: changeOptions, probe: probeOptions } = trafficActivityOptions(cfg, TRAFFIC_CHANGE_NON_RETRYABLE, 5);
   const acts = proxyActivities<Activities>(readOptions);
   // `allocation` is what Cloud Run must report in force first when answers cannot name a revision.
-  const probe = (p: ServiceRollbackPlan, expected: string[], deadlineMs: number, what: string, allocation: ServiceRollbackPlan['original'], others: string[]): Promise<ServingProbeResult> =>
+  const probe = (p: ServiceRollbackPlan, expected: string[], deadlineMs: number, what: string, allocation: ServiceRollbackPlan['original'], others: string[], waitForCancel = false): Promise<ServingProbeResult> =>
     handled(
-      acts.probeServingRevision.executeWithOptions({ ...probeOptions, summary: `${what}: wait for ${cfg.consecutiveHealthy} answers from ${expected.join(' or ')} at ${p.probe.url}` }, [
+      acts.probeServingRevision.executeWithOptions({ ...probeOptions, ...(waitForCancel ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {}), summary: `${what}: wait for ${cfg.consecutiveHealthy} answers from ${expected.join(' or ')} at ${p.probe.url}` }, [
         servingProbeRequest(p, cfg, expected, deadlineMs, { cloudRun: input.cloudRun, allocation, otherRevisions: others.filter((r) => !expected.includes(r)) }),
       ]),
     );
@@ -92,7 +93,7 @@ export async function rollbackDrill(request: RollbackDrillRequest): Promise<Roll
     restore,
     acts,
     step,
-    probeRestore: (p, deadlineMs) => probe(p, p.restoreRevisions, deadlineMs, `restore of ${p.service}`, p.original, [p.target]),
+    probeRestore: (p, deadlineMs, waitForCancel) => probe(p, p.restoreRevisions, deadlineMs, `restore of ${p.service}`, p.original, [p.target], waitForCancel),
     switchTimeoutMs: cfg.switchTimeoutSeconds * 1000,
     shiftStartedAtMs,
   });

@@ -8,6 +8,8 @@ export interface ChainedRun {
   /** The run's last event type, e.g. EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW; undefined while it runs. */
   closedAs?: string;
   events: number;
+  /** Activities the run scheduled that have not ended (asked to cancel is not ended): a closed run dropped them. */
+  unfinishedActivities: string[];
 }
 
 /**
@@ -30,8 +32,17 @@ export async function runChain(client: Client, workflowId: string, firstRunId: s
       EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
       EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
     ].includes(type);
-    runs.push({ runId, events: events.length, ...(closed ? { closedAs: EventType[type] } : {}) });
+    runs.push({ runId, events: events.length, unfinishedActivities: unfinishedActivities(events), ...(closed ? { closedAs: EventType[type] } : {}) });
     runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
   return runs;
+}
+
+function unfinishedActivities(events: temporal.api.history.v1.IHistoryEvent[]): string[] {
+  const ended = new Set<string>();
+  for (const e of events) {
+    const a = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
+    if (a?.scheduledEventId) ended.add(String(a.scheduledEventId));
+  }
+  return events.flatMap((e) => (e.activityTaskScheduledEventAttributes && !ended.has(String(e.eventId)) ? [e.activityTaskScheduledEventAttributes.activityType?.name ?? '?'] : []));
 }

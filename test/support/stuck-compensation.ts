@@ -28,12 +28,14 @@ export async function trafficLockHeld(client: WorkflowClient, lock: { environmen
 /**
  * A compensation that kept failing handed over without ever letting go of the lock: every run but the
  * last continued as new (none failed, timed out or was terminated, which would free the Workflow ID),
- * the last closed as `lastClosedAs`, and every run's history stayed short.
+ * the last closed as `lastClosedAs`, every run's history stayed short, and none continued as new with
+ * an activity in flight (a notice scheduled in the task that continues as new is dropped with the run).
  */
 export function assertHandedOverByContinueAsNew(chain: ChainedRun[], lastClosedAs: string): void {
   assert.deepEqual(chain.slice(0, -1).map((r) => r.closedAs), chain.slice(0, -1).map(() => 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW'));
   assert.equal(chain[chain.length - 1]!.closedAs, lastClosedAs);
   assert.ok(chain.every((r) => r.events <= 2100), `every run's history stayed short: ${chain.map((r) => r.events).join(', ')}`);
+  for (const [i, r] of chain.slice(0, -1).entries()) assert.deepEqual(r.unfinishedActivities, [], `run ${i + 1} continued as new with activities in flight (dropped with the run)`);
 }
 
 /** Over 10 stuck days the stuck notice (idempotency key ending `:<keySuffix>`) went out again at a backoff, each time with its own key, not on every retry. */

@@ -87,6 +87,26 @@ describe('applied rollback drill: its restore cannot be abandoned (time-skipping
     assertStuckNoticesBackedOff(notices, 'restore-stuck');
   });
 
+  it('a stuck notice raised on the failure that would hand over is delivered before the run continues as new', async function () {
+    this.timeout(5 * 60_000);
+    // The first run's history is past the limit when its first attempt fails, the failure that raises the first alarm.
+    const { h } = await start({ continueAsNewAfterEvents: 40 });
+    await until(h, 'holding', (p) => p.phase === 'holding');
+    sandbox.failUpdates(BACKEND, IAM_DENIES_UPDATE);
+    // The test server stops skipping time for good once a run closes with an activity in flight.
+    const skipped = await Promise.race([env.sleep('90m').then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 120_000))]);
+    const runs = await runChain(env.client, h.workflowId, h.firstExecutionRunId);
+    for (const [i, r] of runs.entries()) if (r.closedAs) assert.deepEqual(r.unfinishedActivities, [], `run ${i + 1} continued as new with activities in flight (dropped with the run)`);
+    assert.ok(skipped, 'simulated time went on');
+    assert.ok(runs.length >= 3, `a restore failing for 30 minutes with a 40-event limit continued as new (runs: ${runs.length})`);
+    sandbox.failUpdates(BACKEND, null);
+    const result = (await h.result()) as RollbackDrillResult;
+    assert.equal(result.trafficRestored, true);
+    assertHandedOverByContinueAsNew(await runChain(env.client, h.workflowId, h.firstExecutionRunId), 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+    const first = notices.calls.filter((c) => (c.idempotencyKey ?? '').endsWith('#1:restore-stuck'));
+    assert.equal(first.length, 1, 'the first stuck notice reached the webhook once');
+  });
+
   it('Web UI-style cancellation mid-hold restores the exact original traffic and records who cancelled', async () => {
     const { h } = await start();
     await until(h, 'holding', (p) => p.phase === 'holding');

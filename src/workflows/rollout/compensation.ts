@@ -6,6 +6,7 @@ import { DrillOutcome } from '../../temporal/search-attributes';
 import { recordCompensationStuck } from '../metrics';
 import { whoCancelled } from '../plumbing/cancel-request';
 import { causeMessage } from '../plumbing/cause-message';
+import { InFlight } from '../plumbing/in-flight';
 import { restoreUntilDone } from '../plumbing/restore-until-done';
 import { historyTooLong } from './continue-as-new';
 import type { RolloutRun } from './run';
@@ -18,7 +19,7 @@ import type { RolloutRun } from './run';
 export const COMPENSATION_PATCH = 'rollout-compensation-cannot-be-abandoned';
 
 /** Retries one compensation action until it succeeds, loudly: its failure is never swallowed. */
-function untilDone<T>(run: RolloutRun, what: string, action: () => Promise<T>, notices: Promise<void>[]): Promise<T> {
+function untilDone<T>(run: RolloutRun, what: string, action: () => Promise<T>, notices: InFlight): Promise<T> {
   const { state, input } = run;
   const attempts = (state.compensationAttempts ??= {});
   return restoreUntilDone(what, action, {
@@ -47,18 +48,18 @@ function untilDone<T>(run: RolloutRun, what: string, action: () => Promise<T>, n
       log.error(`ROLLOUT COMPENSATION FAILING: ${state.compensationDetail}; retrying until it succeeds`, { workflowId: run.workflowId });
       upsertSearchAttributes([{ key: DrillOutcome, value: 'COMPENSATION_STUCK' }]);
       run.note('compensation', state.compensationDetail);
-      notices.push(run.notify('compensation-stuck', `${state.compensationDetail}. It is retried until it succeeds, and the group stays locked meanwhile; fix the cause.`));
+      notices.track(run.notify('compensation-stuck', `${state.compensationDetail}. It is retried until it succeeds, and the group stays locked meanwhile; fix the cause.`));
     },
     recovered: () => {
       state.compensation = 'running';
       recordCompensationStuck(input, false);
     },
-    handOver: () => patched(COMPENSATION_PATCH) && historyTooLong(run),
+    handOver: () => patched(COMPENSATION_PATCH) && historyTooLong(run) && notices.mayHandOver(),
   });
 }
 
 /** Every service back on its exact pre-rollout traffic, one after the other; a service already back (an earlier run restored it) is skipped. */
-async function restoreTraffic(run: RolloutRun, notices: Promise<void>[], resuming: boolean): Promise<void> {
+async function restoreTraffic(run: RolloutRun, notices: InFlight, resuming: boolean): Promise<void> {
   const { state, input, acts, options, settleTimeoutMs } = run;
   for (const s of [...state.services].reverse()) {
     if (resuming && allocationsEqual(state.traffic[s.role]!, s.original)) continue;
@@ -90,7 +91,7 @@ export async function compensate(run: RolloutRun): Promise<{ unconfirmed: string
   const touched = state.compensation !== 'not-needed' || state.hooksApplied.length > 0;
   const abortedText = (why: string): string => `${why}. ${touched ? 'Restoring stable traffic on every service and undoing the cohort hooks.' : 'Nothing had changed yet.'}`;
   const beside = patched(COMPENSATION_PATCH);
-  const notices: Promise<void>[] = [];
+  const notices = new InFlight();
   if (!resuming && (!beside || !touched)) {
     run.note('aborted', reason, state.abortedBy);
     await run.notify('aborted', abortedText(reason));
@@ -116,7 +117,7 @@ export async function compensate(run: RolloutRun): Promise<{ unconfirmed: string
       }
       run.note('aborted', state.abortReason ?? reason, state.abortedBy);
     })();
-    notices.push(named.then(() => run.notify('aborted', abortedText(state.abortReason ?? reason))));
+    notices.track(named.then(() => run.notify('aborted', abortedText(state.abortReason ?? reason))));
   }
   try {
     await restoring;
@@ -155,7 +156,7 @@ export async function compensate(run: RolloutRun): Promise<{ unconfirmed: string
   run.setPhase('aborted', `Rollout **aborted**: ${state.abortReason ?? reason}. Stable traffic restored on every service; cohort hooks undone.`);
   run.note('compensated', state.services.map((s) => `${s.service}: ${describeAllocation(state.traffic[s.role]!)}`).join('; '));
   // The notices sent beside the restore go first, so people read them in order.
-  await Promise.all(notices);
+  await notices.all();
   await run.notify('compensated', `Stable traffic restored on every service (${state.services.map((s) => `${s.service} on ${s.stable}`).join(', ')}); ${state.hooksApplied.length} cohort hook(s) undone. Cause: ${state.abortReason ?? reason}`);
   return { unconfirmed: seen.flatMap((r, i) => (r.status === 'rejected' ? [state.services[i]!.service] : [])) };
 }
