@@ -55,7 +55,7 @@ export async function restoreAndMeasure(d: AppliedDrill, rtoSeconds: number, alo
   let restoreProbes = watched.map((p) => {
     const probe = watchers.run(() => d.probeRestore(p, deadlineMs, waitForCancel));
     probe.catch(() => undefined); // a stopped watcher rejects; its promise is then replaced
-    d.restore.alongside(probe);
+    d.restore.inFlight.track(probe);
     return probe;
   });
   // A probe watching a restore that fails cannot succeed until a retry does: stop it (it would poll

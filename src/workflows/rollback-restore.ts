@@ -49,7 +49,8 @@ export class RollbackRestore {
   private readonly attempts: Record<string, number>;
   private readonly alarm: StuckAlarm;
   private notifications: number;
-  private readonly beside = new InFlight();
+  /** Work started beside the restores (stuck notices, data-plane watchers): a run hands over only once it has settled. */
+  readonly inFlight = new InFlight();
   private readonly state: Map<string, string>;
   private readonly continueAsNewAfterEvents: number;
   private failingListener?: () => void;
@@ -89,11 +90,6 @@ export class RollbackRestore {
 
   table(): string {
     return serviceTable(this.plans, (p) => this.state.get(p.service) ?? '');
-  }
-
-  /** Work started beside the restores (a data-plane watcher): a run hands over only once it has settled. */
-  alongside(work: Promise<unknown>): void {
-    this.beside.track(work);
   }
 
   /** Called after each failed attempt (the last listener given wins). */
@@ -166,7 +162,7 @@ export class RollbackRestore {
         previousAttempts: this.attempts[p.service] ?? 0,
         failed: (attempt, message) => this.failed(p, attempt, message),
         handOver: () =>
-          patched(RESTORE_CONTINUE_AS_NEW_PATCH) && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= this.continueAsNewAfterEvents) && this.beside.mayHandOver(),
+          patched(RESTORE_CONTINUE_AS_NEW_PATCH) && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= this.continueAsNewAfterEvents) && this.inFlight.mayHandOver(),
       },
     );
   }
@@ -210,6 +206,6 @@ export class RollbackRestore {
     const sent = this.acts.notifyRollout
       .executeWithOptions({ ...notifyOptions, summary: 'notify: restore-stuck' }, [{ target, notification: { key, notice: 'restore-stuck', environment: this.input.environment, group: this.input.group, workflowId, text } }])
       .catch((err: unknown) => log.warn(`could not send the restore-stuck notification: ${causeMessage(err)}`));
-    this.beside.track(sent);
+    this.inFlight.track(sent);
   }
 }
