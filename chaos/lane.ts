@@ -8,7 +8,6 @@ import { readConfigFile } from '../src/config-file';
 import { connectClient, resolveTemporalTarget } from '../src/temporal/connection';
 import { SANDBOX_ROLLOUT_ENVIRONMENT } from '../src/sandbox/rollout';
 import { SANDBOX_ENVIRONMENT, startSandbox } from '../src/sandbox/sandbox';
-import { freePort } from '../test/support/ports';
 import type { ChaosContext } from './context';
 import { INVARIANTS } from './invariants';
 import { ChaosProcesses } from './processes';
@@ -60,7 +59,7 @@ export async function runLane(opts: LaneOptions): Promise<TrialRecord[]> {
   fs.writeFileSync(sandbox.configPath, stringify(sandbox.config));
   const config = readConfigFile(sandbox.configPath);
 
-  const procs = new ChaosProcesses(opts.dir, await freePort(), sandbox.configPath);
+  const procs = new ChaosProcesses(opts.dir, sandbox.configPath);
   const records: TrialRecord[] = [];
   let ctx: ChaosContext | undefined;
   try {

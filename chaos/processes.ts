@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startDevServer, type RunningDevServer } from '../src/temporal/dev-server';
+import { startDevServerOnFreePort } from '../test/support/temporal';
 import { startWorkerProcess, type WorkerProcess } from '../test/support/worker';
 
 /**
@@ -12,14 +13,15 @@ export class ChaosProcesses {
   server?: RunningDevServer;
   worker?: WorkerProcess;
   private workers = 0;
+  private port?: number;
 
   constructor(
     readonly dir: string,
-    readonly port: number,
     readonly configPath: string,
   ) {}
 
   get address(): string {
+    if (this.port === undefined) throw new Error('the dev server has not started yet');
     return `127.0.0.1:${this.port}`;
   }
 
@@ -27,8 +29,15 @@ export class ChaosProcesses {
     return path.join(this.dir, 'temporal.db');
   }
 
+  /** The first start picks free ports (lanes start together, so it is retried on new ones); a restart keeps the address the worker knows. */
   async startServer(): Promise<void> {
-    this.server = await startDevServer({ port: this.port, dbFile: this.dbFile, logFile: path.join(this.dir, 'temporal.log') });
+    const logFile = path.join(this.dir, 'temporal.log');
+    if (this.port !== undefined) {
+      this.server = await startDevServer({ port: this.port, dbFile: this.dbFile, logFile });
+      return;
+    }
+    this.server = await startDevServerOnFreePort({ dbFile: this.dbFile, logFile });
+    this.port = Number(this.server.address.split(':').pop());
   }
 
   async killServer(): Promise<void> {

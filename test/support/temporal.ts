@@ -25,18 +25,20 @@ export async function devServer(): Promise<RunningDevServer> {
 }
 
 /**
- * A dev server on a free port (with its Web UI on port + 1000 when asked). The server picks its
- * other ports (HTTP API, metrics, internal services) at random, so another process can take one
- * between its choice and its bind: a start that fails is retried on new ports, and the last
- * failure says what the server printed.
+ * A dev server on a free port (with its Web UI on port + 1000 when asked; its history in `dbFile`
+ * when given). The server picks its other ports (HTTP API, metrics, internal services) at random, so
+ * another process can take one between its choice and its bind: a start that fails is retried on
+ * new ports, and the last failure says what the server printed.
  */
-export async function startDevServerOnFreePort(opts: { withUi?: boolean } = {}): Promise<RunningDevServer> {
+export async function startDevServerOnFreePort(opts: { withUi?: boolean; dbFile?: string; logFile?: string } = {}): Promise<RunningDevServer> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= 3; attempt++) {
     const port = opts.withUi ? await freeServerPort() : await freePort();
-    const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'drillctl-dev-server-')), 'dev-server.log');
+    const logFile = opts.logFile ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'drillctl-dev-server-')), 'dev-server.log');
+    // A first start that failed leaves no history worth keeping.
+    if (opts.dbFile) fs.rmSync(opts.dbFile, { force: true });
     try {
-      return await startDevServer({ port, ...(opts.withUi ? { uiPort: port + 1000 } : {}), logFile });
+      return await startDevServer({ port, ...(opts.withUi ? { uiPort: port + 1000 } : {}), ...(opts.dbFile ? { dbFile: opts.dbFile } : {}), logFile });
     } catch (err) {
       const printed = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-2000) : '';
       lastError = new Error(`${(err as Error).message}\n${printed}`);
